@@ -1,0 +1,8 @@
+"""ocpp-conformance: an OCPP conformance test suite that plays either side against an implementation under test."""
+
+__version__ = "0.1.0"
+
+from conformance.case import case  # noqa: E402  (the public API of conformance cases)
+from conformance.session import measure, warn  # noqa: E402
+
+__all__ = ["case", "measure", "warn", "__version__"]

@@ -1,0 +1,648 @@
+"""The IUT descriptor: a YAML file saying what is under test, how to reach it and how to make it act.
+
+`load_descriptor(path)` reads and validates it against `iut_schema.json` (defaults come from the schema too), then
+checks the rules a schema cannot express well (which of listen/endpoint, security profile needs, id tag lengths).
+Every mistake becomes a `DescriptorError` whose text is one line: ``<file>: <field path>: <problem> — <fix>``.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import functools
+import json
+import shlex
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import quote, urlsplit
+
+import jsonschema
+import yaml
+
+from conformance.wire import Role
+
+SCHEMA_PATH = Path(__file__).with_name("iut_schema.json")
+EXAMPLES = "fixtures/iut/example-charge-point.yaml"
+
+SUBPROTOCOLS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1", "2.1": "ocpp2.1"}
+FEATURES = ("core", "firmware_management", "local_auth_list", "reservation", "remote_trigger", "smart_charging", "security")
+
+# Actions a charge point driver knows (name -> parameters); the exec driver's command names are checked against them.
+CHARGE_POINT_ACTIONS: dict[str, tuple[str, ...]] = {
+    "plug_in": ("connector",),
+    "unplug": ("connector",),
+    "present_id_tag": ("id_tag", "connector"),
+    "power_cycle": (),
+    "reboot": (),
+    "go_offline": (),
+    "come_online": (),
+    "raise_fault": ("connector", "error_code"),
+    "clear_fault": ("connector",),
+    "make_lock_fail": ("connector", "fail"),
+    "make_unlock_fail": ("connector", "fail"),
+    "suspend_ev": ("connector",),
+    "resume_ev": ("connector",),
+}
+# Placeholders an exec command template may use.
+PLACEHOLDERS = ("connector", "id_tag", "identity", "action", "payload", "version", "station_id", "error_code", "fail")
+
+ID_TAG_MAX_16 = 20  # OCPP 1.6 idTag is CiString20Type
+
+
+class DescriptorError(Exception):
+    """A mistake in an IUT descriptor. str(e) is one line: ``<file>: <field path>: <problem> — <fix>``.
+
+    `problems` holds every problem found (the first one is str(e)), so a CLI can list them all at once.
+    """
+
+    def __init__(self, line: str, problems: Iterable[str] | None = None) -> None:
+        super().__init__(line)
+        self.problems: list[str] = list(problems) if problems else [line]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    response: float
+    connect: float
+    expect: float
+    tolerance: float
+    case: float
+    manual: float
+
+
+@dataclass(frozen=True)
+class IdTags:
+    valid: str
+    valid_2: str
+    invalid: str
+    blocked: str
+    expired: str
+    parent_id_tag: str
+    child_id_tag: str  # an accepted tag whose parent is parent_id_tag
+
+
+@dataclass(frozen=True)
+class Security:
+    profile: int
+    password: str | None
+    ca_cert: Path | None
+    cert: Path | None
+    key: Path | None
+    server_name: str | None
+    generate: bool
+
+    @property
+    def tls(self) -> bool:
+        return self.profile >= 2
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    path: Path | None
+    name: str
+    sut: Role
+    ocpp_version: str
+    identity: str
+    listen_host: str
+    listen_port: int
+    listen_path: str
+    endpoint: str | None
+    security: Security
+    features: frozenset[str]
+    connectors: int
+    fixed_cable: bool
+    id_tags: IdTags
+    configuration: dict[str, Any]
+    timeouts: Timeouts
+    driver: dict[str, Any]
+    vendor: dict[str, Any]
+    raw: dict
+
+    def declares(self, feature: str) -> bool:
+        """True if the IUT declares the feature profile (or the capability 'fixed_cable')."""
+        if feature == "fixed_cable":
+            return self.fixed_cable
+        return feature in self.features
+
+    @property
+    def subprotocol(self) -> str:
+        return SUBPROTOCOLS[self.ocpp_version]
+
+    @property
+    def scheme(self) -> str:
+        return "wss" if self.security.profile >= 2 else "ws"
+
+    @property
+    def url(self) -> str:
+        """The WebSocket URL of the link: where the suite connects (csms) or where the charger connects (charge_point)."""
+        segment = quote(self.identity, safe="*-_=+|@.")
+        if self.sut is Role.CSMS:
+            return f"{self.endpoint}/{segment}"
+        return f"{self.scheme}://{self.listen_host}:{self.listen_port}{self.listen_path}/{segment}"
+
+    @property
+    def label(self) -> str:
+        """Where the descriptor came from, for messages."""
+        return str(self.path) if self.path else "<descriptor>"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# loading
+
+
+def load_descriptor(path: str | Path) -> Descriptor:
+    """Read, validate and normalise a descriptor file. Raises `DescriptorError` (one line) on any mistake."""
+    path = Path(path)
+    label = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DescriptorError(f"{label}: file not found — check the path (examples are in fixtures/iut/)") from None
+    except IsADirectoryError:
+        raise DescriptorError(f"{label}: is a folder, not a descriptor file — name a .yaml file inside it") from None
+    except UnicodeDecodeError as exc:
+        raise DescriptorError(f"{label}: not UTF-8 text ({exc.reason} at byte {exc.start}) — save the file as UTF-8") from None
+    except OSError as exc:
+        raise DescriptorError(f"{label}: cannot be read ({exc.strerror}) — check the file's permissions") from None
+    data = _parse_yaml(text, label)
+    return descriptor_from_dict(data, path)
+
+
+def descriptor_from_dict(data: dict, path: Path | None = None) -> Descriptor:
+    """Validate and normalise descriptor data (as parsed from YAML). Relative file paths resolve against the
+    descriptor's folder (the current folder when `path` is None)."""
+    path = Path(path) if path is not None else None
+    label = str(path) if path is not None else "<descriptor>"
+    if not isinstance(data, dict):
+        shown = "empty" if data is None else _article(_kind(data))
+        raise DescriptorError(
+            f"{label}: the descriptor is {shown}, not a mapping of fields — start from {EXAMPLES} (name, sut, ocpp_version, identity, ...)"
+        )
+    raw = copy.deepcopy(data)
+    data = copy.deepcopy(data)
+    _check_keys_are_text(data, label, ())
+    # YAML reads an unquoted 1.6 or 2.1 as a number; the intent is clear, so accept it.
+    if isinstance(data.get("ocpp_version"), float) and str(data["ocpp_version"]) in SUBPROTOCOLS:
+        data["ocpp_version"] = str(data["ocpp_version"])
+
+    problems = [_render(label, err) for err in _schema_errors(data)]
+    if problems:
+        raise DescriptorError(problems[0], problems)
+    given = set(data)  # before defaults: listen/endpoint must be given explicitly
+    _apply_defaults(_schema(), data)
+    base = path.parent if path is not None else Path.cwd()
+    problems = [f"{label}: {where}: {what}" for where, what in _cross_field_problems(data, given, base)]
+    if problems:
+        raise DescriptorError(problems[0], problems)
+    return _build(data, raw, path, base)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys (PyYAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = seen.get(key)
+        except TypeError:  # unhashable key: let the normal constructor report it
+            continue
+        if first is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}' (first at line {first.start_mark.line + 1})", key_node.start_mark
+            )
+        seen[key] = key_node
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _parse_yaml(text: str, label: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "duplicate key" in problem:
+            raise DescriptorError(f"{label}: {where}: {problem} — keep one of them (merge the two blocks)") from None
+        raise DescriptorError(
+            f"{label}: {where}: YAML syntax error: {problem} — check the indentation there and quote values containing ': ', '#', '{{' or '['"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise DescriptorError(f"{label}: YAML error: {str(exc).splitlines()[0]} — fix the YAML syntax") from None
+
+
+def _check_keys_are_text(value: Any, label: str, at: tuple) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise DescriptorError(
+                    f"{label}: {_dotted(at + (str(key),))}: the key {key!r} is not text — quote it"
+                    + (" (YAML reads yes/no/on/off as booleans)" if isinstance(key, bool) else "")
+                )
+            _check_keys_are_text(item, label, at + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_keys_are_text(item, label, at + (i,))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# schema
+
+
+@functools.lru_cache(maxsize=1)
+def _schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> jsonschema.protocols.Validator:
+    schema = _schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _schema_errors(data: dict) -> list[jsonschema.ValidationError]:
+    errors = list(_validator().iter_errors(data))
+    if not errors:
+        return []
+    best = jsonschema.exceptions.best_match(errors)
+    rest = sorted((e for e in errors if e is not best), key=lambda e: [str(p) for p in e.absolute_path])
+    return [best, *rest]
+
+
+def _resolve(schema: dict) -> dict:
+    """Follow a local $ref, keeping sibling keywords (description, default) of the referring schema."""
+    ref = schema.get("$ref")
+    if not ref or not ref.startswith("#/"):
+        return schema
+    target: Any = _schema()
+    for part in ref[2:].split("/"):
+        target = target[part]
+    return {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+
+
+def _apply_defaults(schema: dict, value: Any) -> None:
+    """Fill in the schema's `default`s, recursively; absent objects with defaulted members are created."""
+    schema = _resolve(schema)
+    if not isinstance(value, dict):
+        return
+    for name, sub in schema.get("properties", {}).items():
+        sub = _resolve(sub)
+        if name not in value:
+            if "default" in sub:
+                value[name] = copy.deepcopy(sub["default"])
+            elif sub.get("type") == "object" and any("default" in _resolve(p) for p in sub.get("properties", {}).values()):
+                value[name] = {}
+            else:
+                continue
+        _apply_defaults(sub, value[name])
+    # The driver's own members depend on its type (if/then branches in the schema).
+    for branch in schema.get("allOf", []):
+        const = branch.get("if", {}).get("properties", {}).get("type", {}).get("const")
+        if const is not None and value.get("type") == const:
+            _apply_defaults(branch["then"], value)
+
+
+def _render(label: str, err: jsonschema.ValidationError) -> str:
+    where, problem, fix = _explain(err)
+    return f"{label}: {where}: {problem} — {fix}"
+
+
+def _explain(err: jsonschema.ValidationError) -> tuple[str, str, str]:
+    at = tuple(err.absolute_path)
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    hint = schema.get("x-fix")
+    value = err.instance
+    kind = err.validator
+
+    if kind == "additionalProperties":
+        allowed = list(schema.get("properties", {}))
+        extras = [k for k in value if k not in allowed]
+        key = extras[0] if extras else "?"
+        guess = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        if guess:
+            fix = f"did you mean '{guess[0]}'?"
+        elif allowed:
+            fix = f"remove it; the keys allowed here are: {', '.join(allowed)}"
+        else:
+            fix = "remove it; this block takes no other keys"
+        return _dotted(at + (key,)), "unknown key", fix
+    if kind == "required":
+        missing = next((k for k in err.validator_value if k not in value), err.validator_value[0])
+        prop = _resolve(schema.get("properties", {}).get(missing, {}))
+        example = (prop.get("examples") or [None])[0]
+        if example is None and "enum" in prop:
+            example = prop["enum"][0]
+        fix = f"add it, e.g. `{missing}: {example}`" if example is not None else "add it"
+        if prop.get("description"):
+            fix += f" ({_first_sentence(prop['description'])})"
+        return _dotted(at + (missing,)), "required field is missing", fix
+    if kind == "type":
+        expected = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        problem = f"{_show(value)} is {_article(_kind(value))}, expected {' or '.join(_article(t) for t in expected)}"
+        return _dotted(at), problem, hint or f"write {_article(expected[0])}"
+    if kind in ("enum", "const"):
+        options = err.validator_value if kind == "enum" else [err.validator_value]
+        problem = f"{_show(value)} is not one of {', '.join(_show(o) for o in options)}"
+        guess = difflib.get_close_matches(str(value), [str(o) for o in options], n=1, cutoff=0.6)
+        if guess:
+            fix = f"did you mean {_show(options[[str(o) for o in options].index(guess[0])])}?"
+        else:
+            fix = hint or f"use one of: {', '.join(str(o) for o in options)}"
+        return _dotted(at), problem, fix
+    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        limit = err.validator_value
+        if kind == "exclusiveMinimum" and value == limit:
+            problem = f"{_show(value)} must be more than {limit}"
+        elif kind == "exclusiveMaximum" and value == limit:
+            problem = f"{_show(value)} must be less than {limit}"
+        elif kind.endswith("inimum"):
+            problem = f"{_show(value)} is less than the minimum of {limit}"
+        else:
+            problem = f"{_show(value)} is more than the maximum of {limit}"
+        return _dotted(at), problem, hint or "use a value in the allowed range"
+    if kind == "maxLength":
+        problem = f"{_show(value)} is {len(value)} characters, more than the maximum of {err.validator_value}"
+        return _dotted(at), problem, hint or f"shorten it to {err.validator_value} characters"
+    if kind == "minLength":
+        return _dotted(at), "must not be empty", hint or "write a value"
+    if kind == "pattern":
+        return _dotted(at), f"{_show(value)} is not in the allowed form", hint or f"match the pattern {err.validator_value}"
+    if kind == "uniqueItems":
+        seen: list = []
+        dup = next((v for v in value if v in seen or seen.append(v)), None)  # type: ignore[func-returns-value]
+        return _dotted(at), f"lists {_show(dup)} more than once", "list each entry once"
+    if kind == "propertyNames":
+        bad = err.instance
+        return _dotted(at), f"{_show(bad)} is not a valid name here", hint or "use letters, digits and '_', starting with a letter"
+    return _dotted(at), err.message, hint or f"see the description of this field in {SCHEMA_PATH.name}"
+
+
+def _first_sentence(text: str) -> str:
+    head = text.split(". ")[0].split(": ")[0].rstrip(".")
+    keep_case = len(head) > 1 and head[1].isupper()  # an acronym such as "OCPP"
+    return head if keep_case else head[:1].lower() + head[1:]
+
+
+def _dotted(at: Iterable[Any]) -> str:
+    out = ""
+    for part in at:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return type(value).__name__
+
+
+_TYPE_WORDS = {"object": "mapping", "array": "list", "null": "empty value"}
+
+
+def _article(kind: str) -> str:
+    word = _TYPE_WORDS.get(kind, kind)
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, (dict, list)):
+        text = json.dumps(value, default=str)
+    elif value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    else:
+        text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# rules across fields
+
+
+def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple[str, str]]:
+    """(field path, 'problem — fix') for every rule the schema does not express."""
+    out: list[tuple[str, str]] = []
+    sut = data["sut"]
+    sec = data["security"]
+    profile = sec["profile"]
+    tls = sec.get("tls")
+
+    if sut == "charge_point":
+        if "listen" not in given:
+            out.append(("listen", "missing: a charge point under test connects to the suite — add `listen: {host: 127.0.0.1, port: 9000, path: /ocpp}`"))
+        if "endpoint" in given:
+            out.append(("endpoint", "only used when sut is csms (the suite connects to a CSMS) — remove it; a charge point connects to `listen`"))
+    else:
+        if "endpoint" not in given:
+            out.append(("endpoint", "missing: the suite connects to the CSMS under test — add `endpoint: ws://<host>:<port>/<path>` (without the identity)"))
+        if "listen" in given:
+            out.append(("listen", "only used when sut is charge_point (the charger connects to the suite) — remove it; use `endpoint` for a CSMS"))
+        endpoint = data.get("endpoint")
+        if isinstance(endpoint, str):
+            scheme = urlsplit(endpoint).scheme
+            if profile >= 2 and scheme != "wss":
+                out.append(("endpoint", f"security profile {profile} uses TLS but the endpoint is {scheme}:// — use wss://"))
+            if profile <= 1 and scheme == "wss":
+                out.append(("endpoint", f"security profile {profile} has no TLS but the endpoint is wss:// — use ws://, or security.profile 2 or 3"))
+            if endpoint.rstrip("/").rsplit("/", 1)[-1] == data["identity"]:
+                out.append(("endpoint", f"ends with the identity '{data['identity']}' — remove it; the suite appends '/<identity>' itself"))
+            if urlsplit(endpoint).query or urlsplit(endpoint).fragment:
+                out.append(("endpoint", "has a query or fragment — remove the part after '?' or '#'; the suite appends '/<identity>'"))
+
+    if profile in (1, 2) and not sec.get("password"):
+        out.append(("security.password", f"missing: security profile {profile} uses HTTP Basic auth — add the charge point's password (1.6 AuthorizationKey, 2.x BasicAuthPassword)"))
+    if profile >= 2:
+        if tls is None:
+            out.append(("security.tls", f"missing: security profile {profile} uses TLS — add `tls: {{generate: true}}` or the certificate files (ca_cert, cert, key)"))
+        elif not tls.get("generate"):
+            out.extend(_tls_file_problems(sut, profile, tls))
+    if tls:
+        if bool(tls.get("cert")) != bool(tls.get("key")):
+            have, lack = ("cert", "key") if tls.get("cert") else ("key", "cert")
+            out.append((f"security.tls.{lack}", f"missing: '{have}' is given without '{lack}' — give both (a certificate and its private key)"))
+        for name in ("ca_cert", "cert", "key"):
+            if tls.get(name) and not _resolve_file(base, tls[name]).is_file():
+                out.append((f"security.tls.{name}", f"file not found: {_resolve_file(base, tls[name])} — fix the path (relative to the descriptor's folder) or use `generate: true`"))
+
+    tags = data["id_tags"]
+    flat = {
+        "valid": tags["valid"],
+        "valid_2": tags["valid_2"],
+        "invalid": tags["invalid"],
+        "blocked": tags["blocked"],
+        "expired": tags["expired"],
+        "parent.id_tag": tags["parent"]["id_tag"],
+        "parent.parent_id_tag": tags["parent"]["parent_id_tag"],
+    }
+    if data["ocpp_version"] == "1.6":
+        for name, tag in flat.items():
+            if len(tag) > ID_TAG_MAX_16:
+                out.append((f"id_tags.{name}", f"{tag!r} is {len(tag)} characters; an OCPP 1.6 idTag has at most {ID_TAG_MAX_16} — shorten it"))
+    owners: dict[str, str] = {}
+    for name, tag in flat.items():
+        if name == "parent.parent_id_tag":
+            continue  # a parent may also be a plain valid tag
+        if tag in owners:
+            out.append((f"id_tags.{name}", f"{tag!r} is also id_tags.{owners[tag]} — give each id tag its own value"))
+        owners.setdefault(tag, name)
+    if flat["parent.id_tag"] == flat["parent.parent_id_tag"]:
+        out.append(("id_tags.parent.parent_id_tag", "equals parent.id_tag — a tag cannot be its own parent; use another value"))
+
+    t = data["timeouts"]
+    longest = max(("response", "connect", "expect"), key=lambda k: t[k])
+    if t["case"] < t[longest]:
+        out.append(("timeouts.case", f"{t['case']:g} s is shorter than timeouts.{longest} ({t[longest]:g} s) — raise case or lower {longest}"))
+
+    driver = data["driver"]
+    if driver["type"] == "http" and driver.get("convention") == "octt" and sut != "csms":
+        out.append(("driver.convention", "'octt' is the CSMS test-API convention, but sut is charge_point — use `convention: vendor`"))
+    if driver["type"] == "exec":
+        out.extend(_exec_problems(driver, sut, base))
+    return out
+
+
+def _tls_file_problems(sut: str, profile: int, tls: dict) -> list[tuple[str, str]]:
+    out = []
+    if sut == "charge_point":
+        need = {"cert": "the server certificate the suite presents as CSMS", "key": "its private key"}
+        if profile == 3:
+            need["ca_cert"] = "the CA that issued the charger's client certificate"
+    else:
+        need = {"ca_cert": "the CA that issued the CSMS's server certificate"}
+        if profile == 3:
+            need.update(cert="the client certificate the suite presents as a charge point", key="its private key")
+    for name, role in need.items():
+        if not tls.get(name):
+            out.append((f"security.tls.{name}", f"missing: security profile {profile} needs {role} — add the PEM file path, or `generate: true`"))
+    return out
+
+
+def _exec_problems(driver: dict, sut: str, base: Path) -> list[tuple[str, str]]:
+    out = []
+    known = list(CHARGE_POINT_ACTIONS) if sut == "charge_point" else ["send_command"]
+    for action, template in driver["commands"].items():
+        where = f"driver.commands.{action}"
+        if action not in known:
+            guess = difflib.get_close_matches(action, known, n=1, cutoff=0.75)
+            if guess:
+                out.append((where, f"unknown action — did you mean '{guess[0]}'?"))
+                continue
+        try:
+            tokens = shlex.split(template)
+        except ValueError as exc:
+            out.append((where, f"cannot be split into arguments ({exc}) — balance the quotes"))
+            continue
+        if not tokens:
+            out.append((where, "is empty — write the command line to run"))
+            continue
+        for token in tokens:
+            try:
+                parsed = [(f, conv) for _, f, _, conv in string.Formatter().parse(token) if f is not None]
+            except ValueError as exc:
+                out.append((where, f"bad placeholder in {token!r} ({exc}) — write placeholders as {{name}} and literal braces as {{{{ }}}}"))
+                break
+            fields = [f for f, _ in parsed]
+            odd = [conv for _, conv in parsed if conv not in (None, "q")]
+            if odd:
+                out.append((where, f"unknown conversion !{odd[0]} — use {{name}} or {{name!q}} (shell-quoted)"))
+                break
+            bad = [f for f in fields if f not in PLACEHOLDERS]
+            if bad:
+                guess = difflib.get_close_matches(bad[0], PLACEHOLDERS, n=1, cutoff=0.6)
+                tip = f"did you mean {{{guess[0]}}}?" if guess else f"use one of {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"
+                out.append((where, f"unknown placeholder {{{bad[0]}}} — {tip}"))
+                break
+    if driver.get("cwd") and not _resolve_file(base, driver["cwd"]).is_dir():
+        out.append(("driver.cwd", f"folder not found: {_resolve_file(base, driver['cwd'])} — fix the path (relative to the descriptor's folder)"))
+    return out
+
+
+def _resolve_file(base: Path, name: str) -> Path:
+    path = Path(name).expanduser()
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# building
+
+
+def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
+    sec = data["security"]
+    tls = sec.get("tls") or {}
+
+    def file(name: str) -> Path | None:
+        return _resolve_file(base, tls[name]) if tls.get(name) else None
+
+    security = Security(
+        profile=sec["profile"],
+        password=sec.get("password"),
+        ca_cert=file("ca_cert"),
+        cert=file("cert"),
+        key=file("key"),
+        server_name=tls.get("server_name") or (urlsplit(data["endpoint"]).hostname if data.get("endpoint") else None),
+        generate=bool(tls.get("generate", False)),
+    )
+    listen = data.get("listen") or {"host": "127.0.0.1", "port": 9000, "path": "/ocpp"}
+    tags = data["id_tags"]
+    t = data["timeouts"]
+    driver = dict(data["driver"])
+    if driver["type"] == "exec":
+        driver["cwd"] = str(_resolve_file(base, driver["cwd"]) if driver.get("cwd") else base.resolve())
+        driver.setdefault("env", {})
+    if driver["type"] == "http":
+        driver["base_url"] = driver["base_url"].rstrip("/")
+        driver.setdefault("headers", {})
+    return Descriptor(
+        path=path,
+        name=data["name"],
+        sut=Role(data["sut"]),
+        ocpp_version=data["ocpp_version"],
+        identity=data["identity"],
+        listen_host=listen["host"],
+        listen_port=int(listen["port"]),
+        listen_path=listen["path"].rstrip("/") or "",
+        endpoint=data["endpoint"].rstrip("/") if data.get("endpoint") else None,
+        security=security,
+        features=frozenset(data["features"]) | {"core"},
+        connectors=int(data["connectors"]["count"]),
+        fixed_cable=bool(data["connectors"]["fixed_cable"]),
+        id_tags=IdTags(
+            valid=tags["valid"],
+            valid_2=tags["valid_2"],
+            invalid=tags["invalid"],
+            blocked=tags["blocked"],
+            expired=tags["expired"],
+            parent_id_tag=tags["parent"]["parent_id_tag"],
+            child_id_tag=tags["parent"]["id_tag"],
+        ),
+        configuration=data["configuration"],
+        timeouts=Timeouts(**{k: float(v) for k, v in t.items()}),
+        driver=driver,
+        vendor=data["vendor"],
+        raw=raw,
+    )

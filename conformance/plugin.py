@@ -1,0 +1,149 @@
+"""pytest plugin: options, collection by IUT, segments per case, verdicts and reports.
+
+Inert unless the session collects conformance cases, so it costs nothing in other test runs.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.case import case_info
+
+OPTIONS = [
+    # (option, ini name, kind, help)
+    ("--iut", "ocpp_iut", "append", "IUT descriptor file (repeatable). Default: the built-in reference simulators."),
+    ("--ocpp-strict", "ocpp_strict", "bool", "SHOULD-level violations fail the case (default: warnings)."),
+    ("--case", "ocpp_case", "append", "Run only cases whose ID starts with this prefix (repeatable)."),
+    ("--exclude", "ocpp_exclude", "append", "Skip cases whose ID starts with this prefix (repeatable)."),
+    ("--report-dir", "ocpp_report_dir", "value", "Where summary.json and wire logs go (default: reports)."),
+    ("--sim-fault", "ocpp_sim_fault", "append", "Switch on a named fault in the built-in simulators (repeatable)."),
+    ("--waivers", "ocpp_waivers", "value", "Waiver file (YAML): known deviations reported as waived."),
+]
+
+BUILTIN_IUTS = ("fixtures/iut/reference-charge-point.yaml", "fixtures/iut/reference-csms.yaml")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ocpp-conformance")
+    for opt, ini, kind, help_text in OPTIONS:
+        dest = ini
+        if kind == "append":
+            group.addoption(opt, action="append", dest=dest, default=None, help=help_text)
+            parser.addini(ini, help_text + " (ini twin)", type="linelist", default=[])
+        elif kind == "bool":
+            group.addoption(opt, action="store_true", dest=dest, default=None, help=help_text)
+            parser.addini(ini, help_text + " (ini twin)", type="bool", default=False)
+        else:
+            group.addoption(opt, action="store", dest=dest, default=None, help=help_text)
+            parser.addini(ini, help_text + " (ini twin)", default="")
+
+
+def option(config: pytest.Config, ini: str) -> Any:
+    value = config.getoption(ini)
+    return value if value not in (None, []) else config.getini(ini)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "conformance_case: an OCPP conformance case (set by @case)")
+    from conformance import pytest_fixtures
+    from conformance.runstate import RunState
+
+    config.stash[pytest_fixtures.STATE] = RunState(config)
+    config.pluginmanager.register(pytest_fixtures, "ocpp_conformance_fixtures")
+
+
+def _state(config: pytest.Config) -> Any:
+    from conformance.pytest_fixtures import STATE
+
+    return config.stash[STATE]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    info = case_info(metafunc.function)
+    if info is None:
+        return
+    state = _state(metafunc.config)
+    located = info.located(Path(str(metafunc.definition.path)), getattr(metafunc.module, "SECTION", None))
+    names = [d.name for d in state.descriptors() if state.applies(located, d)]
+    if names:
+        metafunc.parametrize("conformance_iut", names, ids=names, indirect=True)
+    else:
+        metafunc.parametrize("conformance_iut", [None], ids=["no-iut"], indirect=True)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = _state(config)
+    keep, drop = [], []
+    for item in items:
+        info = case_info(getattr(item, "function", None))
+        if info is None:
+            keep.append(item)
+            continue
+        located = info.located(Path(str(item.path)), getattr(item.module, "SECTION", None))
+        iut = item.callspec.params.get("conformance_iut") if hasattr(item, "callspec") else None
+        if iut is None or not state.selected(located.id):
+            drop.append(item)
+            continue
+        state.register_item(item, located, iut)
+        _label(item, located)
+        keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+SPEC_URL = "https://openchargealliance.org/protocols/open-charge-point-protocol/"
+
+
+def _label(item: pytest.Item, info: Any) -> None:
+    """Allure labels at collection: suites version -> profile -> OCTT section, case ID, system under test, spec."""
+    version = f"OCPP {info.ocpp_version}" if info.ocpp_version else "OCPP-J"
+    profile = info.profile or "transport"
+    mark = pytest.mark
+    for value, kind in ((version, "parentSuite"), (profile, "suite"), (info.section or profile, "subSuite"),
+                        (version, "epic"), (profile, "feature"), (info.section or profile, "story"), (info.id, "as_id")):
+        item.add_marker(mark.allure_label(value, label_type=kind))
+    item.add_marker(mark.allure_label(str(info.sut or "any"), label_type="tag"))
+    item.add_marker(mark.allure_description(f"{info.title}\n\nRequirement: {info.requirement}\n\nSpecification: {info.spec}"))
+    item.add_marker(mark.allure_link(SPEC_URL, link_type="link", name=info.spec))
+    item.obj.__allure_display_name__ = f"{info.id} {info.title}"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    report = yield
+    state = _state(item.config)
+    if state.is_case(item):
+        state.on_report(item, call, report)
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = _state(session.config)
+    if state.has_cases:
+        try:
+            state.write_reports()
+        except Exception as exc:  # reports must not hide the verdicts; say what went wrong in one line
+            sys.stderr.write(f"ocpp-conformance: writing reports failed: {exc!r}\n")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = _state(config)
+    if state.has_cases:
+        state.terminal_summary(terminalreporter)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    state = _state(config)
+    try:
+        descs = state.descriptors()
+    except pytest.UsageError:
+        return None
+    return [f"ocpp-conformance IUT: {d.name} ({d.sut}, OCPP {d.ocpp_version}, {d.path})" for d in descs] if state.touched else None
+
+

@@ -1,0 +1,42 @@
+"""Turning a run's results into reports: summary.json, Allure inputs, the self-contained HTML report,
+run-to-run comparison and the multi-implementation matrix.
+
+Kept free of pytest and of heavy imports: each submodule imports what it needs when it is used.
+"""
+
+from __future__ import annotations
+
+# Verdicts in the order reports list them (best first).
+VERDICTS: tuple[str, ...] = (
+    "passed",
+    "passed_with_warnings",
+    "not_applicable",
+    "waived",
+    "failed",
+    "broken",
+)
+
+# Verdicts that count as "the implementation did what the suite asked" when comparing runs.
+GOOD_VERDICTS: frozenset[str] = frozenset({"passed", "passed_with_warnings", "waived", "not_applicable"})
+BAD_VERDICTS: frozenset[str] = frozenset({"failed", "broken"})
+
+VERDICT_LABELS: dict[str, str] = {
+    "passed": "Passed",
+    "passed_with_warnings": "Passed with warnings",
+    "not_applicable": "Not applicable",
+    "waived": "Waived",
+    "failed": "Failed",
+    "broken": "Broken",
+}
+
+# Failure categories; the message of a failed/broken case starts with "[<category>] ".
+CATEGORIES: tuple[str, ...] = (
+    "schema", "framing", "timing", "callerror", "no-response", "behaviour", "unreachable", "suite",
+)
+
+
+class ReportError(Exception):
+    """A problem the user can fix (missing file, bad input, missing tool). str() is one line."""
+
+
+__all__ = ["VERDICTS", "GOOD_VERDICTS", "BAD_VERDICTS", "VERDICT_LABELS", "CATEGORIES", "ReportError"]

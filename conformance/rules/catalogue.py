@@ -1,0 +1,139 @@
+"""Every rule the judge can raise: ID, level, spec reference, requirement.
+
+IDs follow /work/shared/reference/ocpp-rules.md (WS, RPC, SCH, BEH, SEC layers). Where one
+catalogue rule splits into parts with different levels or versions, the part gets a letter
+suffix (RPC-010 is the 2.x MUST, RPC-010a the 1.6 SHOULD).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.wire import Level
+
+J16 = "OCPP-J 1.6"
+P4_201 = "OCPP 2.0.1 Part 4"
+P4_21 = "OCPP 2.1 Part 4"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: Level
+    spec: str
+    requirement: str
+    title: str
+
+
+def _rules(*rules: Rule) -> dict[str, Rule]:
+    return {rule.id: rule for rule in rules}
+
+
+M, S = Level.MUST, Level.SHOULD
+
+RULES: dict[str, Rule] = _rules(
+    # -- WebSocket handshake and frames ----------------------------------------------------
+    Rule("WS-002", M, f"{J16} §3.1.1; {P4_201} §3.1.1; {P4_21} §3.1.1",
+         "The last segment of the connection path is the charging station's identity, percent-encoded.",
+         "Identity in the connection path"),
+    Rule("WS-004", M, f"{J16} §3.1.2; {P4_201} §3.1.2; {P4_21} §3.1.2",
+         "The connecting client offers the OCPP version(s) it supports in Sec-WebSocket-Protocol.",
+         "Client offers a subprotocol"),
+    Rule("WS-005", M, f"RFC 6455 §4.2.2; {J16} §3.2; {P4_201} §3.2; {P4_21} §3.3",
+         "The server selects exactly one subprotocol from those the client offered, or none at all.",
+         "Server selects an offered subprotocol"),
+    Rule("WS-010", M, "RFC 6455 §5.6, §8.1; " + f"{J16} §4.1.2; {P4_201} §4.1.2",
+         "OCPP-J messages travel in WebSocket text frames whose payload is valid UTF-8.",
+         "Text frames in UTF-8"),
+    Rule("SEC-004", M, "OCPP 1.6 security white paper A00.FR.204, A00.FR.303; OCPP 2.0.1 Part 2 A00.FR.204",
+         "The username of HTTP Basic authentication equals the charging station identity in the URL.",
+         "Basic-auth username is the identity"),
+    Rule("SEC-005", M, f"RFC 7617 §2; {J16} §6.2.2",
+         "An Authorization header is 'Basic' followed by base64 of '<identity>:<password>'.",
+         "Well-formed Basic authorization"),
+    # -- RPC framing -------------------------------------------------------------------------
+    Rule("RPC-001", M, f"RFC 8259; {J16} §4.1.2; {P4_201} §4.1.2; {P4_21} §4.1.2",
+         "Every message is a valid JSON text; NaN and Infinity are not JSON.",
+         "Valid JSON"),
+    Rule("RPC-001a", S, "RFC 8259 §4, §8.2",
+         "Object member names are unique and strings carry no unpaired surrogates, so every parser reads the same message.",
+         "Interoperable JSON"),
+    Rule("RPC-002", M, f"{J16} §4.1.3, §4.2; {P4_201} §4.2",
+         "A message is a JSON array whose first element is the integer MessageTypeId.",
+         "Message is an array"),
+    Rule("RPC-003", M, f"{J16} §4.1.3 Table 2; {P4_201} §4.1.3; {P4_21} §4.1.3",
+         "The MessageTypeId is 2 (CALL), 3 (CALLRESULT) or 4 (CALLERROR); OCPP 2.1 adds 5 (CALLRESULTERROR) and 6 (SEND).",
+         "Known MessageTypeId"),
+    Rule("RPC-005", M, f"{J16} §4.2.1-4.2.3; {P4_201} §4.2.1-4.2.3; {P4_21} §4.2.1-4.2.4",
+         "A CALL or SEND has 4 elements, a CALLRESULT 3, a CALLERROR or CALLRESULTERROR 5.",
+         "Message arity"),
+    Rule("RPC-006", M, f"{J16} §4.1.4; {P4_201} §4.1.4; {P4_21} §4.1.4",
+         "The MessageId is a JSON string of at most 36 characters.",
+         "MessageId is a short string"),
+    Rule("RPC-007", M, f"{J16} §4.1.4; {P4_201} §4.1.4; {P4_21} §4.1.4",
+         "A sender never reuses a CALL MessageId: on the same connection (1.6), or for the same charging station "
+         "identity on any connection (2.x; 2.1 lets a retry of the same message keep its id).",
+         "MessageId not reused"),
+    Rule("RPC-008", M, f"{J16} §4.1.4, §4.2.2, §4.2.3; {P4_201} §4.1.4",
+         "A CALLRESULT or CALLERROR carries the MessageId of an outstanding CALL of the other side.",
+         "Reply answers an outstanding CALL"),
+    Rule("RPC-009", M, f"{J16} §4.1.1, §4.1.4; {P4_201} §4.1.1",
+         "A CALL is answered once, by one CALLRESULT or one CALLERROR.",
+         "One reply per CALL"),
+    Rule("RPC-010", M, f"{P4_201} §4.1.1; {P4_21} §4.1.1",
+         "A party does not send a CALL while one of its CALLs on the connection is unanswered and not timed out.",
+         "One outstanding CALL"),
+    Rule("RPC-010a", S, f"{J16} §4.1.1",
+         "A party should not send a CALL while one of its CALLs on the connection is unanswered and not timed out.",
+         "One outstanding CALL (1.6)"),
+    Rule("RPC-011", M, f"{J16} §4.2.1 Table 4; {P4_201} §4.1.6; {P4_21} §4.1.6",
+         "The Action of a CALL (or 2.1 SEND) names a message of the negotiated OCPP version, case-sensitively.",
+         "Known action"),
+    Rule("RPC-012", M, "OCPP 1.6 chapters 4 and 5; OCPP 2.0.1/2.1 Part 2 message directions",
+         "A party initiates only messages its role may send (BootNotification only from the charging station, "
+         "Reset only from the CSMS; DataTransfer either way).",
+         "Action direction"),
+    Rule("RPC-013", M, f"{J16} §4.2.1-4.2.2; {P4_201} §4.1.5",
+         "The payload of a CALL, CALLRESULT or SEND is a JSON object, {} when empty.",
+         "Payload is an object"),
+    Rule("RPC-015", M, f"{J16} §4.2.3 Table 7; {P4_201} §4.3 Table 8; {P4_21} §4.3 Table 9",
+         "The ErrorCode of a CALLERROR is one of the version's error codes.",
+         "Valid error code"),
+    Rule("RPC-015a", S, f"{J16} §4.2.3 Table 7; {P4_201} §4.3 Table 8; OCPP 1.6-J errata §5",
+         "The ErrorCode uses the version's own spelling (1.6: FormationViolation, OccurenceConstraintViolation; "
+         "2.x: FormatViolation, OccurrenceConstraintViolation).",
+         "Canonical error code spelling"),
+    Rule("RPC-016", M, f"{J16} §4.2.3 Table 6; {P4_201} §4.2.3 Table 7; {P4_21} §4.2.3",
+         "ErrorDescription is a string (at most 255 characters in 2.x) and ErrorDetails a JSON object.",
+         "Error description and details"),
+    Rule("RPC-019", M, f"{J16} §4.2.3; {P4_21} §4.2.3",
+         "A CALLERROR answers a CALL only, never a CALLRESULT or CALLERROR.",
+         "CALLERROR answers only a CALL"),
+    Rule("RPC-021", M, f"{P4_21} §4.1.4, §4.2.3",
+         "A CALLRESULTERROR carries the MessageId of a CALLRESULT its sender received.",
+         "CALLRESULTERROR answers a CALLRESULT"),
+    Rule("RPC-022", M, f"{P4_21} §4.2.4",
+         "A SEND message is not answered: no CALLRESULT or CALLERROR carries its MessageId.",
+         "SEND is not answered"),
+    # -- schema ------------------------------------------------------------------------------
+    Rule("SCH-001", M, f"{P4_201} §4.1.2; {P4_21} §4.1.2; OCPP 1.6 JSON schemas",
+         "A CALL payload validates against the request schema of its action, a CALLRESULT against the response "
+         "schema of the CALL it answers, a 2.1 SEND against its message schema.",
+         "Payload matches the schema"),
+    Rule("SCH-006a", S, "OCPP 1.6 §2.2 (CiString types)",
+         "OCPP 1.6 CiString fields hold printable ASCII only.",
+         "CiString is printable ASCII (1.6)"),
+    Rule("SCH-007a", M, "OCPP 2.0.1 Part 2 §2.1.4 (dateTime)",
+         "OCPP 2.0.1 date-time values carry at most three fractional-second digits.",
+         "date-time precision (2.0.1)"),
+    Rule("SCH-012", M, "Improved security for OCPP 1.6-J (white paper), Edition 3",
+         "The 1.6 security white-paper messages are used only when the implementation declares white-paper support.",
+         "White-paper messages need white-paper support (1.6)"),
+    # -- timing ------------------------------------------------------------------------------
+    Rule("BEH-012", M, f"{J16} §4.1.1; {P4_201} §4.1.1; {P4_21} §4.1.1",
+         "Every CALL is answered before the response timeout expires.",
+         "Answer within the response timeout"),
+    Rule("BEH-012a", M, f"{J16} §4.1.1; {P4_201} §4.1.1; {P4_21} §4.1.1",
+         "A reply arrives before the response timeout; one arriving later is late, the caller has given up on it.",
+         "Late reply"),
+)

@@ -1,0 +1,605 @@
+"""The rule engine: judges every frame of one link (suite <-> IUT) and its opening handshakes.
+
+`Judge.process` runs on every frame before it reaches the wire log, so it is the hot path:
+per-action facts (validators, labels, direction) are computed once and cached, a valid payload
+costs one compiled `is_valid` call, and error lists and messages are built only on failure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterable
+from urllib.parse import quote, unquote
+
+import jsonschema_rs
+
+from conformance.frames import (
+    ARITY, CALL, CALLERROR, CALLRESULT, CALLRESULTERROR, ERROR_CODE_ALIASES, ERROR_CODES,
+    MAX_ERROR_DESCRIPTION_2X, MAX_MESSAGE_ID_LENGTH, MESSAGE_TYPES, SEND, TYPE_NAMES, VERSIONS,
+    StrictJSONError, StrictParser, clip, decode_utf8, salvage_message_id, text_is_valid_unicode, type_name,
+)
+from conformance.rules.catalogue import RULES
+from conformance.rules.directions import INITIATORS, WHITEPAPER_ACTIONS_16, role_name
+from conformance.schemas import SchemaSet, schema_at_paths
+from conformance.wire import Kind, Record, Role, Violation
+
+_MAX_LISTED_ERRORS = 100  # a fuzzed payload can fail thousands of times; the first hundred tell the story
+_FRACTION_DIGITS = re.compile(r"\.(\d{4,})")
+_ROLES = (Role.CHARGE_POINT, Role.CSMS)
+_UNREADABLE = object()  # no JSON value could be read from the frame (JSON `null` is a value)
+
+Found = list[tuple[str, str]]  # (rule ID, message) pairs collected while judging one frame
+
+
+@dataclass
+class Handshake:
+    path: str  # request path, e.g. "/ocpp/CP001" (percent-encoded as received)
+    expected_identity: str | None  # the identity configured for the IUT (None: don't check)
+    offered: list[str]  # Sec-WebSocket-Protocol values offered by the client, in order
+    negotiated: str | None  # what the server selected (None: none)
+    basic_auth_user: str | None  # username from the Authorization header, None if absent
+    basic_auth_sent: bool
+    iut_is_server: bool  # True when the IUT is the CSMS
+    status: int  # HTTP status of the handshake response (101 = upgraded)
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A frame that may be answered: a CALL, or a broken frame whose MessageId was readable."""
+
+    unique_id: str
+    action: str | None
+    seq: int
+    t_mono: float
+    from_iut: bool
+    deliberate: bool
+    usable: bool  # a well-formed CALL: an answer is required and timing applies
+    overdue_reported: bool = False
+
+
+# Plain tuples: one is built per frame on the hot path.
+_Answered = tuple  # (action, seq of the first reply, reply MessageTypeId)
+_Used = tuple  # (action, payload, seq) of a CALL/SEND MessageId
+
+
+class _ActionFacts:
+    """What the judge needs about one action, computed once per Judge. Tuples are indexed by
+    `response`: [False] for the CALL/SEND payload, [True] for the CALLRESULT payload."""
+
+    __slots__ = ("action", "initiators", "validators", "field_checks", "field_validators", "labels")
+
+    def __init__(self, judge: "Judge", action: str, send: bool) -> None:
+        schemas = judge.schemas
+        self.action = action
+        self.initiators = INITIATORS[judge.version].get(action, frozenset())
+        directions = (False,) if send else (False, True)
+        self.validators = tuple(schemas.validator(action, r) for r in directions)
+        self.field_checks = tuple(judge._field_checks(action, r) for r in directions)
+        self.field_validators = tuple(_field_validator(checks) for checks in self.field_checks)
+        if judge.version == "1.6":
+            self.labels = (f"{action}.req", f"{action}.conf")
+        else:
+            self.labels = tuple(schemas.file_name(action, r) for r in directions)
+
+
+class Judge:
+    """Rule engine for one logical link between the suite and one IUT (persists across reconnections)."""
+
+    def __init__(self, *, version: str, iut_role: Role, response_timeout: float = 30.0,
+                 whitepaper: bool = True, waived_rules: Iterable[str] = ()) -> None:
+        if version not in VERSIONS:
+            raise ValueError(f"unknown OCPP version {version!r}; use one of {', '.join(VERSIONS)}")
+        waived = frozenset(waived_rules)
+        unknown = sorted(waived - RULES.keys())
+        if unknown:
+            raise ValueError(f"waived rule(s) {', '.join(unknown)} do not exist; known rule IDs: "
+                             f"{', '.join(sorted(RULES))}")
+        self.version = version
+        self.iut_role = Role(iut_role)
+        self.suite_role = self.iut_role.other
+        self.response_timeout = float(response_timeout)
+        self.whitepaper = whitepaper
+        self.waived = waived
+        self.waived_hits: Counter[str] = Counter()  # waived rule -> how often it would have fired
+        self.schemas = SchemaSet.for_version(version)
+        self._is_2x = version != "1.6"
+        self._types = MESSAGE_TYPES[version]
+        self._error_codes = ERROR_CODES[version]
+        self._error_aliases = ERROR_CODE_ALIASES[version]
+        self._one_call_rule = "RPC-010" if self._is_2x else "RPC-010a"
+        self._facts: dict[tuple[str, bool], _ActionFacts] = {}
+        self._parser = StrictParser()
+        # MessageIds used per sender: per connection in 1.6, per identity (this link) in 2.x.
+        self._used: dict[Role, dict[str, _Used]] = {r: {} for r in _ROLES}
+        self._connection: int | None = None
+        self._reset_connection_state()
+
+    # -- public API --------------------------------------------------------------------------
+    def process(self, rec: Record) -> None:
+        """Parse `rec`, fill its OCPP fields and append the violations it shows."""
+        if rec.kind is not Kind.FRAME:
+            return
+        if rec.connection is not None and rec.connection != self._connection:
+            if self._connection is not None:
+                self._reset_connection_state()
+            self._connection = rec.connection
+        sender = rec.sender or (self.iut_role if rec.from_iut else self.suite_role)
+        found: Found = []
+        value = self._read(rec, sender, found)
+        if value is not _UNREADABLE:
+            self._judge_message(rec, sender, value, found)
+        if found and not rec.deliberate:
+            rec.violations.extend(self._violations(found, seq=rec.seq, by_iut=rec.from_iut))
+
+    def handshake(self, hs: Handshake) -> list[Violation]:
+        """Judge the IUT's side of an opening handshake (the suite's own probes are not judged)."""
+        found: Found = []
+        if hs.iut_is_server:
+            self._judge_server_handshake(hs, found)
+        else:
+            self._judge_client_handshake(hs, found)
+        return self._violations(found, seq=None, by_iut=True)
+
+    def overdue(self, now_mono: float) -> list[Violation]:
+        """CALLs unanswered for longer than the response timeout, each reported once."""
+        out: list[Violation] = []
+        for sender in _ROLES:
+            for pending_list in self._pending[sender].values():
+                for call in pending_list:
+                    if (call.usable and not call.deliberate and not call.overdue_reported
+                            and now_mono - call.t_mono > self.response_timeout):
+                        call.overdue_reported = True
+                        message = (f"no reply to {call.action} CALL '{clip(call.unique_id, 40)}' (#{call.seq}) of "
+                                   f"the {role_name(sender, self.version)} within {self.response_timeout:g} s")
+                        # The side that should have answered is the other one.
+                        out += self._violations([("BEH-012", message)], seq=None, by_iut=not call.from_iut)
+        return out
+
+    def connection_reset(self) -> None:
+        """A new WebSocket connection: forget outstanding calls (no violation) and per-connection ids."""
+        self._reset_connection_state()
+
+    def outstanding(self, sender: Role) -> list[str]:
+        """MessageIds of well-formed CALLs sent by `sender` on this connection and not yet answered."""
+        calls = [c for pending_list in self._pending[Role(sender)].values() for c in pending_list if c.usable]
+        return [c.unique_id for c in sorted(calls, key=lambda c: c.seq)]
+
+    # -- state -------------------------------------------------------------------------------
+    def _reset_connection_state(self) -> None:
+        self._pending: dict[Role, dict[str, list[_Pending]]] = {r: {} for r in _ROLES}
+        self._answered: dict[Role, dict[str, _Answered]] = {r: {} for r in _ROLES}
+        self._sends: dict[Role, set[str]] = {r: set() for r in _ROLES}
+        self._unreadable: dict[Role, int] = {r: 0 for r in _ROLES}  # frames a "-1" CALLERROR may answer
+        if not self._is_2x:
+            self._used = {r: {} for r in _ROLES}
+
+    def _violations(self, found: Found, *, seq: int | None, by_iut: bool) -> list[Violation]:
+        out = []
+        for rule_id, message in found:
+            if rule_id in self.waived:
+                self.waived_hits[rule_id] += 1
+                continue
+            rule = RULES[rule_id]
+            out.append(Violation(rule_id, rule.level, message, seq, by_iut, rule.spec))
+        return out
+
+    # -- handshake ---------------------------------------------------------------------------
+    def _judge_client_handshake(self, hs: Handshake, found: Found) -> None:
+        identity = _path_identity(hs.path)
+        if hs.expected_identity is not None and identity != hs.expected_identity:
+            found.append(("WS-002", f"connection path {clip(hs.path, 120)!r} names identity {clip(identity, 60)!r}, "
+                                    f"expected {hs.expected_identity!r} (as path segment "
+                                    f"{quote(hs.expected_identity, safe='')!r})"))
+        if not hs.offered:
+            found.append(("WS-004", "the client offered no Sec-WebSocket-Protocol; it must list the OCPP "
+                                    "version(s) it supports, e.g. 'ocpp1.6'"))
+        if hs.basic_auth_sent:
+            if hs.basic_auth_user is None:
+                found.append(("SEC-005", "an Authorization header was sent but is not 'Basic' with a readable "
+                                         "base64 '<identity>:<password>'"))
+            elif hs.basic_auth_user != identity:
+                found.append(("SEC-004", f"Basic-auth username {clip(hs.basic_auth_user, 60)!r} differs from the "
+                                         f"identity {clip(identity, 60)!r} in the connection path"))
+
+    def _judge_server_handshake(self, hs: Handshake, found: Found) -> None:
+        if hs.status != 101 or hs.negotiated is None:
+            return  # refused, or upgraded without a subprotocol (the server must then close)
+        selected = hs.negotiated
+        if "," in selected:
+            found.append(("WS-005", f"the server selected several subprotocols ({clip(selected, 80)!r}); "
+                                    "it must select exactly one"))
+        elif selected not in hs.offered:
+            offered = ", ".join(hs.offered) or "nothing"
+            found.append(("WS-005", f"the server selected {clip(selected, 40)!r}, which the client did not offer "
+                                    f"(offered: {offered})"))
+
+    # -- frames: text and JSON ---------------------------------------------------------------
+    def _read(self, rec: Record, sender: Role, found: Found) -> Any:
+        """The parsed JSON value of the frame, or _UNREADABLE (with parse_error set)."""
+        raw = rec.raw
+        if rec.opcode == "binary":
+            found.append(("WS-010", f"binary frame of {len(raw or b'')} bytes; OCPP-J messages are text frames"))
+            return self._unreadable_frame(rec, sender, "binary frame")
+        if type(raw) is str:
+            text = raw
+            if not text_is_valid_unicode(text):
+                found.append(("WS-010", "text frame payload is not valid UTF-8 (unpaired surrogate code point)"))
+                return self._unreadable_frame(rec, sender, "invalid UTF-8")
+        elif isinstance(raw, (bytes, bytearray, memoryview)):
+            try:
+                text = decode_utf8(bytes(raw))
+            except StrictJSONError as exc:
+                found.append(("WS-010", f"text frame payload is not valid UTF-8: {exc}"))
+                return self._unreadable_frame(rec, sender, "invalid UTF-8")
+        else:
+            text = ""
+        try:
+            value, problems = self._parser.parse(text)
+        except StrictJSONError as exc:
+            found.append(("RPC-001", f"not valid JSON: {exc}"))
+            rec.parse_error = f"invalid JSON: {exc}"
+            salvaged = salvage_message_id(text)
+            if salvaged is None:
+                self._unreadable[sender] += 1
+            else:
+                self._register(sender, salvaged, None, rec, usable=False)
+            return _UNREADABLE
+        for problem in problems:
+            found.append(("RPC-001a", problem))
+        return value
+
+    def _unreadable_frame(self, rec: Record, sender: Role, reason: str) -> Any:
+        rec.parse_error = reason
+        self._unreadable[sender] += 1
+        return _UNREADABLE
+
+    # -- frames: OCPP-J structure ------------------------------------------------------------
+    def _judge_message(self, rec: Record, sender: Role, value: Any, found: Found) -> None:
+        if type(value) is not list:
+            found.append(("RPC-002", f"the message is a JSON {type_name(value)}, not an array"))
+            self._unreadable_frame(rec, sender, "not a JSON array")
+            return
+        size = len(value)
+        message_id = value[1] if size > 1 else None
+        if size == 0 or type(value[0]) is not int:
+            first = "nothing" if size == 0 else f"a {type_name(value[0])}"
+            found.append(("RPC-002", f"the first element must be the integer MessageTypeId, got {first}"))
+            rec.parse_error = "no integer MessageTypeId"
+            self._answerable_broken_frame(rec, sender, message_id)
+            return
+        message_type = rec.message_type = value[0]
+        if message_type not in self._types:
+            shown = clip(str(message_type), 30)
+            allowed = ", ".join(str(t) for t in sorted(self._types))
+            found.append(("RPC-003", f"MessageTypeId {shown} is not defined in OCPP {self.version} (allowed: {allowed})"))
+            rec.parse_error = f"unknown MessageTypeId {shown}"
+            self._answerable_broken_frame(rec, sender, message_id)
+            return
+        problems: list[str] = []  # why the frame is not usable, for parse_error
+        expected = ARITY[message_type]
+        if size != expected:
+            found.append(("RPC-005", f"a {TYPE_NAMES[message_type]} has {expected} elements, this one has {size}"))
+            problems.append(f"{size} elements instead of {expected}")
+        if type(message_id) is str:
+            rec.unique_id = message_id
+            if len(message_id) > MAX_MESSAGE_ID_LENGTH:
+                found.append(("RPC-006", f"MessageId is {len(message_id)} characters long, at most "
+                                         f"{MAX_MESSAGE_ID_LENGTH} are allowed"))
+        else:
+            if size > 1:
+                found.append(("RPC-006", f"MessageId must be a string, got a {type_name(message_id)}"))
+            problems.append("no readable MessageId")
+            message_id = None
+        if message_type == CALL or message_type == SEND:
+            self._judge_initiating(rec, sender, value, message_type, message_id, problems, found)
+        else:
+            self._judge_reply(rec, sender, value, message_type, message_id, problems, found)
+
+    def _answerable_broken_frame(self, rec: Record, sender: Role, message_id: Any) -> None:
+        """A broken frame: its MessageId, when readable, may still be answered (by a CALLERROR)."""
+        if type(message_id) is str:
+            rec.unique_id = message_id
+            self._register(sender, message_id, None, rec, usable=False)
+        else:
+            self._unreadable[sender] += 1
+
+    # -- CALL and SEND -----------------------------------------------------------------------
+    def _judge_initiating(self, rec: Record, sender: Role, value: list[Any], message_type: int,
+                          message_id: str | None, problems: list[str], found: Found) -> None:
+        size = len(value)
+        action = value[2] if size > 2 else None
+        payload = value[3] if size > 3 else None
+        if type(action) is str:
+            rec.action = action
+        else:
+            if size > 2:
+                found.append(("RPC-011", f"the Action must be a string, got a {type_name(action)}"))
+            problems.append("no Action string")
+            action = None
+        if size > 3:
+            rec.payload = payload
+            if type(payload) is not dict:
+                found.append(("RPC-013", f"the payload is a JSON {type_name(payload)}, not an object"))
+                problems.append("payload is not an object")
+        if problems:
+            rec.parse_error = f"malformed {TYPE_NAMES[message_type]}: " + "; ".join(problems)
+        if message_id is None:
+            self._unreadable[sender] += 1
+        else:
+            used = self._used[sender]
+            earlier = used.get(message_id)
+            if earlier is not None:
+                self._check_reuse(sender, message_id, earlier, action, payload, found)
+            used[message_id] = (action, payload, rec.seq)
+            if message_type == CALL:
+                if not problems and not rec.deliberate and self._pending[sender]:
+                    self._check_single_outstanding(rec, sender, found)
+                self._register(sender, message_id, action, rec, usable=not problems)
+            else:
+                self._sends[sender].add(message_id)
+        if action is None:
+            return
+        facts = self._facts.get((action, message_type == SEND)) or self._new_facts(action, message_type == SEND, found)
+        if facts is None:
+            return
+        if sender not in facts.initiators:
+            found.append(("RPC-012", f"{action} is initiated by the {role_name(sender.other, self.version)} only; "
+                                     f"here the {role_name(sender, self.version)} sent it"))
+        if type(payload) is dict:
+            self._check_payload(facts, False, payload, found)
+
+    def _check_reuse(self, sender: Role, message_id: str, earlier: _Used, action: str | None, payload: Any,
+                     found: Found) -> None:
+        earlier_action, earlier_payload, earlier_seq = earlier
+        if self.version == "2.1" and earlier_action == action and earlier_payload == payload:
+            return  # 2.1 lets a retry of the same message keep its MessageId
+        scope = "for this charging station identity" if self._is_2x else "on this connection"
+        found.append(("RPC-007", f"MessageId '{clip(message_id, 40)}' was already used by the "
+                                 f"{role_name(sender, self.version)} {scope} (#{earlier_seq}, {earlier_action})"))
+
+    def _check_single_outstanding(self, rec: Record, sender: Role, found: Found) -> None:
+        for pending_list in self._pending[sender].values():
+            for call in pending_list:
+                if call.usable and not call.deliberate and rec.t_mono - call.t_mono <= self.response_timeout:
+                    found.append((self._one_call_rule,
+                                  f"new CALL while {call.action} '{clip(call.unique_id, 40)}' (#{call.seq}) of the "
+                                  f"{role_name(sender, self.version)} is still unanswered"))
+                    return
+
+    def _register(self, sender: Role, message_id: str, action: str | None, rec: Record, *, usable: bool) -> None:
+        entry = _Pending(message_id, action, rec.seq, rec.t_mono, rec.from_iut, rec.deliberate, usable)
+        pending = self._pending[sender]
+        if message_id in pending:
+            pending[message_id].append(entry)
+        else:
+            pending[message_id] = [entry]
+
+    # -- actions and payloads ----------------------------------------------------------------
+    def _new_facts(self, action: str, send: bool, found: Found) -> _ActionFacts | None:
+        problem = self._unknown_action(action, send)
+        if problem is not None:
+            found.append(problem)
+            return None  # not cached: an IUT could send endless distinct unknown actions
+        facts = self._facts[(action, send)] = _ActionFacts(self, action, send)
+        return facts
+
+    def _unknown_action(self, action: str, send: bool) -> tuple[str, str] | None:
+        schemas = self.schemas
+        shown = clip(action, 60)
+        if send:
+            if schemas.has_send(action):
+                return None
+            hint = " (it is a CALL action: MessageTypeId 2)" if schemas.has_action(action) else ""
+            return "RPC-011", f"{shown!r} is not a SEND message of OCPP {self.version}{hint}"
+        if schemas.has_action(action):
+            if self.version == "1.6" and not self.whitepaper and action in WHITEPAPER_ACTIONS_16:
+                return "SCH-012", (f"{action} belongs to the 1.6 security white paper, which the IUT does not "
+                                   "declare (declare white-paper support in the IUT descriptor if it has it)")
+            return None
+        if schemas.has_send(action):
+            return "RPC-011", f"{action} is a SEND message in OCPP {self.version} (MessageTypeId 6), not a CALL"
+        return "RPC-011", f"unknown action {shown!r} for OCPP {self.version}{self._action_hint(action)}"
+
+    def _action_hint(self, action: str) -> str:
+        folded = action.casefold()
+        for known in self.schemas.actions():
+            if known.casefold() == folded:
+                return f" (actions are case-sensitive: did you mean {known}?)"
+        for other in VERSIONS:
+            if other != self.version and SchemaSet.for_version(other).has_action(action):
+                return f" (it is an OCPP {other} message: version mismatch?)"
+        return ""
+
+    def _field_checks(self, action: str, response: bool) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Field-level checks the schemas cannot express, as (kind, payload path)."""
+        if self.version == "2.0.1":
+            return tuple(("date-time", p) for p in self.schemas.field_paths(action, response, "date-time"))
+        if self.version == "1.6":
+            return tuple(("cistring", p) for p in self.schemas.field_paths(action, response, "cistring"))
+        return ()
+
+    def _check_payload(self, facts: _ActionFacts, response: bool, payload: dict[str, Any], found: Found) -> None:
+        if not facts.validators[response].is_valid(payload):
+            errors = self.schemas.errors(facts.action, response, payload)
+            listed = "; ".join(str(e) for e in errors[:_MAX_LISTED_ERRORS])
+            more = f"; and {len(errors) - _MAX_LISTED_ERRORS} more" if len(errors) > _MAX_LISTED_ERRORS else ""
+            count = f"{len(errors)} schema error{'s' if len(errors) != 1 else ''}"
+            found.append(("SCH-001", f"{facts.labels[response]}: {count}: {listed}{more}"))
+        field_validator = facts.field_validators[response]
+        if field_validator is not None and not field_validator.is_valid(payload):
+            self._report_fields(facts, response, payload, found)
+
+    def _report_fields(self, facts: _ActionFacts, response: bool, payload: dict[str, Any], found: Found) -> None:
+        label = facts.labels[response]
+        for kind, path in facts.field_checks[response]:
+            for value in _values_at(payload, path):
+                if type(value) is not str:
+                    continue
+                if kind == "date-time":
+                    match = _FRACTION_DIGITS.search(value)
+                    if match:
+                        found.append(("SCH-007a", f"{label}: {_where(payload, path, value)} {clip(value, 60)!r} has "
+                                                  f"{len(match.group(1))} fractional-second digits, at most 3 are "
+                                                  "allowed"))
+                elif not (value.isascii() and value.isprintable()):
+                    bad = next(c for c in value if not (c.isascii() and c.isprintable()))
+                    found.append(("SCH-006a", f"{label}: {_where(payload, path, value)} holds U+{ord(bad):04X}; "
+                                              "CiString values are printable ASCII"))
+
+    # -- replies -----------------------------------------------------------------------------
+    def _judge_reply(self, rec: Record, sender: Role, value: list[Any], message_type: int,
+                     message_id: str | None, problems: list[str], found: Found) -> None:
+        size = len(value)
+        if message_type == CALLRESULT:
+            if size > 2:
+                rec.payload = value[2]
+                if type(value[2]) is not dict:
+                    found.append(("RPC-013", f"the payload is a JSON {type_name(value[2])}, not an object"))
+                    problems.append("payload is not an object")
+            else:
+                problems.append("no payload")
+        else:
+            self._check_error_fields(rec, value, found)
+            if size < 3:
+                problems.append("no ErrorCode")
+        if problems:
+            rec.parse_error = f"malformed {TYPE_NAMES[message_type]}: " + "; ".join(problems)
+        if message_id is None:
+            return
+        if message_type == CALLRESULTERROR:
+            answered = self._answered[sender].get(message_id)
+            if answered is not None and answered[2] == CALLRESULT:
+                rec.action = answered[0]
+            else:
+                found.append(("RPC-021", f"CALLRESULTERROR '{clip(message_id, 40)}' matches no CALLRESULT the "
+                                         f"{role_name(sender, self.version)} received"))
+            return
+        self._correlate(rec, sender, message_type, message_id, not problems, found)
+
+    def _check_error_fields(self, rec: Record, value: list[Any], found: Found) -> None:
+        size = len(value)
+        if size > 2:
+            code = value[2]
+            if type(code) is not str:
+                found.append(("RPC-015", f"the ErrorCode must be a string, got a {type_name(code)}"))
+            else:
+                rec.error_code = code
+                if code in self._error_aliases:
+                    found.append(("RPC-015a", f"ErrorCode {code} is spelt {self._error_aliases[code]} in OCPP "
+                                              f"{self.version}"))
+                elif code not in self._error_codes:
+                    found.append(("RPC-015", f"ErrorCode {clip(code, 60)!r} is not an OCPP {self.version} error "
+                                             f"code (allowed: {', '.join(sorted(self._error_codes))})"))
+        if size > 3:
+            description = value[3]
+            if type(description) is not str:
+                found.append(("RPC-016", f"the ErrorDescription must be a string, got a {type_name(description)}"))
+            elif self._is_2x and len(description) > MAX_ERROR_DESCRIPTION_2X:
+                found.append(("RPC-016", f"the ErrorDescription has {len(description)} characters, at most "
+                                         f"{MAX_ERROR_DESCRIPTION_2X} are allowed"))
+        if size > 4:
+            rec.payload = value[4]
+            if type(value[4]) is not dict:
+                found.append(("RPC-016", f"the ErrorDetails must be a JSON object, got a {type_name(value[4])}"))
+
+    def _correlate(self, rec: Record, sender: Role, message_type: int, message_id: str, well_formed: bool,
+                   found: Found) -> None:
+        caller = sender.other
+        pending = self._pending[caller]
+        pending_list = pending.get(message_id)
+        if pending_list:
+            call = pending_list.pop(0)
+            if not pending_list:
+                del pending[message_id]
+            rec.action = call.action
+            self._answered[caller][message_id] = (call.action, rec.seq, message_type)
+            if not call.usable:
+                return  # an answer to a broken frame is optional; what it says is an active test's business
+            elapsed = rec.t_mono - call.t_mono
+            if elapsed > self.response_timeout:
+                found.append(("BEH-012a", f"reply to {call.action} '{clip(message_id, 40)}' (#{call.seq}) is late by "
+                                          f"{elapsed - self.response_timeout:.3f} s (response timeout "
+                                          f"{self.response_timeout:g} s)"))
+            if message_type == CALLRESULT and well_formed:
+                facts = self._facts.get((call.action, False))
+                if facts is not None:
+                    self._check_payload(facts, True, rec.payload, found)
+            return
+        if message_id == "-1" and message_type == CALLERROR and self._unreadable[caller] > 0:
+            self._unreadable[caller] -= 1  # the agreed answer to a frame whose MessageId could not be read
+            return
+        answered = self._answered[caller].get(message_id)
+        if answered is not None:
+            rec.action = answered[0]
+            found.append(("RPC-009", f"CALL '{clip(message_id, 40)}' ({answered[0]}) was already answered "
+                                     f"by #{answered[1]}"))
+            return
+        if message_id in self._sends[caller]:
+            found.append(("RPC-022", f"'{clip(message_id, 40)}' is a SEND message; SEND is never answered"))
+            return
+        own = self._answered[sender].get(message_id)
+        if message_type == CALLERROR and own is not None:
+            rec.action = own[0]
+            found.append(("RPC-019", f"CALLERROR '{clip(message_id, 40)}' answers the reply #{own[1]} to the "
+                                     f"{role_name(sender, self.version)}'s own CALL; a CALLERROR may only answer a "
+                                     "CALL" + (" (use CALLRESULTERROR)" if self.version == "2.1" else "")))
+            return
+        found.append(("RPC-008", f"no outstanding CALL of the {role_name(caller, self.version)} has MessageId "
+                                 f"'{clip(message_id, 40)}'"))
+
+
+def _path_identity(path: str) -> str:
+    """The charging station identity: the last path segment, percent-decoded."""
+    return unquote(path.split("?", 1)[0].rsplit("/", 1)[-1])
+
+
+# Leaf schemas of the field checks, run inside a compiled validator so Python only reports.
+_FIELD_PATTERNS = {
+    "date-time": {"pattern": r"^(?!.*\.[0-9]{4})"},  # no fourth fractional-second digit
+    "cistring": {"pattern": r"^[\x20-\x7E]*$"},  # printable ASCII
+}
+
+
+def _field_validator(checks: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
+    if not checks:
+        return None
+    kinds = sorted({kind for kind, _ in checks})
+    schema = {"allOf": [schema_at_paths([p for k, p in checks if k == kind], _FIELD_PATTERNS[kind]) for kind in kinds]}
+    return jsonschema_rs.validator_for(schema)
+
+
+def _values_at(node: Any, path: tuple[str, ...]) -> list[Any]:
+    """Values found at `path` ("*" = every array item)."""
+    nodes = [node]
+    for key in path:
+        found: list[Any] = []
+        if key == "*":
+            for item in nodes:
+                if type(item) is list:
+                    found.extend(item)
+        else:
+            for item in nodes:
+                if type(item) is dict and key in item:
+                    found.append(item[key])
+        if not found:
+            return found
+        nodes = found
+    return nodes
+
+
+def _where(node: Any, path: tuple[str, ...], value: Any, prefix: str = "$") -> str:
+    """JSONPath of `value` (found at `path`); only computed when reporting a violation."""
+    if not path:
+        return prefix if node is value else ""
+    key, rest = path[0], path[1:]
+    if key == "*":
+        for position, item in enumerate(node if type(node) is list else ()):
+            where = _where(item, rest, value, f"{prefix}[{position}]")
+            if where:
+                return where
+        return ""
+    if type(node) is dict and key in node:
+        return _where(node[key], rest, value, f"{prefix}.{key}")
+    return ""

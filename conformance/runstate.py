@@ -1,0 +1,347 @@
+"""State of one pytest run of conformance cases: descriptors, links, per-case verdicts and the reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import __version__
+from conformance.case import CaseInfo
+from conformance.errors import NOT_APPLICABLE_PREFIX, Broken, IutDeviation
+from conformance.wire import Level, render_jsonl, render_text
+
+VERDICTS = ("passed", "passed_with_warnings", "not_applicable", "failed", "broken", "waived")
+
+
+@dataclass
+class CaseResult:
+    info: CaseInfo
+    iut: str
+    nodeid: str
+    verdict: str = "passed"
+    category: str | None = None
+    message: str = ""
+    details: str = ""
+    duration_s: float = 0.0
+    violations: list[dict] = field(default_factory=list)
+    measurements: dict[str, Any] = field(default_factory=dict)
+    waiver: dict | None = None
+    wire_log: str | None = None
+    wire_log_text: str | None = None
+    phases: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.info.to_dict()
+        d.update(
+            iut=self.iut,
+            nodeid=self.nodeid,
+            verdict=self.verdict,
+            category=self.category,
+            message=self.message,
+            details=self.details,
+            duration_s=round(self.duration_s, 3),
+            violations=self.violations,
+            waiver=self.waiver,
+            measurements=self.measurements,
+            wire_log=self.wire_log,
+            wire_log_text=self.wire_log_text,
+        )
+        return d
+
+
+class RunState:
+    def __init__(self, config: pytest.Config) -> None:
+        from conformance.plugin import option
+
+        self.config = config
+        self.strict = bool(option(config, "ocpp_strict"))
+        self.case_prefixes = [p for p in option(config, "ocpp_case") or [] if p]
+        self.exclude_prefixes = [p for p in option(config, "ocpp_exclude") or [] if p]
+        self.report_dir = Path(option(config, "ocpp_report_dir") or "reports")
+        self.faults = tuple(f for f in option(config, "ocpp_sim_fault") or [] if f)
+        self.iut_paths = [p for p in option(config, "ocpp_iut") or [] if p]
+        self.waiver_path = option(config, "ocpp_waivers") or None
+        if self.waiver_path:
+            from conformance.waivers import WaiverError, load_waivers
+
+            try:
+                self._waivers_loaded = load_waivers(self.waiver_path)
+            except WaiverError as exc:
+                raise pytest.UsageError(str(exc)) from None
+        self._descriptors: list[Any] | None = None
+        self._waivers: Any = getattr(self, "_waivers_loaded", None)
+        self.links: dict[str, Any] = {}
+        self.items: dict[str, tuple[CaseInfo, str]] = {}
+        self.results: dict[str, CaseResult] = {}
+        self.contexts: dict[str, Any] = {}
+        self.touched = False
+        self.started = dt.datetime.now(dt.timezone.utc)
+        self.t0 = time.monotonic()
+
+    # -- descriptors and selection ---------------------------------------------------------------
+    def descriptors(self) -> list[Any]:
+        if self._descriptors is None:
+            self.touched = True
+            from conformance.iut import DescriptorError, load_descriptor
+
+            paths = self.iut_paths or [str(self._builtin(p)) for p in _builtin_paths()]
+            loaded = []
+            for p in paths:
+                try:
+                    loaded.append(load_descriptor(p))
+                except DescriptorError as exc:
+                    raise pytest.UsageError(str(exc)) from None
+            names = [d.name for d in loaded]
+            dupes = {n for n in names if names.count(n) > 1}
+            if dupes:
+                raise pytest.UsageError(f"two IUT descriptors share the name {sorted(dupes)[0]!r} — give each a unique `name`")
+            if self.faults:
+                from conformance.simulators.faults import check_fault_names
+
+                try:
+                    check_fault_names(self.faults)
+                except ValueError as exc:
+                    raise pytest.UsageError(f"--sim-fault: {exc}") from None
+            self._descriptors = loaded
+        return self._descriptors
+
+    def _builtin(self, rel: str) -> Path:
+        return Path(self.config.rootpath) / rel if (Path(self.config.rootpath) / rel).exists() else _package_root() / rel
+
+    def descriptor(self, name: str) -> Any:
+        for d in self.descriptors():
+            if d.name == name:
+                return d
+        raise KeyError(name)
+
+    @staticmethod
+    def applies(info: CaseInfo, descriptor: Any) -> bool:
+        if info.sut is not None and info.sut is not descriptor.sut:
+            return False
+        if info.ocpp_version and info.ocpp_version != descriptor.ocpp_version:
+            return False
+        return True
+
+    def selected(self, case_id: str) -> bool:
+        if self.case_prefixes and not any(case_id.startswith(p) for p in self.case_prefixes):
+            return False
+        return not any(case_id.startswith(p) for p in self.exclude_prefixes)
+
+    def not_applicable_reason(self, info: CaseInfo, descriptor: Any) -> str | None:
+        if info.profile and info.profile not in ("transport",) and not descriptor.declares(info.profile):
+            return f"the IUT descriptor {descriptor.name} does not declare the feature profile '{info.profile}'"
+        for need in info.needs:
+            if need == "fixed_cable" and not descriptor.fixed_cable:
+                return "the IUT has no fixed cable (connectors.fixed_cable: false)"
+            if need == "not_fixed_cable" and descriptor.fixed_cable:
+                return "the IUT has a fixed cable (connectors.fixed_cable: true)"
+        return None
+
+    def register_item(self, item: pytest.Item, info: CaseInfo, iut: str) -> None:
+        self.items[item.nodeid] = (info, iut)
+
+    def is_case(self, item: pytest.Item) -> bool:
+        return item.nodeid in self.items
+
+    @property
+    def has_cases(self) -> bool:
+        return bool(self.items)
+
+    # -- links -------------------------------------------------------------------------------
+    def link(self, name: str) -> Any:
+        if name not in self.links:
+            from conformance.link import Link
+
+            waived_rules: tuple[str, ...] = ()
+            self.links[name] = Link(self.descriptor(name), extra_faults=self.faults, waived_rules=waived_rules)
+        return self.links[name]
+
+    # -- verdicts ------------------------------------------------------------------------------
+    def on_report(self, item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> None:
+        info, iut = self.items[item.nodeid]
+        res = self.results.setdefault(item.nodeid, CaseResult(info=info, iut=iut, nodeid=item.nodeid))
+        res.duration_s += report.duration
+        res.phases[report.when] = report.outcome
+        ctx = self.contexts.get(item.nodeid)
+        if report.skipped and res.verdict == "passed":
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            reason = reason.removeprefix("Skipped: ")
+            res.verdict = "not_applicable"
+            res.message = reason.removeprefix(NOT_APPLICABLE_PREFIX)
+        elif report.failed and res.verdict in ("passed", "not_applicable"):
+            exc = call.excinfo.value if call.excinfo else None
+            if isinstance(exc, IutDeviation):
+                res.verdict, res.category = "failed", exc.category
+                res.message, res.details = exc.headline, exc.details
+            elif isinstance(exc, AssertionError):
+                text = (str(exc) or "assertion failed").strip()
+                category, text = _split_category(text)
+                res.verdict, res.category = "failed", category
+                res.message, res.details = text.splitlines()[0], "\n".join(text.splitlines()[1:])
+            elif isinstance(exc, Broken):
+                res.verdict, res.category, res.message = "broken", exc.category, exc.headline
+            else:
+                res.verdict, res.category = "broken", "suite"
+                res.message = f"{type(exc).__name__}: {exc}" if exc else "error"
+            if res.verdict in ("failed", "broken") and report.when != "call" and res.verdict == "failed":
+                res.details = (res.details + f"\n  (during {report.when})").strip("\n")
+            # one clear line instead of a traceback for the suite's own exceptions
+            if isinstance(exc, (IutDeviation, Broken)):
+                report.longrepr = str(exc)
+        if report.when == "teardown":
+            self._finish(item, res, ctx)
+
+    def _finish(self, item: pytest.Item, res: CaseResult, ctx: Any) -> None:
+        link = self.links.get(res.iut)
+        if link is not None and ctx is not None:
+            records = link.wire.segment_records(ctx.segment)
+            found = [v for r in records for v in r.violations]
+            res.violations = [v.to_dict() for v in found]
+            res.measurements = dict(ctx.measurements)
+            if res.verdict == "passed" and any(v.by_iut and v.level is Level.SHOULD for v in found):
+                res.verdict = "passed_with_warnings"
+                first = next(v for v in found if v.by_iut and v.level is Level.SHOULD)
+                res.message = f"{first.rule_id}: {first.message}"
+            self._write_wire(res, records, item)
+        self._apply_waiver(res)
+
+    def _write_wire(self, res: CaseResult, records: list, item: pytest.Item) -> None:
+        folder = self.report_dir / "wire" / res.iut
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = _safe(res.info.id)
+        text, jsonl = render_text(records), render_jsonl(records)
+        (folder / f"{stem}.txt").write_text(text, encoding="utf-8")
+        (folder / f"{stem}.jsonl").write_text(jsonl, encoding="utf-8")
+        res.wire_log = f"wire/{res.iut}/{stem}.jsonl"
+        res.wire_log_text = f"wire/{res.iut}/{stem}.txt"
+        item.add_report_section("teardown", "wire log", text[-20000:])
+        try:
+            import allure
+
+            allure.attach(text, name="wire log", attachment_type=allure.attachment_type.TEXT)
+            allure.attach(jsonl, name="wire log (JSONL)", attachment_type=allure.attachment_type.JSON, extension="jsonl")
+            if res.violations:
+                lines = [f"{v['level']} {v['rule_id']} #{v['seq']} ({'IUT' if v['by_iut'] else 'suite'}): {v['message']}" for v in res.violations]
+                allure.attach("\n".join(lines), name="violations", attachment_type=allure.attachment_type.TEXT)
+            if res.measurements:
+                allure.attach("\n".join(f"{k}: {v}" for k, v in res.measurements.items()), name="measurements",
+                              attachment_type=allure.attachment_type.TEXT)
+        except Exception:
+            pass
+
+    def _apply_waiver(self, res: CaseResult) -> None:
+        if res.verdict != "failed" or not self.waiver_path:
+            return
+        from conformance.waivers import WaiverError, apply_waivers, load_waivers
+
+        if self._waivers is None:
+            try:
+                self._waivers = load_waivers(self.waiver_path)
+            except WaiverError as exc:
+                raise pytest.UsageError(str(exc)) from None
+        entry = apply_waivers(res.to_dict(), self._waivers, dt.date.today())
+        res.verdict, res.waiver = entry["verdict"], entry.get("waiver")
+
+    # -- reports -------------------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        finished = dt.datetime.now(dt.timezone.utc)
+        cases = [r.to_dict() for r in self.results.values()]
+        totals = {v: sum(1 for c in cases if c["verdict"] == v) for v in VERDICTS}
+        iuts = []
+        for d in self.descriptors():
+            link = self.links.get(d.name)
+            boot = getattr(getattr(link, "responder", None), "boot", None) if link else None
+            iuts.append({
+                "name": d.name,
+                "sut": str(d.sut),
+                "ocpp_version": d.ocpp_version,
+                "identity": d.identity,
+                "endpoint": link.endpoint_url if link and link.endpoint else (d.endpoint or f"ws://{d.listen_host}:{d.listen_port}{d.listen_path}/{d.identity}"),
+                "security_profile": d.security.profile,
+                "descriptor": str(d.path) if d.path else None,
+                "features": sorted(d.features),
+                "boot": boot or {k: v for k, v in (d.vendor or {}).items()},
+                "faults": list(link.descriptor.driver.get("faults", [])) if link and d.driver.get("type") == "simulator" else [],
+            })
+        return {
+            "format": 1,
+            "suite": {"name": "ocpp-conformance", "version": __version__},
+            "run": {
+                "started": _iso(self.started),
+                "finished": _iso(finished),
+                "duration_s": round(time.monotonic() - self.t0, 3),
+                "argv": list(sys.argv),
+                "strict": self.strict,
+                "host": platform.node(),
+                "python": platform.python_version(),
+            },
+            "iuts": [i for i in iuts if any(c["iut"] == i["name"] for c in cases)],
+            "totals": totals,
+            "cases": cases,
+        }
+
+    def write_reports(self) -> None:
+        self.report_dir.mkdir(parents=True, exist_ok=True)
+        data = self.summary()
+        from conformance.reporting.summary import write_summary
+
+        write_summary(self.report_dir, data)
+        alluredir = getattr(self.config.option, "allure_report_dir", None)
+        if alluredir:
+            from conformance.reporting.allure_env import write_categories, write_environment
+
+            write_environment(Path(alluredir), data)
+            write_categories(Path(alluredir))
+        try:
+            from conformance.reporting.html import render_conformance_report
+
+            render_conformance_report(data, self.report_dir)
+        except ImportError:
+            pass
+
+    def terminal_summary(self, tr: Any) -> None:
+        tr.section("ocpp-conformance verdicts")
+        for res in self.results.values():
+            line = f"{res.verdict:<21} {res.info.id:<16} [{res.iut}] {res.info.title}"
+            if res.verdict not in ("passed",):
+                line += f"\n{'':<22}{res.message[:200]}"
+            tr.write_line(line)
+        counts = {v: sum(1 for r in self.results.values() if r.verdict == v) for v in VERDICTS}
+        tr.write_line(", ".join(f"{n} {v}" for v, n in counts.items() if n))
+        tr.write_line(f"summary: {self.report_dir / 'summary.json'}")
+
+
+def _split_category(text: str) -> tuple[str, str]:
+    """`[timing] gap too long` -> ("timing", "gap too long"); plain assertions count as wrong behaviour."""
+    from conformance.errors import CATEGORIES
+
+    if text.startswith("[") and "]" in text:
+        tag, rest = text[1:].split("]", 1)
+        if tag in CATEGORIES:
+            return tag, rest.strip()
+    return "behaviour", text
+
+
+def _builtin_paths() -> tuple[str, ...]:
+    from conformance.plugin import BUILTIN_IUTS
+
+    return BUILTIN_IUTS
+
+
+def _package_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+
+
+def _iso(t: dt.datetime) -> str:
+    return t.isoformat(timespec="milliseconds").replace("+00:00", "Z")

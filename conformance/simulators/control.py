@@ -1,0 +1,444 @@
+"""HTTP control API of the reference simulators, and the `ocpp-conformance simulate` command.
+
+Vendor convention (what the suite's `http` driver speaks):
+
+* charge point: `POST /{action-kebab}` with a JSON body, e.g. `POST /plug-in {"connectorId": 1}`,
+  `POST /present-id-tag {"idTag": "ABC", "connectorId": 1}`, `POST /go-offline`; `GET /status`.
+* CSMS: `POST /{station_id}/{action-kebab}` and the OCTT convention
+  `POST /api/octt/1.6/{station_id}/{action-kebab}` with the OCPP payload as body: the CSMS sends that command
+  to the charge point and answers 200 with the reply payload. 404 unknown station, 501 unknown action,
+  400 bad payload, 502 the charge point answered CALLERROR, 504 no answer in time. `GET /status`,
+  `PUT|DELETE /id-tags/{token}` manage the token database.
+
+The server is a deliberately small HTTP/1.1 implementation on asyncio streams (one request per connection).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import re
+import signal
+import ssl
+import sys
+from typing import Any, Awaitable, Callable
+from urllib.parse import unquote, urlsplit
+
+from websockets.exceptions import ConnectionClosed
+
+from . import faults as fault_registry
+from .charge_point import ReferenceChargePoint
+from .csms import ReferenceCsms, UnknownAction, UnknownStation
+from .rpc import CallError, CallTimeout
+
+LOGGER = logging.getLogger("conformance.simulators.control")
+
+Handler = Callable[[str, str, Any], Awaitable[tuple[int, Any]]]
+
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
+            500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
+            504: "Gateway Timeout"}
+MAX_BODY = 1 << 20
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class ControlServer:
+    """Minimal JSON-over-HTTP/1.1 server: `handler(method, path, body) -> (status, json-able)`."""
+
+    def __init__(self, handler: Handler, *, host: str = "127.0.0.1", port: int = 0, read_timeout: float = 10) -> None:
+        self.handler = handler
+        self.host = host
+        self.port = port
+        self.read_timeout = read_timeout
+        self._server: asyncio.base_events.Server | None = None
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            try:
+                await asyncio.wait_for(self._server.wait_closed(), 5)
+            except asyncio.TimeoutError:
+                pass
+            self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            try:
+                method, path, body = await asyncio.wait_for(self._read_request(reader), self.read_timeout)
+            except HttpError as exc:
+                await self._respond(writer, exc.status, {"error": exc.message})
+                return
+            except (asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+                return
+            try:
+                status, payload = await self.handler(method, path, body)
+            except HttpError as exc:
+                status, payload = exc.status, {"error": exc.message}
+            except Exception as exc:  # the control API must answer, whatever went wrong
+                LOGGER.exception("control request %s %s failed", method, path)
+                status, payload = 500, {"error": f"{type(exc).__name__}: {exc}"}
+            await self._respond(writer, status, payload)
+        finally:
+            try:
+                writer.close()
+                await asyncio.wait_for(writer.wait_closed(), 2)
+            except Exception:
+                pass
+
+    async def _read_request(self, reader: asyncio.StreamReader) -> tuple[str, str, Any]:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ")
+        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+            raise HttpError(400, "malformed request line")
+        method, target = parts[0].upper(), parts[1]
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            raise HttpError(400, "chunked bodies are not supported; send Content-Length")
+        try:
+            length = int(headers.get("content-length", "0") or 0)
+        except ValueError:
+            raise HttpError(400, "invalid Content-Length") from None
+        if length > MAX_BODY:
+            raise HttpError(413, f"body larger than {MAX_BODY} bytes")
+        raw = await reader.readexactly(length) if length else b""
+        body: Any = None
+        if raw.strip():
+            try:
+                body = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise HttpError(400, f"body is not valid JSON: {exc}") from None
+        return method, unquote(urlsplit(target).path), body
+
+    @staticmethod
+    async def _respond(writer: asyncio.StreamWriter, status: int, payload: Any) -> None:
+        data = json.dumps(payload if payload is not None else {}).encode("utf-8")
+        head = (
+            f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\n"
+            "Content-Type: application/json\r\n"
+            f"Content-Length: {len(data)}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode("latin-1")
+        try:
+            writer.write(head + data)
+            await asyncio.wait_for(writer.drain(), 5)
+        except (ConnectionError, asyncio.TimeoutError):
+            pass
+
+
+# --------------------------------------------------------------------------- routing
+def _snake(kebab: str) -> str:
+    return kebab.strip().replace("-", "_").lower()
+
+
+def _pick(body: dict, *names: str, default: Any = None) -> Any:
+    for name in names:
+        if name in body:
+            return body[name]
+    return default
+
+
+CHARGE_POINT_ACTIONS = (
+    "plug_in", "unplug", "present_id_tag", "power_cycle", "reboot", "go_offline", "come_online", "raise_fault",
+    "clear_fault", "make_lock_fail", "make_unlock_fail", "suspend_ev", "resume_ev", "data_transfer",
+)
+
+
+def charge_point_handler(cp: ReferenceChargePoint) -> Handler:
+    async def handle(method: str, path: str, body: Any) -> tuple[int, Any]:
+        segments = [s for s in path.split("/") if s]
+        if method == "GET" and segments in (["status"], []):
+            return 200, cp.snapshot()
+        if len(segments) != 1:
+            raise HttpError(404, f"no such endpoint {path}; use POST /<action> with one of: {', '.join(a.replace('_', '-') for a in CHARGE_POINT_ACTIONS)}")
+        if method != "POST":
+            raise HttpError(405, "use POST for charge point actions")
+        action = _snake(segments[0])
+        if action not in CHARGE_POINT_ACTIONS:
+            raise HttpError(501, f"unknown charge point action {segments[0]!r}; known: {', '.join(a.replace('_', '-') for a in CHARGE_POINT_ACTIONS)}")
+        if body is not None and not isinstance(body, dict):
+            raise HttpError(400, "the body must be a JSON object")
+        params = body or {}
+        connector = _pick(params, "connectorId", "connector_id", "connector")
+        try:
+            if action in ("plug_in", "unplug", "suspend_ev", "resume_ev", "clear_fault"):
+                await getattr(cp, action)(_required(connector, "connectorId"))
+            elif action == "present_id_tag":
+                await cp.present_id_tag(_required(_pick(params, "idTag", "id_tag"), "idTag"), connector)
+            elif action == "raise_fault":
+                await cp.raise_fault(_required(connector, "connectorId"), _pick(params, "errorCode", "error_code", default="OtherError"))
+            elif action in ("make_lock_fail", "make_unlock_fail"):
+                await getattr(cp, action)(_required(connector, "connectorId"), bool(_pick(params, "fail", default=True)))
+            elif action == "data_transfer":
+                reply = await cp.data_transfer(
+                    _required(_pick(params, "vendorId", "vendor_id"), "vendorId"),
+                    _pick(params, "messageId", "message_id"),
+                    _pick(params, "data"),
+                )
+                return 200, reply
+            else:
+                await getattr(cp, action)()
+        except ValueError as exc:
+            raise HttpError(400, str(exc)) from None
+        except ConnectionError as exc:
+            raise HttpError(503, str(exc)) from None
+        except CallError as exc:
+            return 502, {"errorCode": exc.code, "errorDescription": exc.description, "errorDetails": exc.details}
+        except CallTimeout as exc:
+            raise HttpError(504, str(exc)) from None
+        return 200, {"ok": True, "action": segments[0]}
+
+    return handle
+
+
+def _required(value: Any, name: str) -> Any:
+    if value is None:
+        raise ValueError(f"missing {name} in the request body")
+    return value
+
+
+_OCTT_PREFIX = ["api", "octt", "1.6"]
+
+
+def csms_handler(csms: ReferenceCsms) -> Handler:
+    async def handle(method: str, path: str, body: Any) -> tuple[int, Any]:
+        segments = [s for s in path.split("/") if s]
+        if method == "GET" and segments in (["status"], []):
+            return 200, csms.snapshot()
+        if segments[:1] == ["id-tags"] and len(segments) == 2:
+            token = segments[1]
+            if method in ("PUT", "POST"):
+                params = body if isinstance(body, dict) else {}
+                await csms.add_id_tag(
+                    token,
+                    params.get("status", "Accepted"),
+                    _pick(params, "expiryDate", "expiry_date"),
+                    _pick(params, "parentIdTag", "parent_id_tag"),
+                )
+                return 200, {"ok": True, "idTag": token}
+            if method == "DELETE":
+                await csms.remove_id_tag(token)
+                return 200, {"ok": True, "idTag": token}
+            raise HttpError(405, "use PUT or DELETE on /id-tags/<token>")
+        if segments[:3] == _OCTT_PREFIX:
+            segments = segments[3:]
+        if len(segments) == 1 and method == "GET":
+            try:
+                station = csms.station(segments[0])
+            except UnknownStation as exc:
+                raise HttpError(404, str(exc)) from None
+            return 200, station.to_dict(csms.transactions.values())
+        if len(segments) != 2:
+            raise HttpError(404, f"no such endpoint {path}; use POST /<station>/<action> or /api/octt/1.6/<station>/<action>")
+        if method != "POST":
+            raise HttpError(405, "use POST to send a command")
+        if body is not None and not isinstance(body, dict):
+            raise HttpError(400, "the body must be the OCPP payload as a JSON object")
+        station_id, action = segments
+        try:
+            reply = await csms.send_command(station_id, action, body or {})
+        except UnknownStation as exc:
+            raise HttpError(404, str(exc)) from None
+        except UnknownAction as exc:
+            raise HttpError(501, str(exc)) from None
+        except ValueError as exc:
+            raise HttpError(400, str(exc)) from None
+        except CallError as exc:
+            return 502, {"errorCode": exc.code, "errorDescription": exc.description, "errorDetails": exc.details}
+        except CallTimeout as exc:
+            raise HttpError(504, str(exc)) from None
+        except (ConnectionError, ConnectionClosed) as exc:
+            raise HttpError(503, f"connection to {station_id} lost: {exc}") from None
+        return 200, reply
+
+    return handle
+
+
+# --------------------------------------------------------------------------- CLI
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value
+
+
+def _id_tag_spec(text: str) -> tuple[str, dict]:
+    """TOKEN[=STATUS[,EXPIRY[,PARENT]]]"""
+    token, _, rest = text.partition("=")
+    if not token:
+        raise argparse.ArgumentTypeError(f"expected TOKEN[=STATUS[,EXPIRY[,PARENT]]], got {text!r}")
+    parts = rest.split(",") if rest else []
+    status = parts[0] if parts and parts[0] else "Accepted"
+    if status not in ("Accepted", "Blocked", "Expired", "Invalid"):
+        raise argparse.ArgumentTypeError(f"id tag status must be Accepted, Blocked, Expired or Invalid, got {status!r}")
+    entry: dict = {"status": status}
+    if len(parts) > 1 and parts[1]:
+        entry["expiryDate"] = parts[1]
+    if len(parts) > 2 and parts[2]:
+        entry["parentIdTag"] = parts[2]
+    return token, entry
+
+
+def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
+    """Add `simulate charge-point|csms` to the CLI's subparsers; returns the `simulate` parser."""
+    parser = subparsers.add_parser(
+        "simulate",
+        help="run a reference simulator (an OCPP 1.6 charge point or Central System), optionally with faults",
+        description="Run a reference OCPP 1.6 simulator with an HTTP control API. Faults:\n" + fault_registry.describe(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    roles = parser.add_subparsers(dest="simulate_role", metavar="{charge-point,csms}")
+    roles.required = True
+
+    cp = roles.add_parser("charge-point", help="a charge point connecting to a Central System")
+    cp.add_argument("--csms", required=True, metavar="URL", help="Central System endpoint, e.g. ws://127.0.0.1:9000/ocpp (the identity is appended)")
+    cp.add_argument("--identity", required=True, help="charge point identity, e.g. CP001")
+    cp.add_argument("--connectors", type=int, default=2, help="number of connectors (default 2)")
+    cp.add_argument("--password", help="HTTP Basic password (AuthorizationKey)")
+    cp.add_argument("--ca-file", help="CA bundle to verify a wss:// Central System")
+    cp.add_argument("--config", action="append", type=_key_value, default=[], metavar="KEY=VALUE", help="configuration key override (repeatable)")
+    cp.add_argument("--id-tag", action="append", default=[], metavar="TOKEN", help="idTag known to the local authorization cache (repeatable)")
+    cp.add_argument("--response-timeout", type=float, default=30.0, help="seconds to wait for a reply to our calls")
+    cp.add_argument("--late-reply-delay", type=float, help="delay of the late-reply fault (default: response timeout + 2)")
+    _common(cp)
+
+    cs = roles.add_parser("csms", help="a Central System charge points connect to")
+    cs.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    cs.add_argument("--port", type=int, default=9000, help="listen port (default 9000, 0 = any free port)")
+    cs.add_argument("--path", default="/ocpp", help="endpoint path; charge points connect to <path>/<identity>")
+    cs.add_argument("--id-tag", action="append", type=_id_tag_spec, default=[], metavar="TOKEN[=STATUS[,EXPIRY[,PARENT]]]", help="token database entry (repeatable)")
+    cs.add_argument("--reject-unknown", action="store_true", help="answer 404 to identities not given with --station or --basic-auth")
+    cs.add_argument("--station", action="append", default=[], metavar="IDENTITY", help="a known charge point identity (repeatable)")
+    cs.add_argument("--basic-auth", action="append", type=_key_value, default=[], metavar="IDENTITY=PASSWORD", help="require HTTP Basic auth for this identity (repeatable)")
+    cs.add_argument("--heartbeat-interval", type=int, default=300, help="interval answered in BootNotification (default 300)")
+    cs.add_argument("--boot-status", choices=["Accepted", "Pending", "Rejected"], default="Accepted")
+    cs.add_argument("--tls-cert", help="PEM certificate chain: serve wss://")
+    cs.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    cs.add_argument("--response-timeout", type=float, default=30.0, help="seconds to wait for a charge point's reply")
+    cs.add_argument("--late-reply-delay", type=float, help="delay of the late-reply fault (default: response timeout + 2)")
+    _common(cs)
+    parser.set_defaults(handler=run_simulate)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--control-host", default="127.0.0.1", help="control API address (default 127.0.0.1)")
+    parser.add_argument("--control-port", type=int, default=0, help="control API port (default: any free port, printed)")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable)")
+    parser.add_argument("--duration", type=float, help="stop after this many seconds (default: run until interrupted)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log every frame")
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    """Entry point of `ocpp-conformance simulate ...`; returns the process exit code."""
+    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runner = run_charge_point if args.simulate_role == "charge-point" else run_csms
+    try:
+        asyncio.run(runner(args))
+    except KeyboardInterrupt:
+        return 0
+    except (ValueError, OSError, ssl.SSLError) as exc:
+        print(f"ocpp-conformance simulate: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+async def _wait_for_end(duration: float | None) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    try:
+        await asyncio.wait_for(stop.wait(), duration)
+    except asyncio.TimeoutError:
+        pass
+
+
+async def run_charge_point(args: argparse.Namespace) -> None:
+    if not re.match(r"^wss?://", args.csms):
+        raise ValueError(f"--csms must be a ws:// or wss:// URL, got {args.csms!r}")
+    ssl_context = None
+    if args.csms.startswith("wss://"):
+        ssl_context = ssl.create_default_context(cafile=args.ca_file) if args.ca_file else ssl.create_default_context()
+    cp = ReferenceChargePoint(
+        csms_url=args.csms,
+        identity=args.identity,
+        connectors=args.connectors,
+        password=args.password,
+        ssl_context=ssl_context,
+        faults=args.fault,
+        config=dict(args.config),
+        known_id_tags=args.id_tag,
+        response_timeout=args.response_timeout,
+        late_reply_delay=args.late_reply_delay,
+    )
+    control = ControlServer(charge_point_handler(cp), host=args.control_host, port=args.control_port)
+    await control.start()
+    await cp.start()
+    print(f"charge point {args.identity} -> {cp.url}; control API {control.url}", flush=True)
+    try:
+        await _wait_for_end(args.duration)
+    finally:
+        await control.stop()
+        await cp.stop()
+
+
+async def run_csms(args: argparse.Namespace) -> None:
+    ssl_context = None
+    if args.tls_cert:
+        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ssl_context.minimum_version = ssl.TLSVersion.TLSv1_2
+        ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
+    csms = ReferenceCsms(
+        host=args.host,
+        port=args.port,
+        path=args.path,
+        faults=args.fault,
+        id_tags=dict(args.id_tag),
+        accept_unknown_chargers=not args.reject_unknown,
+        stations=args.station,
+        basic_auth=dict(args.basic_auth),
+        ssl_context=ssl_context,
+        heartbeat_interval=args.heartbeat_interval,
+        boot_status=args.boot_status,
+        response_timeout=args.response_timeout,
+        late_reply_delay=args.late_reply_delay,
+    )
+    port = await csms.start()
+    control = ControlServer(csms_handler(csms), host=args.control_host, port=args.control_port)
+    try:
+        await control.start()
+    except OSError:
+        await csms.stop()
+        raise
+    print(f"CSMS listening on {csms.url}/<identity> (port {port}); control API {control.url}", flush=True)
+    try:
+        await _wait_for_end(args.duration)
+    finally:
+        await control.stop()
+        await csms.stop()

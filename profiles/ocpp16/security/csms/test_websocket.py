@@ -1,0 +1,36 @@
+"""OCTT 3.21 — Security: WebSocket subprotocol negotiation (the suite plays the charge point)."""
+
+from conformance import case, warn
+from conformance.transport import HandshakeRefused
+
+SECTION = "Security"
+UNSUPPORTED = "ocpp0.9"  # a subprotocol no OCPP version uses
+
+
+@case("TC_088_CSMS", "WebSocket Subprotocol negotiation",
+      spec="OCPP-J 1.6 §3.1.2, §3.2; RFC 6455 §4.2.2",
+      requirement="The Central System SHALL select the OCPP version from the subprotocols the charge point offers; "
+                  "when it supports none of them it SHALL complete the handshake without a subprotocol and then "
+                  "immediately close the connection.")
+async def test_subprotocol_negotiation(csms, station, descriptor, timeouts):
+    ws = await station.reconnect(subprotocols=[UNSUPPORTED, descriptor.subprotocol])
+    assert ws.subprotocol == descriptor.subprotocol, (
+        f"[framing] offered [{UNSUPPORTED}, {descriptor.subprotocol}], the Central System selected {ws.subprotocol!r}")
+    await station.boot()
+    try:
+        probe = await station.connect_raw(subprotocols=[UNSUPPORTED])
+    except HandshakeRefused as refused:
+        warn("WS-006", f"the Central System refused the handshake with HTTP {refused.status} instead of completing it "
+                       "without a subprotocol and closing", spec="OCPP-J 1.6 §3.2")
+        return
+    assert probe.subprotocol is None, (
+        f"[framing] only {UNSUPPORTED!r} was offered, yet the Central System selected {probe.subprotocol!r}")
+    import asyncio
+
+    try:
+        await asyncio.wait_for(probe.wait_closed(), timeouts.tolerance)
+    except TimeoutError:
+        await probe.close()
+        raise AssertionError(
+            f"[framing] the Central System kept the connection open for {timeouts.tolerance:g} s after agreeing to no "
+            "subprotocol; it must close it immediately") from None

@@ -1,0 +1,50 @@
+"""Lint of the case catalogue: every case carries an official OCTT ID and title (or an own ID for transport cases),
+sits in the folder of its version, profile and system under test, and appears once."""
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conformance.cli import catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+OCTT_16 = yaml.safe_load((ROOT / "conformance/catalogue/octt-1.6.yaml").read_text(encoding="utf-8"))["cases"]
+OFFICIAL = {c["id"]: c for c in OCTT_16}
+CASES = catalogue(ROOT / "profiles")
+
+
+def test_catalogue_file_counts_match_the_2026_02_edition():
+    counts = Counter(c["sut"] for c in OCTT_16)
+    assert counts == {"charge_point": 107, "csms": 77}
+    core = Counter(c["sut"] for c in OCTT_16 if c["profile"] == "core")
+    assert core == {"charge_point": 51, "csms": 34}
+
+
+def test_case_ids_are_unique():
+    dupes = [k for k, n in Counter((c["id"], c["sut"]) for c in CASES).items() if n > 1]
+    assert not dupes
+
+
+@pytest.mark.parametrize("entry", [c for c in CASES if c["ocpp_version"] == "1.6"], ids=lambda c: c["id"])
+def test_ocpp16_case_matches_the_official_catalogue(entry):
+    official = OFFICIAL.get(entry["id"])
+    assert official is not None, f"{entry['id']} is not an OCTT 1.6 test case ID"
+    assert entry["title"] == official["title"], f"{entry['id']}: title differs from the OCTT catalogue"
+    assert entry["sut"] == official["sut"], f"{entry['id']}: lives under {entry['sut']}, OCTT says {official['sut']}"
+    assert entry["profile"] == official["profile"], f"{entry['id']}: in profile folder {entry['profile']}, OCTT says {official['profile']}"
+    assert entry["section"] == official["section"], f"{entry['id']}: SECTION {entry['section']!r}, OCTT says {official['section']!r}"
+
+
+@pytest.mark.parametrize("entry", [c for c in CASES if c["ocpp_version"] == "any"], ids=lambda c: c["id"])
+def test_own_cases_use_own_ids(entry):
+    assert re.fullmatch(r"OCPPJ_[A-Z]+_\d{3}", entry["id"]), "transport cases use IDs OCPPJ_<AREA>_<NNN>"
+    assert entry["id"] not in OFFICIAL
+
+
+@pytest.mark.parametrize("entry", CASES, ids=lambda c: c["id"])
+def test_every_case_states_spec_and_requirement(entry):
+    assert entry["spec"].strip(), "spec reference missing"
+    assert len(entry["requirement"]) > 30, "requirement sentence missing or too short"

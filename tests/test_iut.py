@@ -1,0 +1,350 @@
+"""The IUT descriptor: schema, defaults, normalisation and one-line errors for typical mistakes."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from conformance.iut import (
+    SCHEMA_PATH,
+    Descriptor,
+    DescriptorError,
+    descriptor_from_dict,
+    load_descriptor,
+)
+from conformance.wire import Role
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_CP = ROOT / "fixtures/iut/example-charge-point.yaml"
+EXAMPLE_CSMS = ROOT / "fixtures/iut/example-csms.yaml"
+
+CHARGE_POINT = {"name": "cp", "sut": "charge_point", "ocpp_version": "1.6", "identity": "CP001", "listen": {}}
+CSMS = {"name": "csms", "sut": "csms", "ocpp_version": "2.0.1", "identity": "CP001", "endpoint": "ws://127.0.0.1:9100/ocpp"}
+
+
+def write(tmp_path: Path, data: dict | str, name: str = "iut.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def merged(base: dict, **changes) -> dict:
+    out = copy.deepcopy(base)
+    out.update(changes)
+    return out
+
+
+def error_of(tmp_path: Path, data: dict | str) -> str:
+    path = write(tmp_path, data)
+    with pytest.raises(DescriptorError) as info:
+        load_descriptor(path)
+    text = str(info.value)
+    assert "\n" not in text, "an error must be one line"
+    assert text.startswith(f"{path}: "), text
+    assert " — " in text, f"no fix in: {text}"
+    return text
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# the schema itself
+
+
+def test_schema_is_valid_and_documents_every_field() -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.validators.validator_for(schema).check_schema(schema)
+    undocumented = []
+
+    def walk(node: dict, at: str) -> None:
+        for name, sub in node.get("properties", {}).items():
+            if "description" not in sub and sub.get("const") is None:
+                undocumented.append(f"{at}{name}")
+            walk(sub, f"{at}{name}.")
+        for name, sub in node.get("$defs", {}).items():
+            walk(sub, f"$defs.{name}.")
+
+    walk(schema, "")
+    assert undocumented == []
+
+
+def test_examples_load() -> None:
+    cp = load_descriptor(EXAMPLE_CP)
+    assert cp.sut is Role.CHARGE_POINT
+    assert cp.url == "ws://127.0.0.1:9000/ocpp/CP001"
+    assert cp.subprotocol == "ocpp1.6"
+    assert cp.connectors == 2 and cp.declares("smart_charging") and not cp.declares("reservation")
+    assert cp.driver["type"] == "manual"
+    csms = load_descriptor(EXAMPLE_CSMS)
+    assert csms.sut is Role.CSMS
+    assert csms.url == "ws://127.0.0.1:9100/ocpp/CP001"
+    assert csms.driver == {"type": "http", "base_url": "http://127.0.0.1:8081", "convention": "octt", "timeout": 30, "headers": {}}
+
+
+def test_defaults_fill_a_minimal_descriptor() -> None:
+    d = descriptor_from_dict(CHARGE_POINT)
+    assert isinstance(d, Descriptor)
+    assert (d.listen_host, d.listen_port, d.listen_path) == ("127.0.0.1", 9000, "/ocpp")
+    assert d.endpoint is None
+    assert d.security.profile == 0 and d.security.password is None and not d.security.generate
+    assert d.features == frozenset({"core"})
+    assert d.connectors == 1 and d.fixed_cable is False
+    assert d.timeouts.response == 30 and d.timeouts.tolerance == 4 and d.timeouts.case == 300 and d.timeouts.manual == 300
+    assert len({*dataclasses.astuple(d.id_tags)}) == 7
+    assert d.configuration["unsupported_key"]
+    assert d.driver == {"type": "manual"}
+    assert d.vendor == {}
+    assert d.raw == CHARGE_POINT
+    assert d.path is None
+
+
+def test_descriptor_is_frozen() -> None:
+    d = descriptor_from_dict(CHARGE_POINT)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.name = "other"  # type: ignore[misc]
+
+
+def test_core_is_implied_and_fixed_cable_is_declarable() -> None:
+    d = descriptor_from_dict(merged(CHARGE_POINT, features=["reservation"], connectors={"fixed_cable": True}))
+    assert d.declares("core") and d.declares("reservation") and d.declares("fixed_cable")
+    assert not d.declares("smart_charging")
+
+
+@pytest.mark.parametrize(("version", "subprotocol"), [("1.6", "ocpp1.6"), ("2.0.1", "ocpp2.0.1"), ("2.1", "ocpp2.1")])
+def test_subprotocol(version: str, subprotocol: str) -> None:
+    assert descriptor_from_dict(merged(CSMS, ocpp_version=version)).subprotocol == subprotocol
+
+
+def test_unquoted_version_is_accepted(tmp_path: Path) -> None:
+    text = yaml.safe_dump(CHARGE_POINT).replace("'1.6'", "1.6")
+    assert "'1.6'" not in text
+    assert load_descriptor(write(tmp_path, text)).ocpp_version == "1.6"
+
+
+def test_csms_endpoint_and_tls_paths_are_normalised(tmp_path: Path) -> None:
+    (tmp_path / "pki").mkdir()
+    (tmp_path / "pki/ca.pem").write_text("x")
+    data = merged(
+        CSMS,
+        endpoint="wss://csms.example.test:8443/ocpp/",
+        security={"profile": 2, "password": "0123456789abcdef", "tls": {"ca_cert": "pki/ca.pem"}},
+    )
+    d = load_descriptor(write(tmp_path, data))
+    assert d.endpoint == "wss://csms.example.test:8443/ocpp"
+    assert d.url == "wss://csms.example.test:8443/ocpp/CP001"
+    assert d.security.ca_cert == (tmp_path / "pki/ca.pem").resolve()
+    assert d.security.server_name == "csms.example.test"
+
+
+def test_charge_point_url_uses_wss_with_tls() -> None:
+    d = descriptor_from_dict(merged(CHARGE_POINT, security={"profile": 3, "tls": {"generate": True}}))
+    assert d.url == "wss://127.0.0.1:9000/ocpp/CP001"
+
+
+def test_exec_cwd_resolves_against_the_descriptor_folder(tmp_path: Path) -> None:
+    (tmp_path / "tools").mkdir()
+    data = merged(CHARGE_POINT, driver={"type": "exec", "cwd": "tools", "commands": {"plug_in": "rig plug {connector}"}})
+    d = load_descriptor(write(tmp_path, data))
+    assert d.driver["cwd"] == str((tmp_path / "tools").resolve())
+    assert d.driver["timeout"] == 30 and d.driver["env"] == {}
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# typical mistakes: one line naming the file, the field and the fix
+
+
+def test_negative_timeout(tmp_path: Path) -> None:
+    text = error_of(tmp_path, merged(CHARGE_POINT, timeouts={"response": -1}))
+    assert text.endswith("timeouts.response: -1 is less than the minimum of 0 — use a positive number of seconds")
+
+
+def test_zero_timeout(tmp_path: Path) -> None:
+    assert "timeouts.expect: 0 must be more than 0" in error_of(tmp_path, merged(CHARGE_POINT, timeouts={"expect": 0}))
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
+    assert ": timeouts.respons: unknown key — did you mean 'response'?" in error_of(
+        tmp_path, merged(CHARGE_POINT, timeouts={"respons": 5})
+    )
+    assert ": listn: unknown key — did you mean 'listen'?" in error_of(tmp_path, merged(CHARGE_POINT, listn={}))
+
+
+def test_unknown_key_without_a_close_match_lists_the_allowed_ones(tmp_path: Path) -> None:
+    text = error_of(tmp_path, merged(CHARGE_POINT, connectors={"zzz": 1}))
+    assert "connectors.zzz: unknown key — remove it; the keys allowed here are: count, fixed_cable" in text
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    text = error_of(tmp_path, merged(CHARGE_POINT, connectors={"count": "two"}))
+    assert "connectors.count: 'two' is a string, expected an integer — use a whole number of at least 1" in text
+    assert "features: 'core' is a string, expected a list" in error_of(tmp_path, merged(CHARGE_POINT, features="core"))
+
+
+def test_bad_enum_suggests(tmp_path: Path) -> None:
+    assert "sut: 'charge-point' is not one of 'charge_point', 'csms' — did you mean 'charge_point'?" in error_of(
+        tmp_path, merged(CHARGE_POINT, sut="charge-point")
+    )
+    assert "features[1]: 'smartcharging' is not one of" in error_of(
+        tmp_path, merged(CHARGE_POINT, features=["core", "smartcharging"])
+    )
+    assert "ocpp_version: '1.5' is not one of '1.6', '2.0.1', '2.1'" in error_of(tmp_path, merged(CHARGE_POINT, ocpp_version="1.5"))
+
+
+def test_missing_required_field(tmp_path: Path) -> None:
+    data = dict(CHARGE_POINT)
+    del data["identity"]
+    assert "identity: required field is missing — add it, e.g. `identity: CP001`" in error_of(tmp_path, data)
+
+
+def test_missing_listen_for_a_charge_point(tmp_path: Path) -> None:
+    data = dict(CHARGE_POINT)
+    del data["listen"]
+    assert ": listen: missing: a charge point under test connects to the suite — add `listen:" in error_of(tmp_path, data)
+
+
+def test_missing_endpoint_for_a_csms(tmp_path: Path) -> None:
+    data = dict(CSMS)
+    del data["endpoint"]
+    assert ": endpoint: missing: the suite connects to the CSMS under test" in error_of(tmp_path, data)
+
+
+def test_endpoint_for_a_charge_point(tmp_path: Path) -> None:
+    assert ": endpoint: only used when sut is csms" in error_of(tmp_path, merged(CHARGE_POINT, endpoint="ws://x/ocpp"))
+
+
+def test_profile_1_without_password(tmp_path: Path) -> None:
+    assert ": security.password: missing: security profile 1 uses HTTP Basic auth" in error_of(
+        tmp_path, merged(CHARGE_POINT, security={"profile": 1})
+    )
+
+
+def test_profile_2_without_tls(tmp_path: Path) -> None:
+    text = error_of(tmp_path, merged(CHARGE_POINT, security={"profile": 2, "password": "0123456789abcdef"}))
+    assert ": security.tls: missing: security profile 2 uses TLS — add `tls: {generate: true}`" in text
+
+
+def test_profile_3_csms_needs_client_certificate(tmp_path: Path) -> None:
+    (tmp_path / "ca.pem").write_text("x")
+    data = merged(CSMS, endpoint="wss://h/ocpp", security={"profile": 3, "tls": {"ca_cert": "ca.pem"}})
+    assert ": security.tls.cert: missing: security profile 3 needs the client certificate" in error_of(tmp_path, data)
+
+
+def test_tls_file_not_found(tmp_path: Path) -> None:
+    data = merged(CHARGE_POINT, security={"profile": 3, "tls": {"cert": "a.pem", "key": "a.key", "ca_cert": "ca.pem"}})
+    text = error_of(tmp_path, data)
+    assert f": security.tls.ca_cert: file not found: {(tmp_path / 'ca.pem').resolve()} — fix the path" in text
+
+
+def test_cert_without_key(tmp_path: Path) -> None:
+    (tmp_path / "a.pem").write_text("x")
+    data = merged(CHARGE_POINT, security={"profile": 0, "tls": {"cert": "a.pem"}})
+    assert ": security.tls.key: missing: 'cert' is given without 'key'" in error_of(tmp_path, data)
+
+
+def test_endpoint_scheme_must_match_the_profile(tmp_path: Path) -> None:
+    data = merged(CSMS, security={"profile": 2, "password": "0123456789abcdef", "tls": {"generate": True}})
+    assert ": endpoint: security profile 2 uses TLS but the endpoint is ws:// — use wss://" in error_of(tmp_path, data)
+
+
+def test_endpoint_must_not_include_the_identity(tmp_path: Path) -> None:
+    data = merged(CSMS, endpoint="ws://127.0.0.1:9100/ocpp/CP001")
+    assert ": endpoint: ends with the identity 'CP001' — remove it" in error_of(tmp_path, data)
+
+
+def test_identity_with_colon(tmp_path: Path) -> None:
+    assert ": identity: 'CP:01' is not in the allowed form — use 1-48 characters" in error_of(
+        tmp_path, merged(CHARGE_POINT, identity="CP:01")
+    )
+
+
+def test_identity_too_long(tmp_path: Path) -> None:
+    assert "is 49 characters, more than the maximum of 48" in error_of(tmp_path, merged(CHARGE_POINT, identity="C" * 49))
+
+
+def test_id_tag_longer_than_20_only_for_1_6(tmp_path: Path) -> None:
+    tags = {"valid": "A" * 24}
+    assert ": id_tags.valid: 'AAAAAAAAAAAAAAAAAAAAAAAA' is 24 characters; an OCPP 1.6 idTag has at most 20" in error_of(
+        tmp_path, merged(CHARGE_POINT, id_tags=tags)
+    )
+    assert descriptor_from_dict(merged(CSMS, id_tags=tags)).id_tags.valid == "A" * 24
+
+
+def test_id_tags_must_differ(tmp_path: Path) -> None:
+    data = merged(CHARGE_POINT, id_tags={"valid": "SAME", "blocked": "SAME"})
+    assert ": id_tags.blocked: 'SAME' is also id_tags.valid — give each id tag its own value" in error_of(tmp_path, data)
+
+
+def test_case_cap_shorter_than_expect(tmp_path: Path) -> None:
+    data = merged(CHARGE_POINT, timeouts={"case": 20, "expect": 60})
+    assert ": timeouts.case: 20 s is shorter than timeouts.expect (60 s)" in error_of(tmp_path, data)
+
+
+def test_driver_type_typo(tmp_path: Path) -> None:
+    assert ": driver.type: 'htp' is not one of 'manual', 'exec', 'http', 'simulator' — did you mean 'http'?" in error_of(
+        tmp_path, merged(CHARGE_POINT, driver={"type": "htp"})
+    )
+
+
+def test_driver_member_of_another_type(tmp_path: Path) -> None:
+    data = merged(CHARGE_POINT, driver={"type": "manual", "base_url": "http://x"})
+    assert ": driver.base_url: unknown key — remove it; the keys allowed here are: type" in error_of(tmp_path, data)
+
+
+def test_http_driver_needs_base_url(tmp_path: Path) -> None:
+    assert ": driver.base_url: required field is missing" in error_of(tmp_path, merged(CSMS, driver={"type": "http"}))
+
+
+def test_octt_convention_is_for_csms_only(tmp_path: Path) -> None:
+    data = merged(CHARGE_POINT, driver={"type": "http", "base_url": "http://127.0.0.1:1", "convention": "octt"})
+    assert ": driver.convention: 'octt' is the CSMS test-API convention" in error_of(tmp_path, data)
+
+
+def test_exec_command_typo_and_placeholder_typo(tmp_path: Path) -> None:
+    data = merged(CHARGE_POINT, driver={"type": "exec", "commands": {"plugin": "rig plug"}})
+    assert ": driver.commands.plugin: unknown action — did you mean 'plug_in'?" in error_of(tmp_path, data)
+    data = merged(CHARGE_POINT, driver={"type": "exec", "commands": {"plug_in": "rig plug {conector}"}})
+    assert ": driver.commands.plug_in: unknown placeholder {conector} — did you mean {connector}?" in error_of(tmp_path, data)
+    data = merged(CHARGE_POINT, driver={"type": "exec", "commands": {"plug_in": "rig 'plug {connector}"}})
+    assert ": driver.commands.plug_in: cannot be split into arguments (No closing quotation) — balance the quotes" in error_of(
+        tmp_path, data
+    )
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    text = "name: cp\nsut: charge_point\nidentity: CP001\nlisten:\n  host: 127.0.0.1\n port: 9000\n"
+    assert ": line 6, column 2: YAML syntax error:" in error_of(tmp_path, text)
+
+
+def test_duplicate_key_names_both_lines(tmp_path: Path) -> None:
+    text = "name: cp\nsut: charge_point\nname: other\n"
+    assert ": line 3, column 1: duplicate key 'name' (first at line 1) — keep one of them" in error_of(tmp_path, text)
+
+
+def test_boolean_key(tmp_path: Path) -> None:
+    text = yaml.safe_dump(CHARGE_POINT) + "configuration:\n  yes: 1\n"
+    assert ": configuration.True: the key True is not text — quote it (YAML reads yes/no/on/off as booleans)" in error_of(
+        tmp_path, text
+    )
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    assert "the descriptor is empty, not a mapping of fields — start from" in error_of(tmp_path, "# nothing\n")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.yaml"
+    with pytest.raises(DescriptorError) as info:
+        load_descriptor(path)
+    assert str(info.value) == f"{path}: file not found — check the path (examples are in fixtures/iut/)"
+
+
+def test_all_problems_are_kept() -> None:
+    with pytest.raises(DescriptorError) as info:
+        descriptor_from_dict({"sut": "x"})
+    problems = info.value.problems
+    assert str(info.value) == problems[0] and len(problems) >= 4
+    assert all(p.startswith("<descriptor>: ") and "\n" not in p for p in problems)
