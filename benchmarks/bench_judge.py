@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from conformance import frames  # noqa: E402
 from conformance.rules import Judge  # noqa: E402
 from conformance.wire import Kind, Record, Role  # noqa: E402
 
@@ -44,7 +45,7 @@ def transaction_event_201() -> tuple[str, dict, dict]:
     return "TransactionEvent", request, {"totalCost": 1.25, "idTokenInfo": {"status": "Accepted"}}
 
 
-def frames(action: str, request: dict, response: dict, count: int) -> list[tuple[Record, Record]]:
+def build_pairs(action: str, request: dict, response: dict, count: int) -> list[tuple[Record, Record]]:
     pairs = []
     for n in range(count):
         uid = f"5f0c2d7e-{n:04x}-4a6b-9c1d-{n:012x}"
@@ -59,12 +60,13 @@ def _record(seq: int, raw: str, from_iut: bool) -> Record:
                   sender=Role.CHARGE_POINT if from_iut else Role.CSMS, from_iut=from_iut, raw=raw, size=len(raw))
 
 
-def measure(version: str, build, rounds: int, batch: int) -> tuple[float, float, int]:
+def measure(version: str, build, rounds: int, batch: int, fast_parser: bool) -> tuple[float, float, int]:
     action, request, response = build()
     call_times, result_times = [], []
     for _ in range(rounds):
         judge = Judge(version=version, iut_role=Role.CHARGE_POINT)
-        pairs = frames(action, request, response, batch)
+        judge._parser = frames.StrictParser(fast=fast_parser)
+        pairs = build_pairs(action, request, response, batch)
         judge.process(pairs[0][0])  # warm the per-action caches outside the timing
         judge.process(pairs[0][1])
         calls, results = [], []
@@ -91,12 +93,16 @@ def main() -> None:
     args = parser.parse_args()
     print(f"Judge.process, median of {args.rounds} rounds x {args.batch} CALL/CALLRESULT pairs "
           f"(Python {sys.version.split()[0]})")
-    for label, version, build in [("1.6 MeterValues (1 meterValue x 7 sampledValues)", "1.6", meter_values_16),
-                                  ("2.0.1 TransactionEvent (idToken, evse, 7 sampledValues)", "2.0.1",
-                                   transaction_event_201)]:
-        call, result, size = measure(version, build, args.rounds, args.batch)
-        print(f"  {label}: CALL ({size} B) {call:.1f} µs, CALLRESULT {result:.1f} µs, "
-              f"mean per frame {(call + result) / 2:.1f} µs")
+    parsers = [("jiter fast path", True)] if frames._jiter_from_json is not None else []
+    parsers.append(("stdlib json only", False))
+    for parser_label, fast in parsers:
+        print(f"JSON parsing: {parser_label}")
+        for label, version, build in [("1.6 MeterValues (1 meterValue x 7 sampledValues)", "1.6", meter_values_16),
+                                      ("2.0.1 TransactionEvent (idToken, evse, 7 sampledValues)", "2.0.1",
+                                       transaction_event_201)]:
+            call, result, size = measure(version, build, args.rounds, args.batch, fast)
+            print(f"  {label}: CALL ({size} B) {call:.1f} µs, CALLRESULT {result:.1f} µs, "
+                  f"mean per frame {(call + result) / 2:.1f} µs")
 
 
 if __name__ == "__main__":

@@ -76,20 +76,36 @@ class Link:
 
     async def _start(self) -> None:
         from conformance import drivers, pki
+        from conformance.drivers.base import DriverError
+        from conformance.errors import Broken
         from conformance.transport import ChargePointClient, CsmsServer
 
+        simulated = self.descriptor.driver.get("type") == "simulator"
         ssl_context = pki.ssl_context_for(self.descriptor)
         if self.suite_is_csms:
             self.endpoint = CsmsServer(descriptor=self.descriptor, peer=self.peer, ssl_context=ssl_context)
             await self.endpoint.start()
-        else:
-            self.endpoint = ChargePointClient(descriptor=self.descriptor, peer=self.peer, ssl_context=ssl_context)
-        if self.descriptor.driver.get("type") == "simulator":
+            if self.descriptor.listen_port == 0:  # an in-process simulator learns the port the suite got
+                self._set_descriptor(dataclasses.replace(self.descriptor, listen_port=self.endpoint.port))
+        if simulated:
             from conformance.drivers.simulator import start_simulator
 
-            self.simulator, self.driver = await start_simulator(self.descriptor, wire=self.wire)
+            try:
+                self.simulator, self.driver = await start_simulator(self.descriptor, wire=self.wire)
+            except (DriverError, OSError, ValueError) as exc:
+                raise Broken(f"the reference simulator did not start: {exc}", category="unreachable") from None
+            real = getattr(self.simulator, "url", None)
+            if not self.suite_is_csms and real and self.descriptor.endpoint != real:
+                self._set_descriptor(dataclasses.replace(self.descriptor, endpoint=real.rstrip("/")))
         else:
             self.driver = drivers.create(self.descriptor, wire=self.wire, interactive=self.interactive)
+        if not self.suite_is_csms:
+            self.endpoint = ChargePointClient(descriptor=self.descriptor, peer=self.peer, ssl_context=ssl_context)
+
+    def _set_descriptor(self, descriptor: Any) -> None:
+        self.descriptor = descriptor
+        if self.endpoint is not None:
+            self.endpoint.descriptor = descriptor
 
     async def ensure_connected(self) -> None:
         """Suite as CSMS: wait until the charge point is connected. Suite as charge point: connect if needed."""
@@ -106,6 +122,70 @@ class Link:
                 ) from None
         else:
             await self.endpoint.connect()
+
+    # -- physical state left by driver actions ---------------------------------------------------
+    def note_physical(self, action: str, args: tuple, kwargs: dict) -> None:
+        undo = IutActions._UNDO
+        state = self.__dict__.setdefault("physical", {})
+        connector = kwargs.get("connector", args[0] if args else None)
+        if action in undo:
+            state[(action, connector)] = True
+        for done, (inverse, _) in undo.items():
+            if inverse == action and action != done:
+                state.pop((done, connector if undo[done][1] else None), None)
+        if action == "make_lock_fail" or action == "make_unlock_fail":
+            fail = kwargs.get("fail", args[1] if len(args) > 1 else True)
+            if not fail:
+                state.pop((action, connector), None)
+        if action in ("power_cycle", "reboot"):
+            for key in [k for k in state if k[0] in ("suspend_ev",)]:
+                state.pop(key)
+
+    async def restore_idle(self) -> None:
+        """After a charge point case: stop transactions, undo physical actions, wait for connectors to be Available.
+
+        Bounded and best effort: what cannot be restored is noted in the wire log, never raised."""
+        if not self.suite_is_csms or self.driver is None:
+            return
+        peer, t = self.peer, self.descriptor.timeouts
+        state = self.__dict__.get("physical", {})
+        if ("go_offline", None) in state:
+            await self._undo("come_online")
+            state.pop(("go_offline", None), None)
+            try:
+                await peer.wait_connected(t.connect)
+            except AssertionError:
+                pass
+        if peer.connected:
+            for tx in [tx for tx, start in self.responder.transactions.items() if "stop" not in start]:
+                try:
+                    await peer.call("RemoteStopTransaction", {"transactionId": tx}, within=t.response)
+                except (AssertionError, Exception):
+                    pass
+        for (action, connector) in sorted(state, key=lambda k: (k[0] != "suspend_ev", str(k))):
+            inverse, arg = IutActions._UNDO[action]
+            params = {"connector": connector} if arg else {}
+            if inverse in ("make_lock_fail", "make_unlock_fail"):
+                params["fail"] = False
+            await self._undo(inverse, **params)
+        state.clear()
+        if peer.connected:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + t.expect
+            for connector in range(1, self.descriptor.connectors + 1):
+                while self.responder.statuses.get(connector) not in ("Available", None) and loop.time() < deadline:
+                    try:
+                        await peer._wait_for(
+                            lambda r, c=connector: r.action == "StatusNotification" and (r.payload or {}).get("connectorId") == c,
+                            self.wire.last_seq, max(0.05, deadline - loop.time()))
+                    except Exception:
+                        break
+
+    async def _undo(self, action: str, **params: Any) -> None:
+        try:
+            await getattr(self.driver, action)(**params)
+        except Exception as exc:
+            self.wire.event("note", restore_failed=f"{action}: {exc}")
 
     async def stop(self) -> None:
         if self.simulator is not None:
@@ -131,6 +211,16 @@ class IutActions:
         self.link = link
         self.descriptor = link.descriptor
 
+    # What each action leaves behind, so the case's teardown can put the IUT back to idle.
+    _UNDO = {
+        "plug_in": ("unplug", "connector"),
+        "raise_fault": ("clear_fault", "connector"),
+        "make_lock_fail": ("make_lock_fail", "connector"),
+        "make_unlock_fail": ("make_unlock_fail", "connector"),
+        "go_offline": ("come_online", None),
+        "suspend_ev": ("resume_ev", "connector"),
+    }
+
     def __getattr__(self, action: str) -> Any:
         if action.startswith("_"):
             raise AttributeError(action)
@@ -146,7 +236,9 @@ class IutActions:
             from conformance.errors import Broken, NOT_APPLICABLE_PREFIX
 
             try:
-                return await method(*args, **kwargs)
+                result = await method(*args, **kwargs)
+                self.link.note_physical(action, args, kwargs)
+                return result
             except NeedsManualAction as exc:
                 pytest.skip(NOT_APPLICABLE_PREFIX + str(exc))
             except DriverError as exc:

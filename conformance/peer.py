@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable, Iterable
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case, camel_to_snake_case
 
 from conformance.errors import Broken, ExpectationFailed, NoResponse, UnexpectedCallError
-from conformance.wire import Kind, MessageType, Record, Role, Wire, now_wall
+from conformance.wire import Kind, MessageType, Record, Role, Violation, Wire, now_wall
 
 # Payload values in expectations may be plain values, nested dicts (matched as subsets) or predicates.
 Predicate = Callable[[Any], bool]
@@ -182,6 +182,7 @@ class Peer:
         self._call_lock = asyncio.Lock()
         self._overrides: list[_Override] = []
         self._waiters: list[tuple[Callable[[Record], bool], asyncio.Future]] = []
+        self._close_waiters: dict[asyncio.Future, int] = {}  # waits that end when their connection closes
         self._consumed: set[int] = set()
         self._mark = 0
         self._connected = asyncio.Event()
@@ -230,7 +231,8 @@ class Peer:
     def _on_closed(self, ws: Any, connection_no: int) -> None:
         info = close_info(ws)
         self.close_info = info
-        self.wire.event("close", connection=connection_no, **info)
+        rec = self.wire.event("close", connection=connection_no, **info)
+        rec.violations.extend(self._dropped_frame_violations(info, rec.seq))
         self._ws = None
         self._connected.clear()
         self._closed.set()
@@ -238,9 +240,25 @@ class Peer:
             if not fut.done():
                 fut.set_exception(ConnectionLost(info))
         self._pending.clear()
-        self._notify_waiters(None)
+        for fut, number in list(self._close_waiters.items()):
+            if number == connection_no and not fut.done():
+                fut.set_result(None)
         for callback in list(self.on_connection_lost):
             callback()
+
+    def _dropped_frame_violations(self, info: dict[str, Any], seq: int) -> list[Violation]:
+        """A text frame that is not UTF-8 never reaches the recorder: the WebSocket layer closes the connection with
+        1007 first. That close is the only evidence, so it carries the violation."""
+        if info.get("by") != "suite" or info.get("code") != 1007:
+            return []
+        from conformance.rules.catalogue import RULES
+
+        rule = RULES.get("WS-010")
+        if rule is None or rule.id in getattr(self.judge, "waived", ()):
+            return []
+        message = (f"text frame that is not valid UTF-8 ({info.get('reason') or 'invalid data'}): the WebSocket "
+                   "layer closed the connection with 1007 before the frame could be recorded")
+        return [Violation(rule.id, rule.level, message, seq, True, rule.spec)]
 
     async def wait_connected(self, within: float) -> None:
         try:
@@ -313,7 +331,12 @@ class Peer:
         from websockets.exceptions import ConnectionClosed
 
         try:
-            await ws.send(text)
+            # The frame is queued at once; only flow control can wait (an IUT that stops reading). Bound that wait:
+            # the frame stays queued, and whatever expects an answer to it has its own bound.
+            await asyncio.wait_for(ws.send(text), self.response_timeout)
+        except TimeoutError:
+            self.wire.event("note", connection=rec.connection,
+                            stalled=f"the IUT did not read #{rec.seq} within {self.response_timeout:g} s (still queued)")
         except ConnectionClosed as exc:
             raise ConnectionLost({"code": getattr(exc, "code", None), "reason": str(exc), "by": "iut"}) from None
         return rec
@@ -430,7 +453,8 @@ class Peer:
                 ) from None
             except ConnectionLost as exc:
                 raise NoResponse(
-                    f"connection closed by {exc.info.get('by')} (code {exc.info.get('code')}) before {action} (#{sent.seq}) was answered",
+                    f"connection closed by {exc.info.get('by')} (code {exc.info.get('code')}{_reason(exc.info)}) before "
+                    f"{action} (#{sent.seq}) was answered",
                     _req(requirement) + self.last_frames(),
                 ) from None
         if reply.message_type == MessageType.CALLERROR:
@@ -471,10 +495,15 @@ class Peer:
     def _is_mine(self, rec: Record) -> bool:
         return rec.sender == self.iut_role
 
-    async def _wait_for(self, predicate: Callable[[Record], bool], after: int, within: float) -> Record | None:
+    async def _wait_for(self, predicate: Callable[[Record], bool], after: int, within: float, *,
+                        connection: int | None = None) -> Record | None:
+        """The first eligible record matching `predicate`, or None after `within` seconds (or, with `connection`,
+        as soon as that connection is closed: an answer can only come on the connection its CALL went out on)."""
         for rec in self.wire.after(after):
             if self._eligible(rec, after) and predicate(rec):
                 return rec
+        if connection is not None and (self._ws is None or self._connection_no != connection):
+            return None
         fut: asyncio.Future = asyncio.get_running_loop().create_future()
 
         def check(rec: Record) -> bool:
@@ -482,6 +511,8 @@ class Peer:
 
         entry = (check, fut)
         self._waiters.append(entry)
+        if connection is not None:
+            self._close_waiters[fut] = connection
         try:
             return await asyncio.wait_for(fut, within)
         except TimeoutError:
@@ -489,6 +520,7 @@ class Peer:
         finally:
             if entry in self._waiters:
                 self._waiters.remove(entry)
+            self._close_waiters.pop(fut, None)
 
     def _notify_waiters(self, rec: Record | None) -> None:
         if rec is None:
@@ -569,9 +601,17 @@ class Peer:
                 uid is None or rec.unique_id in (uid, "-1")
             )
 
-        rec = await self._wait_for(answers, start, within)
+        connection = to.connection if isinstance(to, Record) else None
+        rec = await self._wait_for(answers, start, within, connection=connection)
         wanted = f"CALLERROR{' ' + ' or '.join(sorted(codes)) if codes else ''}"
         if rec is None:
+            if connection is not None and (not self.connected or self._connection_no != connection):
+                info = self.close_info
+                raise NoResponse(
+                    f"expected {wanted} from the IUT; the connection was closed by {info.get('by', 'network')} "
+                    f"(code {info.get('code')}{_reason(info)}) before it answered #{to.seq}",
+                    _req(requirement) + self.last_frames(),
+                )
             raise NoResponse(f"expected {wanted} from the IUT within {within:g} s; nothing answered", _req(requirement) + self.last_frames())
         self._consumed.add(rec.seq)
         if rec.message_type != MessageType.CALLERROR:
@@ -643,6 +683,11 @@ def _describe(action: str, subset: dict) -> str:
     if not subset:
         return action
     return f"{action}(" + ", ".join(f"{k}={_show(v)}" for k, v in subset.items()) + ")"
+
+
+def _reason(info: dict[str, Any]) -> str:
+    reason = " ".join(str(info.get("reason") or "").split())
+    return f": {reason[:80]}" if reason else ""
 
 
 def _req(requirement: str) -> str:

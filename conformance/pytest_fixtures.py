@@ -45,6 +45,8 @@ async def conformance_iut(request: pytest.FixtureRequest, conformance_links: Run
     finally:
         link.peer.reset_overrides()
         await link.peer.drain()
+        if link.started and link.start_error is None:
+            await link.restore_idle()
         link.wire.event("case-end", id=info.id)
         link.wire.end_segment()
         session.current = None
@@ -130,3 +132,39 @@ def station(conformance_iut: Any) -> Any:
     from conformance.roles import SuiteStation
 
     return SuiteStation(conformance_iut)
+
+
+@pytest.fixture
+async def configure(conformance_iut: Any) -> AsyncIterator[Any]:
+    """Set configuration keys on the charge point for this case (``await configure(MeterValueSampleInterval=2)``);
+    the original values are restored afterwards, so short intervals never leak into other cases."""
+    link = conformance_iut
+    peer = link.peer
+    originals: dict[str, str | None] = {}
+
+    async def apply(**values: Any) -> None:
+        from conformance.errors import ExpectationFailed
+
+        new = [k for k in values if k not in originals]
+        if new:
+            conf = await peer.call("GetConfiguration", {"key": new})
+            known = {e.get("key"): e.get("value") for e in (conf.get("configurationKey") or []) if isinstance(e, dict)}
+            for key in new:
+                originals[key] = known.get(key)
+        for key, value in values.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            reply = await peer.call("ChangeConfiguration", {"key": key, "value": text})
+            if reply.status not in ("Accepted", "RebootRequired"):
+                raise ExpectationFailed(
+                    f"the charge point answered ChangeConfiguration {key}={text} with {reply.status}; the case needs it",
+                    "  requirement: Core configuration keys the case depends on are writable (OCPP 1.6 §9.1)\n"
+                    + peer.last_frames())
+
+    yield apply
+    for key, value in originals.items():
+        if value is None or not peer.connected:
+            continue
+        try:
+            await peer.call("ChangeConfiguration", {"key": key, "value": value}, within=link.descriptor.timeouts.response)
+        except Exception:
+            link.wire.event("note", restore_failed=f"ChangeConfiguration {key}={value}")

@@ -189,12 +189,20 @@ class RunState:
                 res.verdict, res.category, res.message = "broken", exc.category, exc.headline
             else:
                 res.verdict, res.category = "broken", "suite"
-                res.message = f"{type(exc).__name__}: {exc}" if exc else "error"
+                res.message = (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) if exc else "error"
+            res.message, res.details = _one_line(res.message, res.details)
+            if res.verdict == "failed":
+                from conformance.session import also_broke
+
+                suffix, listed = also_broke(ctx, res.message, exc)
+                if suffix:
+                    res.message += suffix
+                    res.details = (res.details + "\n" + listed).strip("\n")
             if res.verdict in ("failed", "broken") and report.when != "call" and res.verdict == "failed":
                 res.details = (res.details + f"\n  (during {report.when})").strip("\n")
             # one clear line instead of a traceback for the suite's own exceptions
             if isinstance(exc, (IutDeviation, Broken)):
-                report.longrepr = str(exc)
+                report.longrepr = f"[{res.category}] {res.message}" + (f"\n{res.details}" if res.details else "")
         if report.when == "teardown":
             self._finish(item, res, ctx)
 
@@ -316,6 +324,14 @@ class RunState:
         counts = {v: sum(1 for r in self.results.values() if r.verdict == v) for v in VERDICTS}
         tr.write_line(", ".join(f"{n} {v}" for v, n in counts.items() if n))
         tr.write_line(f"summary: {self.report_dir / 'summary.json'}")
+
+
+def _one_line(message: str, details: str) -> tuple[str, str]:
+    """A verdict's message is one line; anything after the first line moves to the top of the details."""
+    lines = [line for line in message.strip().splitlines() if line.strip()] or [""]
+    if len(lines) == 1:
+        return lines[0], details
+    return lines[0], "\n".join(["  " + line.strip() for line in lines[1:]] + ([details] if details else []))
 
 
 def _split_category(text: str) -> tuple[str, str]:

@@ -11,7 +11,6 @@ numbers as `Decimal`) and exists only so the suite's own tests can compare the t
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 from dataclasses import dataclass, field
@@ -105,10 +104,14 @@ def load_errata(directory: str | Path | None = None) -> list[Erratum]:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise ErrataError(f"{path}: not readable YAML ({_one_line(exc)}); fix the file syntax") from None
-        for error in _errata_validator.iter_errors(data):
-            where = _json_path(error.instance_path)
-            raise ErrataError(f"{path}: {where}: {clip(error.message, 160)}; "
-                              "see fixtures/errata/README or an existing overlay for the format")
+        try:
+            first_error = next(iter(_errata_validator.iter_errors(data)), None)
+        except ValueError as exc:  # YAML types JSON does not have, e.g. an unquoted date
+            raise ErrataError(f"{path}: {_one_line(exc)}; quote dates and other non-JSON values") from None
+        if first_error is not None:
+            where = _json_path(first_error.instance_path)
+            raise ErrataError(f"{path}: {where}: {clip(first_error.message, 160)}; "
+                              "see the comment at the top of an existing overlay for the format")
         found.append(Erratum(id=data["id"], version=data["version"], schema=data["schema"],
                              reason=" ".join(data["reason"].split()), source=data["source"],
                              file=str(path), patches=tuple(data["patches"])))
@@ -243,10 +246,13 @@ class SchemaSet:
     def errors(self, action: str, response: bool, payload: Any) -> list[SchemaError]:
         """Every schema error of `payload`, in the validator's order. Empty when valid."""
         validator = self.validator(action, response)
-        if validator.is_valid(payload):
-            return []
-        return [SchemaError(_json_path(e.instance_path), clip(e.message, _MESSAGE_LIMIT), _keyword(e))
-                for e in validator.iter_errors(payload)]
+        try:
+            if validator.is_valid(payload):
+                return []
+            return [SchemaError(_json_path(e.instance_path), clip(e.message, _MESSAGE_LIMIT), _keyword(e))
+                    for e in validator.iter_errors(payload)]
+        except ValueError as exc:  # values JSON allows but the validator cannot render, e.g. 5000-digit integers
+            return [SchemaError("$", f"the payload could not be validated: {clip(_one_line(exc), 120)}", "unsupported")]
 
     def field_paths(self, action: str, response: bool, kind: str) -> tuple[tuple[str, ...], ...]:
         """Payload paths of fields of a kind, "*" standing for any array index.

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from conformance.case import CaseInfo
-from conformance.errors import Broken, IutDeviation, RuleViolations
+from conformance.errors import Broken, IutDeviation, NoResponse, RuleViolations
 from conformance.wire import Level, Violation
 
 
@@ -41,7 +41,7 @@ def category_of(rule_id: str) -> str:
         return "schema"
     if prefix in ("RPC", "WS"):
         return "framing"
-    if rule_id in ("BEH-012", "BEH-TIMEOUT") or "TIME" in rule_id:
+    if rule_id.startswith("BEH-012"):  # no answer in time / late answer
         return "timing"
     return "behaviour"
 
@@ -73,6 +73,42 @@ def violation_failure(ctx: CaseContext) -> Exception | None:
     )
 
 
+def iut_failures(ctx: CaseContext) -> list[Violation]:
+    """The IUT's violations in the case so far that fail it: MUST rules (and SHOULD rules under --strict)."""
+    return [v for v in case_violations(ctx) if v.by_iut and (v.level is Level.MUST or ctx.strict)]
+
+
+def also_broke(ctx: CaseContext | None, headline: str, exc: BaseException | None = None) -> tuple[str, str]:
+    """What to add to a failed case's one-line message and details so they name the rules the IUT broke on the wire
+    during the case (garbage, binary frames, schema errors), not only the expectation that then went unmet.
+
+    Returns ("", "") when there is nothing to add: no such violation, or the message already names them."""
+    if ctx is None or ctx.link is None or isinstance(exc, RuleViolations):
+        return "", ""
+    found = [v for v in iut_failures(ctx) if v.rule_id not in headline]
+    if isinstance(exc, NoResponse):  # an unanswered CALL is already the headline; BEH-012 would repeat it
+        found = [v for v in found if v.rule_id != "BEH-012"]
+    if not found:
+        return "", ""
+    first = found[0]
+    others = sorted({v.rule_id for v in found} - {first.rule_id})
+    where = f" at #{first.seq}" if first.seq is not None else ""
+    suffix = f" (the IUT also broke {first.rule_id}{where}: {_clip_line(first.message, 120)}"
+    if len(found) > 1:
+        suffix += f"; {len(found) - 1} more violation{'s' if len(found) > 2 else ''}" + (f": {', '.join(others)}" if others else "")
+    suffix += ")"
+    lines = [f"  {v.level} {v.rule_id}{f' at #{v.seq}' if v.seq is not None else ''}: {_clip_line(v.message, 300)}"
+             for v in found[:20]]
+    if len(found) > 20:
+        lines.append(f"  … and {len(found) - 20} more")
+    return suffix, "  violations on the wire:\n" + "\n".join(lines)
+
+
+def _clip_line(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 async def run_case_body(fn: Callable[..., Awaitable[None]], args: tuple, kwargs: dict) -> None:
     ctx = current
     if ctx is None:  # run outside the plugin (e.g. imported): just run it
@@ -82,10 +118,18 @@ async def run_case_body(fn: Callable[..., Awaitable[None]], args: tuple, kwargs:
     link = ctx.link
     link.peer.mark_now()
     cap = link.descriptor.timeouts.case
+    began = time.monotonic()
+    stopped_on: Exception | None = None  # neither a deviation nor a suite verdict: the case tripped over something
     try:
         await asyncio.wait_for(fn(*args, **kwargs), cap)
-    except TimeoutError:
-        raise Broken(f"the case exceeded its hard cap of {cap:g} s (timeouts.case) — a wait in the case is unbounded") from None
+    except TimeoutError as exc:
+        if time.monotonic() - began >= cap:
+            raise Broken(f"the case exceeded its hard cap of {cap:g} s (timeouts.case) — a wait in the case is unbounded") from None
+        stopped_on = exc  # the case's own bounded wait expired and it did not say what that means
+    except (AssertionError, Broken):
+        raise
+    except Exception as exc:
+        stopped_on = exc
     finally:
         await link.peer.drain()
         overdue = link.judge.overdue(time.monotonic())
@@ -93,6 +137,13 @@ async def run_case_body(fn: Callable[..., Awaitable[None]], args: tuple, kwargs:
             rec = link.wire.event("timeout", connection=link.peer.connection_no, overdue=len(overdue))
             rec.violations.extend(overdue)
     failure = violation_failure(ctx)
+    if stopped_on is not None:
+        # An IUT that sent wrong types (a string interval, a number for a date) makes case code trip (TypeError);
+        # when it broke MUST rules on the wire, that is the verdict: failed, not a suite error.
+        if isinstance(failure, RuleViolations):
+            note = f"  the case then stopped on {type(stopped_on).__name__}: {_clip_line(str(stopped_on), 300)}\n"
+            raise type(failure)(failure.headline, failure.details + note, category=failure.category) from stopped_on
+        raise stopped_on
     if failure is not None:
         raise failure
 

@@ -14,7 +14,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
-from conformance.errors import Unreachable
+from conformance.errors import IutDeviation, Unreachable
 from conformance.peer import Peer
 
 MAX_FRAME = 32 * 2**20  # big enough to record (and judge) an oversized frame instead of dropping the link
@@ -197,7 +197,7 @@ class ChargePointClient:
 
         `password=True` uses the descriptor's password for security profiles 1 and 2."""
         from websockets.asyncio.client import connect
-        from websockets.exceptions import InvalidHandshake, InvalidStatus
+        from websockets.exceptions import InvalidHandshake, InvalidStatus, NegotiationError
 
         from conformance.rules import Handshake
 
@@ -224,7 +224,21 @@ class ChargePointClient:
         except InvalidStatus as exc:
             status = exc.response.status_code
             self.wire.event("handshake", connection=number, path=url, offered=offered, negotiated=None, status=status)
-            raise HandshakeRefused(status, url) from None
+            raise HandshakeRefused(status, url, str(self.descriptor.path or "the IUT descriptor")) from None
+        except NegotiationError as exc:
+            # The CSMS completed the handshake with something we did not offer: its fault, not the network's.
+            chosen = str(exc).partition(":")[2].strip() or None
+            hs = Handshake(path=url, expected_identity=None, offered=offered, negotiated=chosen,
+                           basic_auth_user=identity if password else None, basic_auth_sent=bool(password),
+                           iut_is_server=True, status=101)
+            rec = self.wire.event("handshake", connection=number, path=url, offered=offered, negotiated=chosen, status=101,
+                                  error=str(exc))
+            rec.violations.extend(self.peer.judge.handshake(hs))
+            raise IutDeviation(
+                f"offered {offered}, the CSMS selected the subprotocol {chosen!r}",
+                "  requirement: the server selects one of the subprotocols the client offered, or none (RFC 6455 §4.2.2)",
+                category="framing",
+            ) from None
         except (OSError, TimeoutError, InvalidHandshake) as exc:
             self.wire.event("handshake", connection=number, path=url, offered=offered, error=str(exc) or type(exc).__name__)
             raise Unreachable(
@@ -253,7 +267,15 @@ class ChargePointClient:
         await self.peer.close(1000, "charge point disconnecting")
 
 
-class HandshakeRefused(Exception):
-    def __init__(self, status: int, url: str) -> None:
+class HandshakeRefused(Unreachable):
+    """The CSMS answered the opening handshake with an HTTP error: the case cannot run (broken, unreachable)."""
+
+    def __init__(self, status: int, url: str, where: str = "the IUT descriptor") -> None:
         self.status = status
-        super().__init__(f"the CSMS refused the WebSocket handshake at {url} with HTTP {status}")
+        self.url = url
+        hint = {
+            401: f"check security.password in {where}",
+            403: f"check that the CSMS accepts this identity and the credentials in {where}",
+            404: f"check endpoint in {where} and that the identity is registered in the CSMS",
+        }.get(status, f"check endpoint in {where} and the CSMS's log")
+        super().__init__(f"the CSMS refused the WebSocket handshake at {url} with HTTP {status} — {hint}")

@@ -572,6 +572,86 @@ async def test_cp_ev_side_disconnect_stops_and_suspends(raw_csms: RawCsms, make_
     await raw_csms.wait_call("StatusNotification", since=mark, connectorId=1, status="Available")
 
 
+async def test_cp_ev_side_disconnect_keeps_the_cable_locked_when_configured(raw_csms: RawCsms, make_cp) -> None:
+    cp = await make_cp(raw_csms.url, config={"UnlockConnectorOnEVSideDisconnect": False})
+    await booted(raw_csms, cp)
+    await start_transaction(raw_csms, cp, connector=1)
+    mark = raw_csms.mark()
+    await cp.unplug(1)
+    await raw_csms.wait_call("StopTransaction", since=mark, reason="EVDisconnected")
+    await raw_csms.wait_call("StatusNotification", since=mark, connectorId=1, status="Finishing")
+    await cp.present_id_tag("TAG1", 1)  # the owner comes back: unlocked
+    await raw_csms.wait_call("StatusNotification", since=mark, connectorId=1, status="Available")
+
+
+async def test_cp_ev_side_disconnect_without_stop_suspends(raw_csms: RawCsms, make_cp) -> None:
+    cp = await make_cp(raw_csms.url, config={"StopTransactionOnEVSideDisconnect": False})
+    await booted(raw_csms, cp)
+    await start_transaction(raw_csms, cp, connector=1)
+    mark = raw_csms.mark()
+    await cp.unplug(1)
+    await raw_csms.wait_call("StatusNotification", since=mark, connectorId=1, status="SuspendedEV")
+    await cp.plug_in(1)
+    await raw_csms.wait_call("StatusNotification", since=mark, connectorId=1, status="Charging")
+    assert not raw_csms.calls("StopTransaction", since=mark)
+
+
+async def test_cp_group_member_stops_the_transaction(raw_csms: RawCsms, make_cp) -> None:
+    raw_csms.auth.update({"CHILD1": {"status": "Accepted", "parentIdTag": "GROUP"},
+                          "CHILD2": {"status": "Accepted", "parentIdTag": "GROUP"}})
+    cp = await make_cp(raw_csms.url)
+    await booted(raw_csms, cp)
+    tx_id = await start_transaction(raw_csms, cp, connector=1, tag="CHILD1")
+    mark = raw_csms.mark()
+    await cp.present_id_tag("CHILD2")
+    stop = await raw_csms.wait_call("StopTransaction", since=mark, transactionId=tx_id)
+    assert stop[3]["idTag"] == "CHILD2" and stop[3]["reason"] == "Local"
+
+
+async def test_cp_local_pre_authorize_uses_the_cache(raw_csms: RawCsms, make_cp) -> None:
+    cp = await make_cp(raw_csms.url, config={"LocalPreAuthorize": True}, known_id_tags=["CACHED"])
+    await booted(raw_csms, cp)
+    mark = raw_csms.mark()
+    await cp.plug_in(1)
+    await cp.present_id_tag("CACHED", 1)
+    await raw_csms.wait_call("StartTransaction", since=mark, idTag="CACHED")
+    assert not raw_csms.calls("Authorize", since=mark)
+
+
+async def test_cp_invalid_start_without_stop_suspends_energy(raw_csms: RawCsms, make_cp) -> None:
+    cp = await make_cp(raw_csms.url, config={"StopTransactionOnInvalidId": False})
+    await booted(raw_csms, cp)
+    raw_csms.overrides["StartTransaction"] = lambda p: {"transactionId": 7, "idTagInfo": {"status": "Blocked"}}
+    mark = raw_csms.mark()
+    await cp.plug_in(1)
+    await cp.present_id_tag("TAG1", 1)
+    await raw_csms.wait_call("StatusNotification", since=mark, connectorId=1, status="SuspendedEVSE")
+    assert not raw_csms.calls("StopTransaction", since=mark)
+
+
+async def test_cp_clock_aligned_meter_values(raw_csms: RawCsms, make_cp) -> None:
+    cp = await make_cp(raw_csms.url)
+    await booted(raw_csms, cp)
+    mark = raw_csms.mark()
+    assert (await raw_csms.call("ChangeConfiguration", {"key": "ClockAlignedDataInterval", "value": "1"}))[2] == {"status": "Accepted"}
+    values = await raw_csms.wait_call("MeterValues", since=mark, timeout=3)
+    sample = values[3]["meterValue"][0]
+    assert sample["sampledValue"][0]["context"] == "Sample.Clock"
+    assert parse_time(sample["timestamp"]).microsecond == 0  # the aligned instant
+    assert (await raw_csms.call("ChangeConfiguration", {"key": "ClockAlignedDataInterval", "value": "0"}))[2] == {"status": "Accepted"}
+
+
+async def test_cp_availability_survives_a_power_cycle(raw_csms: RawCsms, make_cp) -> None:
+    cp = await make_cp(raw_csms.url)
+    await booted(raw_csms, cp)
+    assert (await raw_csms.call("ChangeAvailability", {"connectorId": 0, "type": "Inoperative"}))[2] == {"status": "Accepted"}
+    mark = raw_csms.mark()
+    await cp.power_cycle()
+    await raw_csms.wait(lambda f: f == ("connected", 2), since=mark)
+    for connector in (0, 1, 2):
+        await raw_csms.wait_call("StatusNotification", since=mark, connectorId=connector, status="Unavailable")
+
+
 async def test_cp_queues_transaction_messages_while_offline(raw_csms: RawCsms, make_cp) -> None:
     cp = await make_cp(raw_csms.url, config={"MeterValueSampleInterval": 1}, known_id_tags=["TAG1", "TAG2"])
     await booted(raw_csms, cp)
@@ -626,12 +706,26 @@ async def test_cp_power_cycle_boots_first_then_stops_with_power_loss(raw_csms: R
     tx_id = await start_transaction(raw_csms, cp, connector=1)
     mark = raw_csms.mark()
     await cp.power_cycle()
+    assert not cp.online  # the power is off when the action returns
     await raw_csms.wait(lambda f: f == ("connected", 2), since=mark)
     stop = await raw_csms.wait_call("StopTransaction", since=mark, transactionId=tx_id)
     assert stop[3]["reason"] == "PowerLoss"
     after = raw_csms.frames.index(("connected", 2))
     assert raw_csms.calls(since=after)[0][2] == "BootNotification"
     await raw_csms.wait_call("StatusNotification", since=after, connectorId=1, status="Finishing")  # cable still in
+
+
+async def test_cp_operator_reboot_stops_then_boots(raw_csms: RawCsms, make_cp) -> None:
+    cp = await make_cp(raw_csms.url)
+    await booted(raw_csms, cp)
+    tx_id = await start_transaction(raw_csms, cp, connector=2)
+    mark = raw_csms.mark()
+    await cp.reboot()
+    assert not cp.online
+    stop = await raw_csms.wait_call("StopTransaction", since=mark, transactionId=tx_id)
+    assert stop[3]["reason"] == "Reboot"
+    await raw_csms.wait(lambda f: f == ("connected", 2), since=mark)
+    await raw_csms.wait_call("BootNotification", since=raw_csms.frames.index(("connected", 2)))
 
 
 async def test_cp_pending_boot_only_answers_and_retries(make_cp) -> None:
@@ -735,12 +829,14 @@ async def test_cp_fault_no_subprotocol(raw_csms: RawCsms, make_cp) -> None:
 
 async def test_cp_fault_skip_status_notification(raw_csms: RawCsms, make_cp) -> None:
     cp = await make_cp(raw_csms.url, faults=["skip-status-notification"])
-    await booted(raw_csms, cp)
+    await raw_csms.wait_call("StatusNotification", connectorId=0)
+    await cp.wait_registered(5)
     mark = raw_csms.mark()
     await cp.plug_in(1)
     await cp.raise_fault(2)
     await raw_csms.wait_call("StatusNotification", since=mark, connectorId=2, status="Faulted")
-    assert not raw_csms.calls("StatusNotification", since=mark)[:-1]  # no Preparing for connector 1
+    reported = [(c[3]["connectorId"], c[3]["status"]) for c in raw_csms.calls("StatusNotification")]
+    assert reported == [(0, "Available"), (2, "Faulted")]  # no Available at boot, no Preparing for connector 1
 
 
 async def test_cp_fault_boot_pending_ignored(make_cp) -> None:
@@ -883,6 +979,11 @@ async def test_csms_operator_commands_and_octt_http_convention(csms: ReferenceCs
             assert (await http_request(port, "POST", "/CS9/reset", {"type": "Warm"}))[0] == 400
             status, snapshot = await http_request(port, "GET", "/status")
             assert status == 200 and snapshot["stations"][0]["identity"] == "CS9"
+            mark = cp.mark()
+            assert await http_request(port, "POST", "/CS9/clear-cache?wait=0", {}) == (202, {"sent": True})
+            await cp.wait_call("ClearCache", since=mark)
+            assert (await http_request(port, "POST", "/add-id-tag", {"idTag": "HTTPTAG", "status": "Blocked"}))[0] == 200
+            assert csms.id_tag_info("HTTPTAG")["status"] == "Blocked"
             reply = await csms.send_command("CS9", "TriggerMessage", {"requestedMessage": "Heartbeat"})
             assert reply == {"status": "Accepted"}
     finally:
@@ -1039,11 +1140,12 @@ async def test_start_simulator_takes_faults_for_its_side_only() -> None:
     assert cp.faults == {"boot-pending-ignored", "late-reply"}
     assert cp.late_reply_delay == cp_desc.timeouts.response + cp_desc.timeouts.tolerance + 1
     csms_desc = load_descriptor(ROOT / "fixtures/iut/reference-csms.yaml")
-    assert build_csms(dataclasses.replace(csms_desc, driver=both)).faults == {"invalid-tag-accepted", "late-reply"}
+    csms_driver = dict(csms_desc.driver, faults=both["faults"])
+    assert build_csms(dataclasses.replace(csms_desc, driver=csms_driver)).faults == {"invalid-tag-accepted", "late-reply"}
     with pytest.raises(ValueError, match="unknown fault"):
-        build_csms(dataclasses.replace(csms_desc, driver=dict(both, faults=["nope"])))
+        build_csms(dataclasses.replace(csms_desc, driver=dict(csms_driver, faults=["nope"])))
     with pytest.raises(ValueError, match="driver.options"):
-        build_csms(dataclasses.replace(csms_desc, driver=dict(both, options={"colour": "red"})))
+        build_csms(dataclasses.replace(csms_desc, driver=dict(csms_driver, options={"colour": "red"})))
 
 
 def test_simulate_cli_runs_and_reports_bad_faults_in_one_line() -> None:

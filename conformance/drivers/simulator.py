@@ -120,15 +120,15 @@ class SimulatorCsmsDriver(CsmsDriver):
 
     def _finished(self, command: str, future: asyncio.Future) -> None:
         self._pending.discard(future)
+        exc = None if future.cancelled() else future.exception()
         if future.cancelled():
             self.results.append({"action": command, "error": "cancelled"})
-            return
-        exc = future.exception()
-        if exc is None:
+        elif exc is None:
             self.results.append({"action": command, "reply": future.result()})
         else:
             self.results.append({"action": command, "error": f"{type(exc).__name__}: {exc}"})
             LOGGER.info("reference CSMS command %s ended with %s", command, exc)
+        self.simulator._wake()  # let simulator.wait_for(...) see the result
 
     async def aclose(self) -> None:
         for future in list(self._pending):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any, Iterable
 from urllib.parse import quote, unquote
 
@@ -18,7 +19,7 @@ import jsonschema_rs
 from conformance.frames import (
     ARITY, CALL, CALLERROR, CALLRESULT, CALLRESULTERROR, ERROR_CODE_ALIASES, ERROR_CODES,
     MAX_ERROR_DESCRIPTION_2X, MAX_MESSAGE_ID_LENGTH, MESSAGE_TYPES, SEND, TYPE_NAMES, VERSIONS,
-    StrictJSONError, StrictParser, clip, decode_utf8, salvage_message_id, text_is_valid_unicode, type_name,
+    StrictJSONError, StrictParser, a_type, clip, decode_utf8, salvage_message_id, text_is_valid_unicode,
 )
 from conformance.rules.catalogue import RULES
 from conformance.rules.directions import INITIATORS, WHITEPAPER_ACTIONS_16, role_name
@@ -45,7 +46,7 @@ class Handshake:
     status: int  # HTTP status of the handshake response (101 = upgraded)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity: the same frame may sit in two lists
 class _Pending:
     """A frame that may be answered: a CALL, or a broken frame whose MessageId was readable."""
 
@@ -74,14 +75,14 @@ class _ActionFacts:
         schemas = judge.schemas
         self.action = action
         self.initiators = INITIATORS[judge.version].get(action, frozenset())
-        directions = (False,) if send else (False, True)
-        self.validators = tuple(schemas.validator(action, r) for r in directions)
-        self.field_checks = tuple(judge._field_checks(action, r) for r in directions)
+        sides = (False,) if send else (False, True)
+        self.validators = tuple(schemas.validator(action, r) for r in sides)
+        self.field_checks = tuple(judge._field_checks(action, r) for r in sides)
         self.field_validators = tuple(_field_validator(checks) for checks in self.field_checks)
         if judge.version == "1.6":
             self.labels = (f"{action}.req", f"{action}.conf")
         else:
-            self.labels = tuple(schemas.file_name(action, r) for r in directions)
+            self.labels = tuple(schemas.file_name(action, r) for r in sides)
 
 
 class Judge:
@@ -91,10 +92,9 @@ class Judge:
                  whitepaper: bool = True, waived_rules: Iterable[str] = ()) -> None:
         if version not in VERSIONS:
             raise ValueError(f"unknown OCPP version {version!r}; use one of {', '.join(VERSIONS)}")
-        waived = frozenset(waived_rules)
-        unknown = sorted(waived - RULES.keys())
+        waived, unknown = _expand_rule_patterns(waived_rules)
         if unknown:
-            raise ValueError(f"waived rule(s) {', '.join(unknown)} do not exist; known rule IDs: "
+            raise ValueError(f"waived rule(s) {', '.join(unknown)} match no rule; known rule IDs: "
                              f"{', '.join(sorted(RULES))}")
         self.version = version
         self.iut_role = Role(iut_role)
@@ -162,7 +162,8 @@ class Judge:
         self._reset_connection_state()
 
     def outstanding(self, sender: Role) -> list[str]:
-        """MessageIds of well-formed CALLs sent by `sender` on this connection and not yet answered."""
+        """MessageIds of well-formed CALLs sent by `sender` on this connection and not yet answered
+        (timed-out ones included: only an answer or a new connection removes them)."""
         calls = [c for pending_list in self._pending[Role(sender)].values() for c in pending_list if c.usable]
         return [c.unique_id for c in sorted(calls, key=lambda c: c.seq)]
 
@@ -171,7 +172,9 @@ class Judge:
         self._pending: dict[Role, dict[str, list[_Pending]]] = {r: {} for r in _ROLES}
         self._answered: dict[Role, dict[str, _Answered]] = {r: {} for r in _ROLES}
         self._sends: dict[Role, set[str]] = {r: set() for r in _ROLES}
-        self._unreadable: dict[Role, int] = {r: 0 for r in _ROLES}  # frames a "-1" CALLERROR may answer
+        # Broken frames per sender, oldest first: a CALLERROR "-1" may answer each (P4 §4.2.3). An entry is
+        # the frame's _Pending when its MessageId was readable too (lenient peers echo that id instead).
+        self._broken: dict[Role, list[_Pending | None]] = {r: [] for r in _ROLES}
         if not self._is_2x:
             self._used = {r: {} for r in _ROLES}
 
@@ -221,61 +224,60 @@ class Judge:
         raw = rec.raw
         if rec.opcode == "binary":
             found.append(("WS-010", f"binary frame of {len(raw or b'')} bytes; OCPP-J messages are text frames"))
-            return self._unreadable_frame(rec, sender, "binary frame")
+            return self._broken_frame(rec, sender, None, "binary frame")
         if type(raw) is str:
             text = raw
             if not text_is_valid_unicode(text):
                 found.append(("WS-010", "text frame payload is not valid UTF-8 (unpaired surrogate code point)"))
-                return self._unreadable_frame(rec, sender, "invalid UTF-8")
+                return self._broken_frame(rec, sender, None, "invalid UTF-8")
         elif isinstance(raw, (bytes, bytearray, memoryview)):
             try:
                 text = decode_utf8(bytes(raw))
             except StrictJSONError as exc:
                 found.append(("WS-010", f"text frame payload is not valid UTF-8: {exc}"))
-                return self._unreadable_frame(rec, sender, "invalid UTF-8")
+                return self._broken_frame(rec, sender, None, "invalid UTF-8")
         else:
             text = ""
         try:
             value, problems = self._parser.parse(text)
         except StrictJSONError as exc:
             found.append(("RPC-001", f"not valid JSON: {exc}"))
-            rec.parse_error = f"invalid JSON: {exc}"
-            salvaged = salvage_message_id(text)
-            if salvaged is None:
-                self._unreadable[sender] += 1
-            else:
-                self._register(sender, salvaged, None, rec, usable=False)
-            return _UNREADABLE
+            return self._broken_frame(rec, sender, salvage_message_id(text), f"invalid JSON: {exc}")
         for problem in problems:
             found.append(("RPC-001a", problem))
         return value
 
-    def _unreadable_frame(self, rec: Record, sender: Role, reason: str) -> Any:
-        rec.parse_error = reason
-        self._unreadable[sender] += 1
+    def _broken_frame(self, rec: Record, sender: Role, message_id: Any, reason: str | None = None,
+                      action: str | None = None) -> Any:
+        """Note a frame that is no usable message; a CALLERROR may answer it with "-1" or its readable id."""
+        if reason is not None:
+            rec.parse_error = reason
+        entry = None
+        if type(message_id) is str:
+            rec.unique_id = rec.unique_id or message_id
+            entry = self._register(sender, message_id, action, rec, usable=False)
+        self._broken[sender].append(entry)
         return _UNREADABLE
 
     # -- frames: OCPP-J structure ------------------------------------------------------------
     def _judge_message(self, rec: Record, sender: Role, value: Any, found: Found) -> None:
         if type(value) is not list:
-            found.append(("RPC-002", f"the message is a JSON {type_name(value)}, not an array"))
-            self._unreadable_frame(rec, sender, "not a JSON array")
+            found.append(("RPC-002", f"the message is {a_type(value)}, not an array"))
+            self._broken_frame(rec, sender, None, "not a JSON array")
             return
         size = len(value)
         message_id = value[1] if size > 1 else None
         if size == 0 or type(value[0]) is not int:
-            first = "nothing" if size == 0 else f"a {type_name(value[0])}"
+            first = "nothing" if size == 0 else a_type(value[0])
             found.append(("RPC-002", f"the first element must be the integer MessageTypeId, got {first}"))
-            rec.parse_error = "no integer MessageTypeId"
-            self._answerable_broken_frame(rec, sender, message_id)
+            self._broken_frame(rec, sender, message_id, "no integer MessageTypeId")
             return
         message_type = rec.message_type = value[0]
         if message_type not in self._types:
             shown = clip(str(message_type), 30)
             allowed = ", ".join(str(t) for t in sorted(self._types))
             found.append(("RPC-003", f"MessageTypeId {shown} is not defined in OCPP {self.version} (allowed: {allowed})"))
-            rec.parse_error = f"unknown MessageTypeId {shown}"
-            self._answerable_broken_frame(rec, sender, message_id)
+            self._broken_frame(rec, sender, message_id, f"unknown MessageTypeId {shown}")
             return
         problems: list[str] = []  # why the frame is not usable, for parse_error
         expected = ARITY[message_type]
@@ -289,21 +291,13 @@ class Judge:
                                          f"{MAX_MESSAGE_ID_LENGTH} are allowed"))
         else:
             if size > 1:
-                found.append(("RPC-006", f"MessageId must be a string, got a {type_name(message_id)}"))
+                found.append(("RPC-006", f"MessageId must be a string, got {a_type(message_id)}"))
             problems.append("no readable MessageId")
             message_id = None
         if message_type == CALL or message_type == SEND:
             self._judge_initiating(rec, sender, value, message_type, message_id, problems, found)
         else:
             self._judge_reply(rec, sender, value, message_type, message_id, problems, found)
-
-    def _answerable_broken_frame(self, rec: Record, sender: Role, message_id: Any) -> None:
-        """A broken frame: its MessageId, when readable, may still be answered (by a CALLERROR)."""
-        if type(message_id) is str:
-            rec.unique_id = message_id
-            self._register(sender, message_id, None, rec, usable=False)
-        else:
-            self._unreadable[sender] += 1
 
     # -- CALL and SEND -----------------------------------------------------------------------
     def _judge_initiating(self, rec: Record, sender: Role, value: list[Any], message_type: int,
@@ -315,30 +309,33 @@ class Judge:
             rec.action = action
         else:
             if size > 2:
-                found.append(("RPC-011", f"the Action must be a string, got a {type_name(action)}"))
+                found.append(("RPC-011", f"the Action must be a string, got {a_type(action)}"))
             problems.append("no Action string")
             action = None
         if size > 3:
             rec.payload = payload
             if type(payload) is not dict:
-                found.append(("RPC-013", f"the payload is a JSON {type_name(payload)}, not an object"))
+                found.append(("RPC-013", f"the payload is {a_type(payload)}, not an object"))
                 problems.append("payload is not an object")
         if problems:
             rec.parse_error = f"malformed {TYPE_NAMES[message_type]}: " + "; ".join(problems)
-        if message_id is None:
-            self._unreadable[sender] += 1
-        else:
+        if message_id is not None:
             used = self._used[sender]
             earlier = used.get(message_id)
             if earlier is not None:
                 self._check_reuse(sender, message_id, earlier, action, payload, found)
             used[message_id] = (action, payload, rec.seq)
-            if message_type == CALL:
-                if not problems and not rec.deliberate and self._pending[sender]:
-                    self._check_single_outstanding(rec, sender, found)
-                self._register(sender, message_id, action, rec, usable=not problems)
-            else:
+        if message_type == SEND:
+            if message_id is not None:
                 self._sends[sender].add(message_id)
+            if problems:
+                self._broken_frame(rec, sender, None)
+        elif problems:
+            self._broken_frame(rec, sender, message_id, action=action)
+        else:
+            if not rec.deliberate and self._pending[sender]:
+                self._check_single_outstanding(rec, sender, found)
+            self._register(sender, message_id, action, rec, usable=True)
         if action is None:
             return
         facts = self._facts.get((action, message_type == SEND)) or self._new_facts(action, message_type == SEND, found)
@@ -368,13 +365,14 @@ class Judge:
                                   f"{role_name(sender, self.version)} is still unanswered"))
                     return
 
-    def _register(self, sender: Role, message_id: str, action: str | None, rec: Record, *, usable: bool) -> None:
+    def _register(self, sender: Role, message_id: str, action: str | None, rec: Record, *, usable: bool) -> _Pending:
         entry = _Pending(message_id, action, rec.seq, rec.t_mono, rec.from_iut, rec.deliberate, usable)
         pending = self._pending[sender]
         if message_id in pending:
             pending[message_id].append(entry)
         else:
             pending[message_id] = [entry]
+        return entry
 
     # -- actions and payloads ----------------------------------------------------------------
     def _new_facts(self, action: str, send: bool, found: Found) -> _ActionFacts | None:
@@ -421,14 +419,14 @@ class Judge:
         return ()
 
     def _check_payload(self, facts: _ActionFacts, response: bool, payload: dict[str, Any], found: Found) -> None:
-        if not facts.validators[response].is_valid(payload):
+        if not _is_valid(facts.validators[response], payload):
             errors = self.schemas.errors(facts.action, response, payload)
             listed = "; ".join(str(e) for e in errors[:_MAX_LISTED_ERRORS])
             more = f"; and {len(errors) - _MAX_LISTED_ERRORS} more" if len(errors) > _MAX_LISTED_ERRORS else ""
             count = f"{len(errors)} schema error{'s' if len(errors) != 1 else ''}"
             found.append(("SCH-001", f"{facts.labels[response]}: {count}: {listed}{more}"))
         field_validator = facts.field_validators[response]
-        if field_validator is not None and not field_validator.is_valid(payload):
+        if field_validator is not None and not _is_valid(field_validator, payload):
             self._report_fields(facts, response, payload, found)
 
     def _report_fields(self, facts: _ActionFacts, response: bool, payload: dict[str, Any], found: Found) -> None:
@@ -456,7 +454,7 @@ class Judge:
             if size > 2:
                 rec.payload = value[2]
                 if type(value[2]) is not dict:
-                    found.append(("RPC-013", f"the payload is a JSON {type_name(value[2])}, not an object"))
+                    found.append(("RPC-013", f"the payload is {a_type(value[2])}, not an object"))
                     problems.append("payload is not an object")
             else:
                 problems.append("no payload")
@@ -466,6 +464,7 @@ class Judge:
                 problems.append("no ErrorCode")
         if problems:
             rec.parse_error = f"malformed {TYPE_NAMES[message_type]}: " + "; ".join(problems)
+            self._broken_frame(rec, sender, None)
         if message_id is None:
             return
         if message_type == CALLRESULTERROR:
@@ -483,7 +482,7 @@ class Judge:
         if size > 2:
             code = value[2]
             if type(code) is not str:
-                found.append(("RPC-015", f"the ErrorCode must be a string, got a {type_name(code)}"))
+                found.append(("RPC-015", f"the ErrorCode must be a string, got {a_type(code)}"))
             else:
                 rec.error_code = code
                 if code in self._error_aliases:
@@ -495,14 +494,14 @@ class Judge:
         if size > 3:
             description = value[3]
             if type(description) is not str:
-                found.append(("RPC-016", f"the ErrorDescription must be a string, got a {type_name(description)}"))
+                found.append(("RPC-016", f"the ErrorDescription must be a string, got {a_type(description)}"))
             elif self._is_2x and len(description) > MAX_ERROR_DESCRIPTION_2X:
                 found.append(("RPC-016", f"the ErrorDescription has {len(description)} characters, at most "
                                          f"{MAX_ERROR_DESCRIPTION_2X} are allowed"))
         if size > 4:
             rec.payload = value[4]
             if type(value[4]) is not dict:
-                found.append(("RPC-016", f"the ErrorDetails must be a JSON object, got a {type_name(value[4])}"))
+                found.append(("RPC-016", f"the ErrorDetails must be a JSON object, got {a_type(value[4])}"))
 
     def _correlate(self, rec: Record, sender: Role, message_type: int, message_id: str, well_formed: bool,
                    found: Found) -> None:
@@ -516,6 +515,7 @@ class Judge:
             rec.action = call.action
             self._answered[caller][message_id] = (call.action, rec.seq, message_type)
             if not call.usable:
+                self._broken[caller].remove(call)  # answered by its id: no "-1" answer due any more
                 return  # an answer to a broken frame is optional; what it says is an active test's business
             elapsed = rec.t_mono - call.t_mono
             if elapsed > self.response_timeout:
@@ -527,8 +527,15 @@ class Judge:
                 if facts is not None:
                     self._check_payload(facts, True, rec.payload, found)
             return
-        if message_id == "-1" and message_type == CALLERROR and self._unreadable[caller] > 0:
-            self._unreadable[caller] -= 1  # the agreed answer to a frame whose MessageId could not be read
+        if message_id == "-1" and message_type == CALLERROR and self._broken[caller]:
+            # the agreed answer to a frame whose MessageId could not be read
+            entry = self._broken[caller].pop(0)
+            if entry is not None:
+                rec.action = entry.action
+                same_id = pending[entry.unique_id]
+                same_id.remove(entry)
+                if not same_id:
+                    del pending[entry.unique_id]
             return
         answered = self._answered[caller].get(message_id)
         if answered is not None:
@@ -550,6 +557,18 @@ class Judge:
                                  f"'{clip(message_id, 40)}'"))
 
 
+def _expand_rule_patterns(patterns: Iterable[str]) -> tuple[frozenset[str], list[str]]:
+    """Rule IDs named by `patterns` (an ID, or a glob such as "SCH-*"), and the patterns matching none."""
+    waived: set[str] = set()
+    unknown: list[str] = []
+    for pattern in patterns:
+        matched = {rule_id for rule_id in RULES if fnmatchcase(rule_id, pattern)}
+        if not matched:
+            unknown.append(pattern)
+        waived |= matched
+    return frozenset(waived), unknown
+
+
 def _path_identity(path: str) -> str:
     """The charging station identity: the last path segment, percent-decoded."""
     return unquote(path.split("?", 1)[0].rsplit("/", 1)[-1])
@@ -568,6 +587,13 @@ def _field_validator(checks: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
     kinds = sorted({kind for kind, _ in checks})
     schema = {"allOf": [schema_at_paths([p for k, p in checks if k == kind], _FIELD_PATTERNS[kind]) for kind in kinds]}
     return jsonschema_rs.validator_for(schema)
+
+
+def _is_valid(validator: Any, payload: Any) -> bool:
+    try:
+        return validator.is_valid(payload)
+    except ValueError:  # a value the validator cannot take (e.g. a 5000-digit integer): judged on the slow path
+        return False
 
 
 def _values_at(node: Any, path: tuple[str, ...]) -> list[Any]:

@@ -31,7 +31,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from . import faults as fault_registry
-from .rpc import CallError, CallTimeout, Raw, RpcEndpoint
+from .rpc import CallError, CallTimeout, RpcEndpoint, fail
 
 LOGGER = logging.getLogger("conformance.simulators.charge_point")
 
@@ -442,6 +442,13 @@ class ReferenceChargePoint:
             self.config["AuthorizationKey"] = password
         for key, value in (config or {}).items():
             text = str(value).lower() if isinstance(value, bool) else str(value)
+            spec = CONFIG_SPECS.get(key)
+            if spec is None:
+                raise ValueError(f"unknown configuration key {key!r}; known: {', '.join(sorted(CONFIG_SPECS))}")
+            if key == "NumberOfConnectors" and text != str(connectors):
+                raise ValueError("NumberOfConnectors follows the connectors argument; do not override it")
+            if not _valid_value(spec, text, self.config):
+                raise ValueError(f"invalid value {text!r} for configuration key {key}")
             self.config[key] = text
         self.connectors = [Connector(i) for i in range(connectors + 1)]  # index 0 = the charge point itself
         self.cache: dict[str, dict] = {}
@@ -478,7 +485,7 @@ class ReferenceChargePoint:
     # =================================================================== lifecycle
     @property
     def url(self) -> str:
-        return self.csms_url.rstrip("/") + "/" + quote(self.identity, safe="")
+        return self.csms_url.rstrip("/") + "/" + quote(self.identity, safe="*-_=+|@.")
 
     @property
     def online(self) -> bool:
@@ -583,6 +590,9 @@ class ReferenceChargePoint:
                 delay = min(delay * 2, self.reconnect_max_delay)
                 continue
             delay = self.reconnect_delay
+            if not self._network_up.is_set():  # the network was cut while we were connecting
+                _abort(ws)
+                continue
             if "no-subprotocol" not in self.faults and ws.subprotocol != SUBPROTOCOL:
                 self.last_connect_error = f"server selected subprotocol {ws.subprotocol!r}, not {SUBPROTOCOL}"
                 self.logger.warning("%s: %s; closing", self.identity, self.last_connect_error)
@@ -632,7 +642,7 @@ class ReferenceChargePoint:
             self._queue_all_statuses(front=True)
         else:
             for cid in sorted(self._dirty_status):
-                self._queue_status(self.connectors[cid], force=True)
+                self._queue_status(self.connectors[cid])
             self._dirty_status.clear()
         self._start_session_loops(rpc)
 
@@ -784,8 +794,8 @@ class ReferenceChargePoint:
             except (CallError, CallTimeout) as exc:
                 if not item.transactional:
                     self._outbox.popleft()
-                    if item.future and not item.future.done():
-                        item.future.set_exception(exc)
+                    if item.future:
+                        fail(item.future, exc)
                     continue
                 item.attempts += 1
                 attempts = max(1, self._int("TransactionMessageAttempts"))
@@ -822,8 +832,9 @@ class ReferenceChargePoint:
         if connector.transaction is not tx:
             return
         if self._bool("StopTransactionOnInvalidId"):
+            if not self.fixed_cable:
+                connector.locked_for = tx.id_tag  # keep the cable locked until the owner returns
             self._stop_transaction(connector, "DeAuthorized")
-            connector.locked_for = tx.id_tag  # keep the cable locked until the owner returns
         else:
             tx.deauthorized = True  # only stop energy delivery
             tx.reported = True
@@ -865,14 +876,16 @@ class ReferenceChargePoint:
         previous, c.status = c.status, new
         if previous is None and self.registration != "Accepted":
             return  # reported with all others once the boot is accepted
-        skipped = "skip-status-notification" in self.faults and new[0] in ("Preparing", "Available") and c.id > 0
-        if skipped:
+        if self._skips_status(c):
             self.logger.info("%s: not reporting %s on connector %d (fault)", self.identity, new[0], c.id)
         elif self._outbox_active():
             self._queue_status(c)
         else:
             self._dirty_status.add(c.id)
         self._wake()
+
+    def _skips_status(self, c: Connector) -> bool:
+        return "skip-status-notification" in self.faults and c.id > 0 and (c.status or ("",))[0] in ("Preparing", "Available")
 
     def _refresh_all(self) -> None:
         for c in self.connectors:
@@ -882,7 +895,7 @@ class ReferenceChargePoint:
         status, error_code = c.status or self._derive(c)
         return {"connectorId": c.id, "errorCode": error_code, "status": status, "timestamp": self.timestamp()}
 
-    def _queue_status(self, c: Connector, *, force: bool = False, front: bool = False) -> None:
+    def _queue_status(self, c: Connector, *, front: bool = False) -> None:
         if c.status is None:
             c.status = self._derive(c)
         self._enqueue(Outgoing("StatusNotification", self._status_payload(c), connector_id=c.id), front=front)
@@ -891,7 +904,11 @@ class ReferenceChargePoint:
         for c in self.connectors:
             self._settle(c, flowing=self._flowing(c))
             c.status = self._derive(c)
-        items = [Outgoing("StatusNotification", self._status_payload(c), connector_id=c.id) for c in self.connectors]
+        items = [
+            Outgoing("StatusNotification", self._status_payload(c), connector_id=c.id)
+            for c in self.connectors
+            if not self._skips_status(c)
+        ]
         for item in reversed(items) if front else items:
             self._enqueue(item, front=front)
         self._dirty_status.clear()
@@ -904,8 +921,8 @@ class ReferenceChargePoint:
                 self._dirty_status.add(item.connector_id or 0)
             elif item.transactional:
                 kept.append(item)
-            elif item.future and not item.future.done():
-                item.future.set_exception(ConnectionError("connection lost before the message was sent"))
+            elif item.future:
+                fail(item.future, ConnectionError("connection lost before the message was sent"))
         self._outbox = kept
 
     # =================================================================== energy meter
@@ -928,7 +945,7 @@ class ReferenceChargePoint:
         self._settle(c, flowing=c.flowing_since is not None)
         return c.energy_wh
 
-    def _sample(self, c: Connector, measurands: list[str], context: str) -> dict:
+    def _sample(self, c: Connector, measurands: list[str], context: str, at: datetime | None = None) -> dict:
         flowing = c.flowing_since is not None
         energy = self.meter_wh(c.id)
         power = self.power_w if flowing else 0.0
@@ -952,7 +969,7 @@ class ReferenceChargePoint:
             if unit:
                 value["unit"] = unit
             sampled.append(value)
-        return {"timestamp": self.timestamp(), "sampledValue": sampled}
+        return {"timestamp": _iso(at) if at else self.timestamp(), "sampledValue": sampled}
 
     def _measurands(self, key: str) -> list[str]:
         return [m.strip() for m in self.config.get(key, "").split(",") if m.strip() in MEASURANDS]
@@ -991,12 +1008,14 @@ class ReferenceChargePoint:
             now = self.now()
             midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
             elapsed = (now - midnight).total_seconds()
-            await asyncio.sleep(interval - (elapsed % interval))
+            boundary = midnight + timedelta(seconds=(int(elapsed // interval) + 1) * interval)
+            await asyncio.sleep((boundary - now).total_seconds())
             measurands = self._measurands("MeterValuesAlignedData")
             if not measurands:
                 continue
             for c in self.connectors[1:]:
-                payload = {"connectorId": c.id, "meterValue": [self._sample(c, measurands, "Sample.Clock")]}
+                # the reading belongs to the aligned instant (C16 §3.16.2), whatever the scheduling delay
+                payload = {"connectorId": c.id, "meterValue": [self._sample(c, measurands, "Sample.Clock", boundary)]}
                 if c.transaction is not None:
                     self._enqueue_transactional(Outgoing("MeterValues", payload, tx=c.transaction))
                 elif self._outbox_active():
@@ -1063,9 +1082,10 @@ class ReferenceChargePoint:
         plugged = [c for c in candidates if c.plugged]
         return (plugged or candidates or [None])[0]
 
-    async def _local_start(self, c: Connector, id_tag: str) -> None:
+    async def _local_start(self, c: Connector, id_tag: str, info: dict | None = None) -> None:
         c.pending_tag = (id_tag, None)  # hold the connector while authorizing
-        info = await self._authorize(id_tag)
+        if info is None:
+            info = await self._authorize(id_tag)
         if c.pending_tag != (id_tag, None):
             return
         if info.get("status") != "Accepted" and "start-despite-invalid-tag" not in self.faults:
@@ -1278,9 +1298,9 @@ class ReferenceChargePoint:
         tx = c.transaction
         if tx is not None and tx.reported:
             if self._bool("StopTransactionOnEVSideDisconnect"):
-                self._stop_transaction(c, "EVDisconnected")
                 if not self._bool("UnlockConnectorOnEVSideDisconnect") and not self.fixed_cable:
                     c.locked_for = tx.id_tag  # locked until the owner presents the idTag again
+                self._stop_transaction(c, "EVDisconnected")
             else:
                 self._refresh(c)  # SuspendedEV, transaction goes on
             return
@@ -1305,29 +1325,33 @@ class ReferenceChargePoint:
                 c.locked_for = None
                 self._refresh(c)
                 return
-        target = self._connector_for_start(connector_id)
-        running = [c for c in scope if c.transaction is not None]
-        if target is None and running:
-            # 3. another card of the same group (parentIdTag) may stop it (C16 §3.4)
+        # 3. another card of the same group (parentIdTag) may stop it (C16 §3.4): that needs its idTagInfo
+        info = None
+        grouped = [c for c in scope if c.transaction is not None and c.transaction.parent_id_tag]
+        if grouped:
             info = await self._authorize(id_tag)
             parent = info.get("parentIdTag")
-            for c in running:
+            for c in grouped:
                 tx = c.transaction
-                if tx and parent and tx.parent_id_tag and parent.lower() == tx.parent_id_tag.lower():
+                if tx and parent and info.get("status") == "Accepted" and parent.lower() == (tx.parent_id_tag or "").lower():
                     self._stop_transaction(c, "Local", id_tag)
                     return
-            self.logger.info("%s: idTag %s may not stop the running transaction", self.identity, id_tag)
-            return
+        # 4. otherwise a new transaction on a free connector
+        target = self._connector_for_start(connector_id)
         if target is None:
             self.logger.info("%s: no connector free for idTag %s", self.identity, id_tag)
             return
-        await self._local_start(target, id_tag)
+        await self._local_start(target, id_tag, info)
 
     async def power_cycle(self) -> None:
-        """Power failure: the connection drops at once, transactions end with reason PowerLoss, then reboot."""
-        self._spawn_control(self._do_power_cycle())
+        """Power failure: the connection drops at once, transactions end with reason PowerLoss; power comes back
+        after `power_off_time` and the charger boots. Returns once the power is off."""
+        await self._cut_power()
+        self._spawn_control(self._restore_power())
 
-    async def _do_power_cycle(self) -> None:
+    async def _cut_power(self) -> None:
+        if self._rpc is not None:
+            _abort(self._rpc._connection)  # nothing more leaves the charger
         interrupted = [c for c in self.connectors[1:] if c.transaction is not None]
         for c in interrupted:
             if "no-stop-after-power-loss" in self.faults:
@@ -1337,17 +1361,18 @@ class ReferenceChargePoint:
         for c in self.connectors:
             c.ev_suspended = False
         await self._power_off(graceful=False)
+
+    async def _restore_power(self) -> None:
         await asyncio.sleep(self.power_off_time)
         if not self._stopping:
             self._power_on()
 
     async def reboot(self) -> None:
-        """Operator reboot: transactions are stopped (reason Reboot), then the charger restarts and boots."""
-        self._spawn_control(self._do_reboot())
-
-    async def _do_reboot(self) -> None:
+        """Operator reboot: transactions are stopped (reason Reboot) and reported, the charger shuts down, then
+        starts again and boots. Returns once it is down."""
         await self._await_delivery([self._stop_transaction(c, "Reboot") for c in self.connectors[1:]])
-        await self._restart(graceful=True)
+        await self._power_off(graceful=True)
+        self._spawn_control(self._restore_power())
 
     async def go_offline(self) -> None:
         self._network_up.clear()

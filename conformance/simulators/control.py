@@ -7,8 +7,9 @@ Vendor convention (what the suite's `http` driver speaks):
 * CSMS: `POST /{station_id}/{action-kebab}` and the OCTT convention
   `POST /api/octt/1.6/{station_id}/{action-kebab}` with the OCPP payload as body: the CSMS sends that command
   to the charge point and answers 200 with the reply payload. 404 unknown station, 501 unknown action,
-  400 bad payload, 502 the charge point answered CALLERROR, 504 no answer in time. `GET /status`,
-  `PUT|DELETE /id-tags/{token}` manage the token database.
+  400 bad payload, 502 the charge point answered CALLERROR, 504 no answer in time. With `?wait=0` it answers
+  202 as soon as the CALL is on the wire. `GET /status`; `POST /add-id-tag`, `/remove-id-tag` (`{"idTag": ...}`),
+  `/set-boot-status` (`{"status": "Pending"}`) and `PUT|DELETE /id-tags/{token}` are operator actions.
 
 The server is a deliberately small HTTP/1.1 implementation on asyncio streams (one request per connection).
 """
@@ -24,7 +25,7 @@ import signal
 import ssl
 import sys
 from typing import Any, Awaitable, Callable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from websockets.exceptions import ConnectionClosed
 
@@ -35,7 +36,8 @@ from .rpc import CallError, CallTimeout
 
 LOGGER = logging.getLogger("conformance.simulators.control")
 
-Handler = Callable[[str, str, Any], Awaitable[tuple[int, Any]]]
+# handler(method, path, query, body) -> (HTTP status, JSON-able answer)
+Handler = Callable[[str, str, dict[str, str], Any], Awaitable[tuple[int, Any]]]
 
 _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
             500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
@@ -51,7 +53,7 @@ class HttpError(Exception):
 
 
 class ControlServer:
-    """Minimal JSON-over-HTTP/1.1 server: `handler(method, path, body) -> (status, json-able)`."""
+    """Minimal JSON-over-HTTP/1.1 server: `handler(method, path, query, body) -> (status, json-able)`."""
 
     def __init__(self, handler: Handler, *, host: str = "127.0.0.1", port: int = 0, read_timeout: float = 10) -> None:
         self.handler = handler
@@ -81,14 +83,14 @@ class ControlServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             try:
-                method, path, body = await asyncio.wait_for(self._read_request(reader), self.read_timeout)
+                method, path, query, body = await asyncio.wait_for(self._read_request(reader), self.read_timeout)
             except HttpError as exc:
                 await self._respond(writer, exc.status, {"error": exc.message})
                 return
             except (asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
                 return
             try:
-                status, payload = await self.handler(method, path, body)
+                status, payload = await self.handler(method, path, query, body)
             except HttpError as exc:
                 status, payload = exc.status, {"error": exc.message}
             except Exception as exc:  # the control API must answer, whatever went wrong
@@ -102,7 +104,7 @@ class ControlServer:
             except Exception:
                 pass
 
-    async def _read_request(self, reader: asyncio.StreamReader) -> tuple[str, str, Any]:
+    async def _read_request(self, reader: asyncio.StreamReader) -> tuple[str, str, dict[str, str], Any]:
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         parts = lines[0].split(" ")
@@ -129,7 +131,9 @@ class ControlServer:
                 body = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise HttpError(400, f"body is not valid JSON: {exc}") from None
-        return method, unquote(urlsplit(target).path), body
+        parts = urlsplit(target)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        return method, unquote(parts.path), query, body
 
     @staticmethod
     async def _respond(writer: asyncio.StreamWriter, status: int, payload: Any) -> None:
@@ -166,7 +170,7 @@ CHARGE_POINT_ACTIONS = (
 
 
 def charge_point_handler(cp: ReferenceChargePoint) -> Handler:
-    async def handle(method: str, path: str, body: Any) -> tuple[int, Any]:
+    async def handle(method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         segments = [s for s in path.split("/") if s]
         if method == "GET" and segments in (["status"], []):
             return 200, cp.snapshot()
@@ -221,11 +225,37 @@ def _required(value: Any, name: str) -> Any:
 _OCTT_PREFIX = ["api", "octt", "1.6"]
 
 
+CSMS_OPERATOR_ACTIONS = ("add-id-tag", "remove-id-tag", "set-boot-status")
+
+
 def csms_handler(csms: ReferenceCsms) -> Handler:
-    async def handle(method: str, path: str, body: Any) -> tuple[int, Any]:
+    async def operator(action: str, params: dict) -> tuple[int, Any]:
+        token = _pick(params, "idTag", "id_tag")
+        if action == "add-id-tag":
+            await csms.add_id_tag(_required(token, "idTag"), params.get("status", "Accepted"),
+                                  _pick(params, "expiryDate", "expiry_date"), _pick(params, "parentIdTag", "parent_id_tag"))
+        elif action == "remove-id-tag":
+            await csms.remove_id_tag(_required(token, "idTag"))
+        else:
+            status = params.get("status", "Accepted")
+            if status not in ("Accepted", "Pending", "Rejected"):
+                raise ValueError(f"status must be Accepted, Pending or Rejected, got {status!r}")
+            station = _pick(params, "stationId", "station_id")
+            if station:
+                csms.boot_status_overrides[station] = status
+            else:
+                csms.boot_status = status
+        return 200, {"ok": True, "action": action}
+
+    async def handle(method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         segments = [s for s in path.split("/") if s]
         if method == "GET" and segments in (["status"], []):
             return 200, csms.snapshot()
+        if method == "POST" and len(segments) == 1 and segments[0] in CSMS_OPERATOR_ACTIONS:
+            try:
+                return await operator(segments[0], body if isinstance(body, dict) else {})
+            except ValueError as exc:
+                raise HttpError(400, str(exc)) from None
         if segments[:1] == ["id-tags"] and len(segments) == 2:
             token = segments[1]
             if method in ("PUT", "POST"):
@@ -256,7 +286,21 @@ def csms_handler(csms: ReferenceCsms) -> Handler:
         if body is not None and not isinstance(body, dict):
             raise HttpError(400, "the body must be the OCPP payload as a JSON object")
         station_id, action = segments
+        wait = query.get("wait", "1").lower() not in ("0", "false", "no")
         try:
+            if not wait:
+                # answer once the CALL is on the wire; the reply is then only in GET /status and the logs
+                sent = asyncio.Event()
+                future = csms.start_command(station_id, action, body or {}, on_sent=sent)
+                future.add_done_callback(lambda f: f.cancelled() or f.exception())
+                waiter = asyncio.ensure_future(sent.wait())
+                try:
+                    await asyncio.wait({waiter, future}, timeout=csms.response_timeout, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiter.cancel()
+                if future.done() and not future.cancelled() and future.exception() is not None:
+                    raise future.exception()
+                return 202, {"sent": sent.is_set()}
             reply = await csms.send_command(station_id, action, body or {})
         except UnknownStation as exc:
             raise HttpError(404, str(exc)) from None
@@ -359,8 +403,12 @@ def run_simulate(args: argparse.Namespace) -> int:
         asyncio.run(runner(args))
     except KeyboardInterrupt:
         return 0
-    except (ValueError, OSError, ssl.SSLError) as exc:
+    except (ValueError, ssl.SSLError) as exc:
         print(f"ocpp-conformance simulate: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"ocpp-conformance simulate: cannot open a socket: {exc} — choose another --port / --control-port, "
+              "or stop what is using it", file=sys.stderr)
         return 2
     return 0
 

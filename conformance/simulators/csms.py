@@ -565,7 +565,10 @@ class ReferenceCsms:
         return station.session, name, body
 
     async def _run_command(self, station_id: str, session: "_CsmsRpc", name: str, body: dict, on_sent: asyncio.Event | None) -> dict:
-        reply = await session.call_raw(name, body, on_sent=on_sent)
+        try:
+            reply = await session.call_raw(name, body, on_sent=on_sent)
+        finally:
+            self._wake()
         if name == "ChangeConfiguration" and body.get("key") == "AuthorizationKey" and reply.get("status") == "Accepted":
             if station_id in self.basic_auth:
                 self.basic_auth[station_id] = body["value"]  # the old password is no longer valid (J16 §6.2.2)

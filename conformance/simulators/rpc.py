@@ -194,8 +194,8 @@ class RpcEndpoint(ocpp.v16.ChargePoint):
             worker.cancel()
             for task in list(self._tasks):
                 task.cancel()
-            if self._pending is not None and not self._pending[2].done():
-                self._pending[2].set_exception(ConnectionError("connection closed while waiting for a response"))
+            if self._pending is not None:
+                fail(self._pending[2], ConnectionError("connection closed while waiting for a response"))
 
     def _spawn(self, coro: Any) -> asyncio.Task:
         task = asyncio.create_task(coro)
@@ -217,7 +217,7 @@ class RpcEndpoint(ocpp.v16.ChargePoint):
             return
         type_id = msg[0]
         unique_id = msg[1] if len(msg) > 1 else None
-        if type_id not in (2, 3, 4) or isinstance(type_id, bool):
+        if type(type_id) is not int or type_id not in (2, 3, 4):
             # J16 §4.1.3: an unknown MessageTypeId is ignored.
             self.logger.warning("%s: ignoring message with unknown MessageTypeId: %s", self.id, raw_msg)
             return
@@ -419,3 +419,10 @@ class RpcEndpoint(ocpp.v16.ChargePoint):
 
 def new_message_id() -> str:
     return str(uuid.uuid4())
+
+
+def fail(future: asyncio.Future, exc: BaseException) -> None:
+    """Fail a future that may have nobody waiting on it any more (without an 'exception never retrieved' log)."""
+    if not future.done():
+        future.set_exception(exc)
+        future.exception()

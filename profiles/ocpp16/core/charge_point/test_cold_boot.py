@@ -18,10 +18,12 @@ async def _restore_heartbeat(charge_point, interval):
       requirement="After a (re)boot the Charge Point SHALL send BootNotification before any other request, report the "
                   "status of its connectors with StatusNotification, and send Heartbeat at the interval from the "
                   "accepted BootNotification.conf.")
-async def test_cold_boot(charge_point, iut, descriptor, timeouts):
+async def test_cold_boot(booted, iut, descriptor, timeouts):
+    charge_point = booted
     charge_point.respond("BootNotification", lambda p: {"status": "Accepted", "currentTime": utc_now(), "interval": HEARTBEAT_S})
+    since = charge_point.mark_now()
     await iut.power_cycle()
-    boot = await charge_point.expect("BootNotification", within=timeouts.connect,
+    boot = await charge_point.expect("BootNotification", within=timeouts.connect, after=since,
                                      requirement="The Charge Point SHALL send BootNotification.req after booting.")
     first_after_boot = [f for f in charge_point.frames() if f.seq < boot.seq and f.connection == boot.connection]
     assert not first_after_boot, f"the charge point sent {first_after_boot[0].action} before BootNotification on the new connection"
@@ -48,11 +50,13 @@ async def test_cold_boot(charge_point, iut, descriptor, timeouts):
       requirement="While its BootNotification is Pending the Charge Point SHALL NOT send requests other than "
                   "BootNotification, SHOULD answer the Central System's configuration requests, and SHALL send a new "
                   "BootNotification after the interval from the Pending response.")
-async def test_cold_boot_pending(charge_point, iut, descriptor, timeouts):
+async def test_cold_boot_pending(booted, iut, descriptor, timeouts):
+    charge_point = booted
     pending_s = 3
+    since = charge_point.mark_now()
     charge_point.respond("BootNotification", {"status": "Pending", "currentTime": utc_now(), "interval": pending_s}, times=1)
     await iut.power_cycle()
-    first = await charge_point.expect("BootNotification", within=timeouts.connect)
+    first = await charge_point.expect("BootNotification", within=timeouts.connect, after=since)
     conf = await charge_point.call("GetConfiguration", {"key": ["HeartbeatInterval"]},
                                    requirement="While Pending the Central System MAY retrieve configuration; the Charge Point responds.")
     assert isinstance(conf.payload, dict)
