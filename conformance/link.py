@@ -235,8 +235,12 @@ class IutActions:
             from conformance.drivers.base import DriverError, NeedsManualAction
             from conformance.errors import Broken, NOT_APPLICABLE_PREFIX
 
+            from conformance import steps
+
+            shown = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
             try:
-                result = await method(*args, **kwargs)
+                with steps.step(f"driver: {action}({shown})"):
+                    result = await method(*args, **kwargs)
                 self.link.note_physical(action, args, kwargs)
                 return result
             except NeedsManualAction as exc:

@@ -17,6 +17,7 @@ from typing import Any, Awaitable, Callable, Iterable
 
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case, camel_to_snake_case
 
+from conformance import steps
 from conformance.errors import Broken, ExpectationFailed, NoResponse, UnexpectedCallError
 from conformance.wire import Kind, MessageType, Record, Role, Violation, Wire, now_wall
 
@@ -430,6 +431,10 @@ class Peer:
         CALLERROR (unless `error_ok`, then the result has ``.error_code``)."""
         action, body = to_action_payload(message, payload)
         within = within if within is not None else self.response_timeout
+        with steps.step(steps.call_title(action, body)):
+            return await self._call(action, body, within, error_ok, requirement)
+
+    async def _call(self, action: str, body: dict, within: float, error_ok: bool, requirement: str) -> Result:
         async with self._call_lock:
             unique_id = str(uuid.uuid4())
             fut: asyncio.Future = asyncio.get_running_loop().create_future()
@@ -457,6 +462,7 @@ class Peer:
                     f"{action} (#{sent.seq}) was answered",
                     _req(requirement) + self.last_frames(),
                 ) from None
+        steps.note(steps.frame_title(reply))
         if reply.message_type == MessageType.CALLERROR:
             if error_ok:
                 result = Result(action, reply.payload, reply)
@@ -472,7 +478,9 @@ class Peer:
 
     async def send_raw(self, text: str | bytes) -> Record:
         """Send a frame exactly as given (a deliberate protocol violation); it is never judged against anyone."""
-        return await self._send_text(text, deliberate=True)
+        shown = text if isinstance(text, str) else f"<{len(text)} bytes>"
+        with steps.step(f"→ raw frame {shown[:160]}"):
+            return await self._send_text(text, deliberate=True)
 
     # ------------------------------------------------------------------------------------------
     # expectations on frames from the IUT
@@ -549,7 +557,10 @@ class Peer:
             return rec.message_type == MessageType.CALL and rec.action == action and matches(rec.payload, subset)
 
         began = time.monotonic()
-        rec = await self._wait_for(predicate, start, within)
+        with steps.step(f"expect {_describe(action, subset)} within {within:g} s"):
+            rec = await self._wait_for(predicate, start, within)
+            if rec is not None:
+                steps.note(steps.frame_title(rec))
         if rec is None:
             raise ExpectationFailed(
                 f"expected {_describe(action, subset)} from the IUT within {within:g} s; it did not arrive",
@@ -574,7 +585,8 @@ class Peer:
         def predicate(rec: Record) -> bool:
             return rec.message_type == MessageType.CALL and rec.action == action and matches(rec.payload, subset)
 
-        rec = await self._wait_for(predicate, start, during)
+        with steps.step(f"expect no {_describe(action, subset)} during {during:g} s"):
+            rec = await self._wait_for(predicate, start, during)
         if rec is not None:
             raise ExpectationFailed(
                 f"the IUT sent {_describe(action, subset)} (#{rec.seq}) although it must not",
@@ -653,7 +665,7 @@ class Peer:
         return "  nearest candidates:\n" + "\n".join(lines[-5:]) + "\n"
 
     def last_frames(self, n: int = 12) -> str:
-        recent = [r for r in self.wire.records[-(n * 3):] if r.kind is Kind.EVENT or self._is_mine(r)][-n:]
+        recent = self.wire.records[-n:]  # one wire per IUT link: both directions and the harness events
         return "  last frames:\n" + "\n".join("    " + r.describe() for r in recent) + "\n"
 
     async def drain(self) -> None:

@@ -168,3 +168,11 @@ async def configure(conformance_iut: Any) -> AsyncIterator[Any]:
             await peer.call("ChangeConfiguration", {"key": key, "value": value}, within=link.descriptor.timeouts.response)
         except Exception:
             link.wire.event("note", restore_failed=f"ChangeConfiguration {key}={value}")
+
+
+@pytest.fixture
+async def charging_session(charge_point: Any, iut: Any, available_connector: int, id_tags: Any) -> Any:
+    """OCTT "Before": a transaction runs on connector 1 with the valid id tag (status Charging)."""
+    from conformance.preconditions import start_charging
+
+    return await start_charging(charge_point, iut, available_connector, id_tags.valid)

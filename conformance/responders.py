@@ -43,6 +43,7 @@ class CsmsResponder16:
         self.boot_accepted = False
         self.statuses: dict[int, str] = {}
         self.transactions: dict[int, dict[str, Any]] = {}  # transactionId -> StartTransaction payload (+ stop)
+        self.transaction_of_call: dict[str, int] = {}  # StartTransaction unique id -> transactionId given
 
     def id_tag_info(self, id_tag: str | None) -> dict[str, Any]:
         status = self.tag_status.get(id_tag or "", "Invalid")
@@ -57,7 +58,14 @@ class CsmsResponder16:
         handler = getattr(self, f"on_{action}", None)
         if handler is None:
             return CallErrorReply("NotImplemented", f"the suite's Central System does not handle {action}")
-        return handler(payload)
+        reply = handler(payload)
+        if action == "StartTransaction" and rec.unique_id:
+            self.transaction_of_call[rec.unique_id] = reply["transactionId"]
+        return reply
+
+    def transaction_id_of(self, start: Record) -> int | None:
+        """The transactionId the suite gave in answer to this StartTransaction (None if it answered otherwise)."""
+        return self.transaction_of_call.get(start.unique_id or "")
 
     def on_BootNotification(self, p: dict) -> dict:
         self.boot = dict(p)

@@ -1,0 +1,51 @@
+"""Allure steps for each exchange a case makes (a CALL and its answer, an expectation and the frame that met it).
+
+Only the case's own task opens steps; answers the suite gives in the background are not steps, so nesting stays
+right under asyncio. Without allure-pytest active, steps cost a no-op context manager.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any, Iterator
+
+try:
+    import allure as _allure
+except ImportError:  # pragma: no cover - allure-pytest is a dependency
+    _allure = None
+
+
+def _short(payload: Any, limit: int = 160) -> str:
+    try:
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        text = repr(payload)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@contextlib.contextmanager
+def step(title: str) -> Iterator[None]:
+    if _allure is None:
+        yield
+        return
+    with _allure.step(title):
+        yield
+
+
+def note(title: str) -> None:
+    """A zero-length step, e.g. the frame that answered."""
+    with step(title):
+        pass
+
+
+def call_title(action: str, payload: Any) -> str:
+    return f"→ CALL {action} {_short(payload)}"
+
+
+def frame_title(rec: Any) -> str:
+    from conformance.wire import MessageType
+
+    kind = MessageType.NAMES.get(rec.message_type, "frame") if rec.message_type else "frame"
+    what = rec.error_code or rec.action or ""
+    return f"← #{rec.seq} {kind} {what} {_short(rec.payload)}".replace("  ", " ")
