@@ -1,0 +1,124 @@
+"""Security profiles 1–3 on the wire, both roles, against the reference simulators: Basic auth on every connection,
+TLS 1.2+ with the generated test PKI, client certificates for profile 3."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.suite_runner import ROOT, run_suite
+
+PASSWORD = "0123456789abcdef0123"  # 20 bytes, as OCPP-J 1.6 §6.2.2 allows
+
+
+def _descriptors(tmp: Path, profile: int) -> list[Path]:
+    out = []
+    for name in ("reference-charge-point", "reference-csms"):
+        data = yaml.safe_load((ROOT / "fixtures" / "iut" / f"{name}.yaml").read_text(encoding="utf-8"))
+        data["name"] = f"{name}-sp{profile}"
+        data["security"] = {"profile": profile}
+        if profile in (1, 2):
+            data["security"]["password"] = PASSWORD
+        if profile >= 2:
+            data["security"]["tls"] = {"generate": True}
+            if "endpoint" in data:
+                data["endpoint"] = data["endpoint"].replace("ws://", "wss://")
+        path = tmp / f"{data['name']}.yaml"
+        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        out.append(path)
+    return out
+
+
+def _handshakes(report_dir: Path, iut: str, case: str) -> list[dict]:
+    lines = (report_dir / "wire" / iut / f"{case}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [r for r in map(json.loads, lines) if r.get("event") == "handshake"]
+
+
+@pytest.mark.parametrize("profile", [1, 2, 3])
+def test_cold_boot_over_security_profile(profile: int, tmp_path: Path) -> None:
+    args = []
+    for path in _descriptors(tmp_path, profile):
+        args += ["--iut", str(path)]
+    code, summary, output = run_suite(tmp_path / "reports", *args, "--case", "TC_001_CS", "--case", "TC_001_CSMS")
+    verdicts = {(c["iut"], c["id"]): c["verdict"] for c in summary.get("cases", [])}
+    assert verdicts == {
+        (f"reference-charge-point-sp{profile}", "TC_001_CS"): "passed",
+        (f"reference-csms-sp{profile}", "TC_001_CSMS"): "passed",
+    }, output[-3000:]
+    iuts = {i["name"]: i for i in summary["iuts"]}
+    scheme = "wss://" if profile >= 2 else "ws://"
+    assert all(i["endpoint"].startswith(scheme) for i in iuts.values())
+    assert all(i["security_profile"] == profile for i in iuts.values())
+    cp_handshakes = _handshakes(tmp_path / "reports", f"reference-charge-point-sp{profile}", "TC_001_CS")
+    assert cp_handshakes and all(h["data"]["status"] == 101 for h in cp_handshakes)
+    assert all(h["data"]["basic_auth"] is (profile in (1, 2)) for h in cp_handshakes)
+
+
+async def test_suite_central_system_checks_basic_auth_before_upgrading() -> None:
+    """SWP A00.FR.202: the server validates the Authorization header before the upgrade (401 otherwise)."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
+
+    from conformance.iut import descriptor_from_dict
+    from conformance.link import Link
+    from conformance.transport import basic_auth_header
+
+    descriptor = descriptor_from_dict({
+        "name": "auth-check", "sut": "charge_point", "ocpp_version": "1.6", "identity": "CPAUTH",
+        "listen": {"host": "127.0.0.1", "port": 0, "path": "/ocpp"},
+        "security": {"profile": 1, "password": PASSWORD}, "driver": {"type": "manual"},
+    })
+    link = Link(descriptor, interactive=False)
+    await link.start()
+    try:
+        url = link.endpoint.url
+        for headers in ({}, {"Authorization": basic_auth_header("CPAUTH", "wrong-password-000000")},
+                        {"Authorization": basic_auth_header("OTHERCP", PASSWORD)}):
+            with pytest.raises(InvalidStatus) as refused:
+                async with connect(url, subprotocols=["ocpp1.6"], additional_headers=headers, open_timeout=5):
+                    pass
+            assert refused.value.response.status_code == 401
+        async with connect(url, subprotocols=["ocpp1.6"], open_timeout=5,
+                           additional_headers={"Authorization": basic_auth_header("CPAUTH", PASSWORD)}) as ws:
+            assert ws.subprotocol == "ocpp1.6"
+        statuses = [r.data.get("status") for r in link.wire.records if r.event == "handshake"]
+        assert statuses == [401, 401, 401, 101]
+    finally:
+        await link.stop()
+
+
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1 is deprecated:DeprecationWarning")
+async def test_suite_central_system_refuses_tls_below_1_2(tmp_path: Path) -> None:
+    """SWP A00.FR.312+: TLS 1.2 or higher only."""
+    import ssl
+
+    from websockets.asyncio.client import connect
+
+    from conformance.iut import descriptor_from_dict
+    from conformance.link import Link
+    from conformance.pki import test_pki_for
+
+    descriptor = descriptor_from_dict({
+        "name": "tls-check", "sut": "charge_point", "ocpp_version": "1.6", "identity": "CPTLS",
+        "listen": {"host": "127.0.0.1", "port": 0, "path": "/ocpp"},
+        "security": {"profile": 2, "password": PASSWORD, "tls": {"generate": True}}, "driver": {"type": "manual"},
+    })
+    link = Link(descriptor, interactive=False)
+    await link.start()
+    try:
+        ca = test_pki_for(descriptor).ca_cert
+        old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        old.load_verify_locations(ca)
+        try:
+            old.minimum_version = ssl.TLSVersion.TLSv1_1
+            old.maximum_version = ssl.TLSVersion.TLSv1_1
+        except (ValueError, ssl.SSLError):
+            pytest.skip("this OpenSSL cannot even offer TLS 1.1")
+        with pytest.raises((ssl.SSLError, OSError)):
+            async with connect(link.endpoint.url, ssl=old, subprotocols=["ocpp1.6"], open_timeout=5):
+                pass
+    finally:
+        await link.stop()
