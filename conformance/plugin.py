@@ -53,8 +53,11 @@ def pytest_configure(config: pytest.Config) -> None:
     from conformance import pytest_fixtures
     from conformance.runstate import RunState
 
-    config.stash[pytest_fixtures.STATE] = RunState(config)
+    state = RunState(config)
+    config.stash[pytest_fixtures.STATE] = state
     config.pluginmanager.register(pytest_fixtures, "ocpp_conformance_fixtures")
+    if state.iut_paths:
+        state.descriptors()  # a mistake in a descriptor the user named is one line, before collection starts
 
 
 def _state(config: pytest.Config) -> Any:

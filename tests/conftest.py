@@ -1,0 +1,3 @@
+"""Self-tests of the suite."""
+
+pytest_plugins = ["pytester"]

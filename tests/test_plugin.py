@@ -1,0 +1,134 @@
+"""pytester runs of the pytest plugin: options and their ini twins, selection by role and ID, not applicable,
+verdict mapping and the one-line error for a bad descriptor."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REF_CP = ROOT / "fixtures" / "iut" / "reference-charge-point.yaml"
+
+INI = """
+[pytest]
+asyncio_mode = auto
+asyncio_default_fixture_loop_scope = session
+asyncio_default_test_loop_scope = session
+"""
+
+CASES = '''
+from conformance import case, warn
+
+SECTION = "Plugin checks"
+
+
+@case("TC_901_CS", "passes", spec="s", requirement="A case that meets every expectation passes.")
+async def test_passes(booted):
+    await booted.call("GetConfiguration", {"key": ["HeartbeatInterval"]})
+
+
+@case("TC_902_CS", "fails on timing", spec="s", requirement="A plain assertion with a category fails the case.")
+async def test_fails(booted):
+    assert False, "[timing] interval too long"
+
+
+@case("TC_903_CS", "breaks", spec="s", requirement="An exception of the suite makes the case broken.")
+async def test_breaks(booted):
+    raise RuntimeError("the suite tripped")
+
+
+@case("TC_904_CS", "warns", spec="s", requirement="A SHOULD-level finding gives pass with warnings.")
+async def test_warns(booted):
+    warn("WS-016", "a SHOULD rule was not followed")
+'''
+
+OTHER_PROFILE = '''
+from conformance import case
+
+SECTION = "Reservation"
+
+
+@case("TC_905_CS", "needs reservation", spec="s", requirement="A case of an undeclared profile is not applicable.")
+async def test_reservation(booted):
+    pass
+'''
+
+CSMS_CASE = '''
+from conformance import case
+
+SECTION = "x"
+
+
+@case("TC_906_CSMS", "for a CSMS", spec="s", requirement="A CSMS case never runs against a charge point.")
+async def test_csms(csms):
+    pass
+'''
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(".ini", pytest=INI)
+    base = pytester.path / "profiles" / "ocpp16"
+    for rel, text in (("core/charge_point/test_plugin_cases.py", CASES),
+                      ("reservation/charge_point/test_plugin_reservation.py", OTHER_PROFILE),
+                      ("core/csms/test_plugin_csms.py", CSMS_CASE)):
+        path = base / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return pytester
+
+
+def _summary(pytester: pytest.Pytester) -> dict:
+    return json.loads((pytester.path / "out" / "summary.json").read_text(encoding="utf-8"))
+
+
+def _verdicts(pytester: pytest.Pytester) -> dict[str, str]:
+    return {c["id"]: c["verdict"] for c in _summary(pytester)["cases"]}
+
+
+def test_verdicts_selection_and_not_applicable(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("profiles", "--iut", str(REF_CP), "--report-dir", "out", "--import-mode=importlib")
+    assert _verdicts(project) == {
+        "TC_901_CS": "passed",
+        "TC_902_CS": "failed",
+        "TC_903_CS": "broken",
+        "TC_904_CS": "passed_with_warnings",
+        "TC_905_CS": "not_applicable",
+    }
+    cases = {c["id"]: c for c in _summary(project)["cases"]}
+    assert cases["TC_902_CS"]["category"] == "timing" and cases["TC_902_CS"]["message"] == "interval too long"
+    assert "does not declare the feature profile 'reservation'" in cases["TC_905_CS"]["message"]
+    assert "RuntimeError: the suite tripped" in cases["TC_903_CS"]["message"]
+    assert all(c["wire_log"] and (project.path / "out" / c["wire_log"]).is_file()
+               for c in cases.values() if c["verdict"] != "not_applicable")
+    result.stdout.fnmatch_lines(["*1 deselected*"])  # the CSMS case, for the other role
+
+
+def test_strict_turns_warnings_into_failures(project: pytest.Pytester) -> None:
+    project.runpytest_subprocess("profiles", "--iut", str(REF_CP), "--report-dir", "out", "--ocpp-strict",
+                                 "--case", "TC_904", "--import-mode=importlib")
+    assert _verdicts(project) == {"TC_904_CS": "failed"}
+
+
+def test_ini_twins(project: pytest.Pytester) -> None:
+    project.makefile(".ini", pytest=INI + f"ocpp_iut = {REF_CP}\nocpp_case = TC_901\nocpp_report_dir = out\n")
+    project.runpytest_subprocess("profiles", "--import-mode=importlib")
+    assert _verdicts(project) == {"TC_901_CS": "passed"}
+
+
+def test_exclude_by_prefix(project: pytest.Pytester) -> None:
+    project.runpytest_subprocess("profiles", "--iut", str(REF_CP), "--report-dir", "out", "--exclude", "TC_90",
+                                 "--case", "TC_9", "--import-mode=importlib")
+    assert not (project.path / "out" / "summary.json").exists()
+
+
+def test_bad_descriptor_is_one_clear_line(project: pytest.Pytester) -> None:
+    bad = project.path / "bad.yaml"
+    bad.write_text("name: x\nsut: charge_point\nocpp_version: '1.6'\nidentity: CP1\nlisten: {port: 9000}\ntimeouts: {response: -1}\n")
+    result = project.runpytest_subprocess("profiles", "--iut", str(bad), "--import-mode=importlib")
+    errors = [line for line in result.stderr.lines if "bad.yaml" in line]
+    assert len(errors) == 1 and "timeouts.response" in errors[0], result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
