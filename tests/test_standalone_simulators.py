@@ -1,0 +1,114 @@
+"""The path a vendor takes with their own device: the reference simulators run on their own
+(`ocpp-conformance simulate …`) and the suite drives them over the `http` driver, in both roles."""
+
+from __future__ import annotations
+
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import yaml
+
+from tests.suite_runner import ROOT, run_suite
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Simulator:
+    """A `simulate` child process; `wait_for(text)` reads its output with a bound."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "conformance.cli", "simulate", *args, "--duration", "300"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, text: str, within: float = 20) -> str:
+        seen = []
+        try:
+            while True:
+                line = self.lines.get(timeout=within)
+                seen.append(line)
+                if text in line:
+                    return line
+        except queue.Empty:
+            raise AssertionError(f"simulator did not print {text!r} within {within} s: {''.join(seen)[-2000:]}") from None
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture
+def tmp_descriptor(tmp_path: Path) -> Iterator[callable]:
+    def write(data: dict) -> Path:
+        path = tmp_path / f"{data['name']}.yaml"
+        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        return path
+
+    yield write
+
+
+def test_standalone_csms_over_http_driver(tmp_path: Path, tmp_descriptor) -> None:
+    port, control = _free_port(), _free_port()
+    tags = ["CONFVALID01=Accepted", "CONFVALID02=Accepted", "CONFBLOCKED=Blocked", "CONFEXPIRED=Expired",
+            "CONFPARENT01=Accepted", "CONFCHILD01=Accepted,,CONFPARENT01"]
+    sim = Simulator("csms", "--port", str(port), "--control-port", str(control),
+                    *[a for t in tags for a in ("--id-tag", t)])
+    try:
+        sim.wait_for("CSMS listening")
+        descriptor = tmp_descriptor({
+            "name": "standalone-csms", "sut": "csms", "ocpp_version": "1.6", "identity": "STANDALONE01",
+            "endpoint": f"ws://127.0.0.1:{port}/ocpp", "features": ["core"],
+            "driver": {"type": "http", "base_url": f"http://127.0.0.1:{control}", "convention": "octt"},
+            "timeouts": {"response": 5, "connect": 10, "expect": 10, "case": 120},
+        })
+        code, summary, output = run_suite(tmp_path / "r", "--iut", str(descriptor), "--case", "TC_0", "--case", "OCPPJ")
+        bad = [f"{c['id']}: {c['verdict']} {c['message']}" for c in summary.get("cases", [])
+               if c["verdict"] not in ("passed", "not_applicable")]
+        assert summary.get("cases") and not bad, "\n".join(bad) + output[-3000:]
+        driven = [c for c in summary["cases"] if c["verdict"] == "passed"]
+        assert any(c["id"] == "TC_001_CSMS" for c in driven)
+    finally:
+        sim.stop()
+
+
+def test_standalone_charge_point_over_http_driver(tmp_path: Path, tmp_descriptor) -> None:
+    listen, control = _free_port(), _free_port()
+    descriptor = tmp_descriptor({
+        "name": "standalone-cp", "sut": "charge_point", "ocpp_version": "1.6", "identity": "STANDALONE02",
+        "listen": {"host": "127.0.0.1", "port": listen, "path": "/ocpp"}, "features": ["core"],
+        "connectors": {"count": 2},
+        "driver": {"type": "http", "base_url": f"http://127.0.0.1:{control}", "convention": "vendor"},
+        "timeouts": {"response": 5, "connect": 15, "expect": 10, "case": 120},
+    })
+    sim = Simulator("charge-point", "--csms", f"ws://127.0.0.1:{listen}/ocpp", "--identity", "STANDALONE02",
+                    "--control-port", str(control))
+    try:
+        code, summary, output = run_suite(tmp_path / "r", "--iut", str(descriptor), "--case", "TC_001_CS", "--case", "TC_002_CS")
+        verdicts = {c["id"]: c["verdict"] for c in summary.get("cases", [])}
+        assert verdicts == {"TC_001_CS": "passed", "TC_002_CS": "passed"}, output[-3000:]
+        wire = (tmp_path / "r" / "wire" / "standalone-cp" / "TC_001_CS.txt").read_text(encoding="utf-8")
+        assert "driver action=power_cycle" in wire and "driver=http" in wire
+    finally:
+        sim.stop()
