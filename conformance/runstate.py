@@ -130,9 +130,9 @@ class RunState:
         return True
 
     def selected(self, case_id: str) -> bool:
-        if self.case_prefixes and not any(case_id.startswith(p) for p in self.case_prefixes):
+        if self.case_prefixes and not any(id_matches(case_id, p) for p in self.case_prefixes):
             return False
-        return not any(case_id.startswith(p) for p in self.exclude_prefixes)
+        return not any(id_matches(case_id, p) for p in self.exclude_prefixes)
 
     def not_applicable_reason(self, info: CaseInfo, descriptor: Any) -> str | None:
         if info.profile and info.profile not in ("transport",) and not descriptor.declares(info.profile):
@@ -289,6 +289,7 @@ class RunState:
                 "strict": self.strict,
                 "host": platform.node(),
                 "python": platform.python_version(),
+                "schema_errata": _errata_for({d.ocpp_version for d in self.descriptors()}),
             },
             "iuts": [i for i in iuts if any(c["iut"] == i["name"] for c in cases)],
             "totals": totals,
@@ -332,6 +333,20 @@ def _one_line(message: str, details: str) -> tuple[str, str]:
     if len(lines) == 1:
         return lines[0], details
     return lines[0], "\n".join(["  " + line.strip() for line in lines[1:]] + ([details] if details else []))
+
+
+def id_matches(case_id: str, prefix: str) -> bool:
+    """ID prefix selection; a prefix that ends with a role suffix names that role only (TC_001_CS is not TC_001_CSMS)."""
+    if prefix.endswith(("_CS", "_CSMS")):
+        return case_id == prefix
+    return case_id.startswith(prefix)
+
+
+def _errata_for(versions: set[str]) -> list[dict[str, Any]]:
+    """Schema overlays in force for the versions run: a known erratum is a visible, reasoned deviation."""
+    from conformance.schemas import applied_errata
+
+    return [e.to_dict() for e in applied_errata(sorted(versions))]
 
 
 def _split_category(text: str) -> tuple[str, str]:

@@ -497,6 +497,10 @@ def render_conformance_report(summary: Mapping[str, Any], report_dir: str | os.P
             ("Python", run.get("python")),
             ("Command", _Html(f'<code>{esc(" ".join(map(str, run.get("argv") or [])))}</code>')
              if run.get("argv") else None),
+            ("Schema errata applied", _Html("<br>".join(
+                f"{esc(e.get('version', ''))} {esc(e.get('schema', ''))}: {esc(e.get('reason', ''))} "
+                f"<small>({esc(e.get('source', ''))})</small>" for e in run.get("schema_errata") or []))
+             if run.get("schema_errata") else None),
             ("summary.json SHA-256", _Html(f'<span class="hash">{digest}</span>')),
         ])
         + '</section><section class="card"><h2>Verdicts</h2>' + _totals_html(totals) + "</section></div>",
