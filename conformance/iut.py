@@ -70,6 +70,7 @@ class Timeouts:
     tolerance: float
     case: float
     manual: float
+    settle: float = 3.0  # time the IUT gets to act unwatched: absence windows, offline actions
 
 
 @dataclass(frozen=True)

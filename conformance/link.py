@@ -173,13 +173,21 @@ class Link:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + t.expect
             for connector in range(1, self.descriptor.connectors + 1):
+                unlocked = False
                 while self.responder.statuses.get(connector) not in ("Available", None) and loop.time() < deadline:
                     try:
-                        await peer._wait_for(
+                        news = await peer._wait_for(
                             lambda r, c=connector: r.action == "StatusNotification" and (r.payload or {}).get("connectorId") == c,
-                            self.wire.last_seq, max(0.05, deadline - loop.time()))
+                            self.wire.last_seq, max(0.05, min(t.settle, deadline - loop.time())))
                     except Exception:
                         break
+                    if news is None and not unlocked and self.responder.statuses.get(connector) == "Finishing":
+                        # a cable kept locked after its transaction (e.g. DeAuthorized) only comes free this way
+                        unlocked = True
+                        try:
+                            await peer.call("UnlockConnector", {"connectorId": connector}, within=t.response)
+                        except (AssertionError, Exception):
+                            pass
 
     async def _undo(self, action: str, **params: Any) -> None:
         try:

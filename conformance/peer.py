@@ -401,6 +401,9 @@ class Peer:
             else:
                 frame = [3, uid, reply if reply is not None else {}]
             await self._send_text(json.dumps(frame, separators=(",", ":")))
+            observe = getattr(self.responders, "replied", None)
+            if observe is not None and rec.action:
+                observe(rec.action, rec.payload, reply)  # overrides count too, e.g. a Pending boot
         except ConnectionLost:
             pass
         except Exception as exc:  # a responder bug must not kill the link; record it as a suite problem
@@ -672,6 +675,11 @@ class Peer:
         """Let in-flight answers to the IUT's CALLs finish (bounded), e.g. before the case ends."""
         if self._handler_tasks:
             await asyncio.wait(list(self._handler_tasks), timeout=2)
+
+    def track(self, task: asyncio.Task) -> None:
+        """Count `task` (e.g. what a responder does after its answer) as in-flight work that `drain` waits for."""
+        self._handler_tasks.add(task)
+        task.add_done_callback(self._handler_tasks.discard)
 
 
 class ConnectionLost(Exception):

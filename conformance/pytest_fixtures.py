@@ -142,7 +142,7 @@ async def configure(conformance_iut: Any) -> AsyncIterator[Any]:
     peer = link.peer
     originals: dict[str, str | None] = {}
 
-    async def apply(**values: Any) -> None:
+    async def change(values: dict[str, Any], *, required: bool) -> set[str]:
         from conformance.errors import ExpectationFailed
 
         new = [k for k in values if k not in originals]
@@ -151,15 +151,27 @@ async def configure(conformance_iut: Any) -> AsyncIterator[Any]:
             known = {e.get("key"): e.get("value") for e in (conf.get("configurationKey") or []) if isinstance(e, dict)}
             for key in new:
                 originals[key] = known.get(key)
+        changed = set()
         for key, value in values.items():
             text = str(value).lower() if isinstance(value, bool) else str(value)
             reply = await peer.call("ChangeConfiguration", {"key": key, "value": text})
-            if reply.status not in ("Accepted", "RebootRequired"):
+            if reply.status in ("Accepted", "RebootRequired"):
+                changed.add(key)
+            elif required:
                 raise ExpectationFailed(
                     f"the charge point answered ChangeConfiguration {key}={text} with {reply.status}; the case needs it",
                     "  requirement: Core configuration keys the case depends on are writable (OCPP 1.6 §9.1)\n"
                     + peer.last_frames())
+        return changed
 
+    async def apply(**values: Any) -> None:
+        await change(values, required=True)
+
+    async def optional(**values: Any) -> set[str]:
+        """Set keys OCTT sets "if implemented": returns the keys the charge point accepted, the others are left."""
+        return await change(values, required=False)
+
+    apply.optional = optional  # type: ignore[attr-defined]
     yield apply
     for key, value in originals.items():
         if value is None or not peer.connected:

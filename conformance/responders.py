@@ -6,12 +6,15 @@ transactions), so cases look at what happened instead of parsing the wire themse
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from conformance.peer import CallErrorReply
-from conformance.wire import Record
+from conformance.wire import Kind, MessageType, Record
 
 
 def utc_now() -> str:
@@ -68,9 +71,13 @@ class CsmsResponder16:
         return self.transaction_of_call.get(start.unique_id or "")
 
     def on_BootNotification(self, p: dict) -> dict:
-        self.boot = dict(p)
-        self.boot_accepted = True
         return {"status": "Accepted", "currentTime": utc_now(), "interval": self.heartbeat_interval}
+
+    def replied(self, action: str, payload: Any, reply: Any) -> None:
+        """Whatever answered (default or a case's override), keep the state the answer created."""
+        if action == "BootNotification" and isinstance(payload, dict):
+            self.boot = dict(payload)
+            self.boot_accepted = isinstance(reply, dict) and reply.get("status") == "Accepted"
 
     def on_Heartbeat(self, p: dict) -> dict:
         return {"currentTime": utc_now()}
@@ -125,84 +132,391 @@ class CsmsResponder16:
         return None
 
 
+# ------------------------------------------------------------------------------------------------------------------
+# The suite as an OCPP 1.6 charge point: a stateful model of a correct charger. The commands of the CSMS are answered
+# here from that state; what a charger then does on its own (start the transaction after an accepted
+# RemoteStartTransaction, reboot after Reset, ...) runs in the background as a `Reaction`, carried out by
+# `conformance.roles.SuiteStation` once the reply is on the wire.
+
+MEASURANDS = frozenset({
+    "Current.Export", "Current.Import", "Current.Offered", "Energy.Active.Export.Register",
+    "Energy.Active.Import.Register", "Energy.Reactive.Export.Register", "Energy.Reactive.Import.Register",
+    "Energy.Active.Export.Interval", "Energy.Active.Import.Interval", "Energy.Reactive.Export.Interval",
+    "Energy.Reactive.Import.Interval", "Frequency", "Power.Active.Export", "Power.Active.Import", "Power.Factor",
+    "Power.Offered", "Power.Reactive.Export", "Power.Reactive.Import", "RPM", "SoC", "Temperature", "Voltage",
+})
+PHASE_ROTATION = re.compile(r"(\d+\.)?(NotApplicable|Unknown|RST|RTS|SRT|STR|TRS|TSR)")
+
+# Central System -> Charge Point actions of OCPP 1.6 (all profiles and the security white paper): an action of this
+# list the charger has no handler for is known but not supported (NotSupported); anything else is NotImplemented.
+CSMS_COMMANDS_16 = frozenset({
+    "CancelReservation", "CertificateSigned", "ChangeAvailability", "ChangeConfiguration", "ClearCache",
+    "ClearChargingProfile", "DataTransfer", "DeleteCertificate", "ExtendedTriggerMessage", "GetCompositeSchedule",
+    "GetConfiguration", "GetDiagnostics", "GetInstalledCertificateIds", "GetLocalListVersion", "GetLog",
+    "InstallCertificate", "RemoteStartTransaction", "RemoteStopTransaction", "ReserveNow", "Reset", "SendLocalList",
+    "SetChargingProfile", "SignedUpdateFirmware", "TriggerMessage", "UnlockConnector", "UpdateFirmware",
+})
+
+
+@dataclass
+class ConfigEntry:
+    value: str
+    readonly: bool
+    kind: str  # int | bool | measurands | phases | profiles
+
+    def accepts(self, value: str) -> str | None:
+        """The value as stored if it is valid for this key, else None (the change is Rejected)."""
+        text = value.strip()
+        if self.kind == "int":
+            return text if re.fullmatch(r"\d{1,9}", text) else None
+        if self.kind == "bool":
+            return text.lower() if text.lower() in ("true", "false") else None
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        if self.kind == "measurands":
+            return ",".join(items) if all(item in MEASURANDS for item in items) and len(items) <= 4 else None
+        if self.kind == "phases":
+            return ",".join(items) if items and all(PHASE_ROTATION.fullmatch(item) for item in items) else None
+        return None
+
+
+def core_configuration(connectors: int) -> dict[str, ConfigEntry]:
+    """The Core configuration keys (OCPP 1.6 §9.1) of the suite's charge point, with their accessibility."""
+    rw, ro = False, True
+    keys = {
+        "AllowOfflineTxForUnknownId": ("false", rw, "bool"),
+        "AuthorizationCacheEnabled": ("true", rw, "bool"),
+        "AuthorizeRemoteTxRequests": ("true", rw, "bool"),
+        "ClockAlignedDataInterval": ("0", rw, "int"),
+        "ConnectionTimeOut": ("60", rw, "int"),
+        "ConnectorPhaseRotation": (",".join(f"{c}.Unknown" for c in range(connectors + 1)), rw, "phases"),
+        "ConnectorPhaseRotationMaxLength": (str(connectors + 1), ro, "int"),
+        "GetConfigurationMaxKeys": ("50", ro, "int"),
+        "HeartbeatInterval": ("300", rw, "int"),
+        "LocalAuthorizeOffline": ("true", rw, "bool"),
+        "LocalPreAuthorize": ("false", rw, "bool"),
+        "MeterValuesAlignedData": ("Energy.Active.Import.Register", rw, "measurands"),
+        "MeterValuesAlignedDataMaxLength": ("4", ro, "int"),
+        "MeterValuesSampledData": ("Energy.Active.Import.Register", rw, "measurands"),
+        "MeterValuesSampledDataMaxLength": ("4", ro, "int"),
+        "MeterValueSampleInterval": ("60", rw, "int"),
+        "MinimumStatusDuration": ("0", rw, "int"),
+        "NumberOfConnectors": (str(connectors), ro, "int"),
+        "ResetRetries": ("1", rw, "int"),
+        "StopTransactionOnEVSideDisconnect": ("true", rw, "bool"),
+        "StopTransactionOnInvalidId": ("true", rw, "bool"),
+        "StopTxnAlignedData": ("", rw, "measurands"),
+        "StopTxnAlignedDataMaxLength": ("4", ro, "int"),
+        "StopTxnSampledData": ("Energy.Active.Import.Register", rw, "measurands"),
+        "StopTxnSampledDataMaxLength": ("4", ro, "int"),
+        "SupportedFeatureProfiles": ("Core,RemoteTrigger", ro, "profiles"),
+        "SupportedFeatureProfilesMaxLength": ("6", ro, "int"),
+        "TransactionMessageAttempts": ("3", rw, "int"),
+        "TransactionMessageRetryInterval": ("10", rw, "int"),
+        "UnlockConnectorOnEVSideDisconnect": ("true", rw, "bool"),
+    }
+    return {k: ConfigEntry(v, readonly, kind) for k, (v, readonly, kind) in keys.items()}
+
+
+@dataclass
+class SuiteTransaction:
+    """A transaction of the suite's charge point (its id is known once StartTransaction.conf arrived)."""
+
+    connector: int
+    id_tag: str
+    meter_start: int
+    started_at: str
+    transaction_id: int | None = None
+    id_tag_info: dict | None = None
+    begin: dict | None = None  # the Transaction.Begin sample, repeated in StopTransaction's transactionData
+
+
+@dataclass
+class SuiteConnector:
+    id: int
+    status: str = "Available"
+    error_code: str = "NoError"
+    reported: tuple[str, str] | None = None  # the (status, errorCode) the Central System last acknowledged
+    plugged: bool = False
+    locked: bool = False
+    operative: bool = True
+    authorized: str | None = None  # an id tag accepted before the cable was plugged in
+    transaction: SuiteTransaction | None = None
+    energy_wh: int = 0
+    cable: asyncio.Event | None = None  # set when the cable is plugged in while `authorized` waits for it
+
+
+@dataclass
+class Reaction:
+    """A reply to the Central System, and what the charge point then does (`then(station)`, after the reply)."""
+
+    reply: dict
+    then: Callable[[Any], Awaitable[Any]]
+
+
 class ChargePointResponder16:
-    """The suite playing an OCPP 1.6 charge point towards a Central System under test: answers its commands."""
+    """The suite playing an OCPP 1.6 charge point towards a Central System under test.
+
+    Holds the charger's state (connectors, transactions, configuration, authorization cache, offline queue) and
+    answers the Central System's commands from it as a correct charger does. `bind(link)` (done by
+    `conformance.roles.SuiteStation`) lets accepted commands be carried out: without it only the replies are given.
+    """
 
     def __init__(self, descriptor: Any) -> None:
         self.descriptor = descriptor
-        self.connectors = descriptor.connectors
-        self.configuration: dict[str, dict[str, Any]] = {
-            "HeartbeatInterval": {"value": "300", "readonly": False},
-            "MeterValueSampleInterval": {"value": "60", "readonly": False},
-            "ClockAlignedDataInterval": {"value": "0", "readonly": False},
-            "ConnectionTimeOut": {"value": "60", "readonly": False},
-            "AuthorizeRemoteTxRequests": {"value": "true", "readonly": False},
-            "LocalAuthorizeOffline": {"value": "true", "readonly": False},
-            "LocalPreAuthorize": {"value": "false", "readonly": False},
-            "AuthorizationCacheEnabled": {"value": "true", "readonly": False},
-            "StopTransactionOnEVSideDisconnect": {"value": "true", "readonly": False},
-            "StopTransactionOnInvalidId": {"value": "true", "readonly": False},
-            "UnlockConnectorOnEVSideDisconnect": {"value": "true", "readonly": False},
-            "NumberOfConnectors": {"value": str(self.connectors), "readonly": True},
-            "SupportedFeatureProfiles": {"value": "Core", "readonly": True},
-            "GetConfigurationMaxKeys": {"value": "50", "readonly": True},
-            "MeterValuesSampledData": {"value": "Energy.Active.Import.Register", "readonly": False},
-            "MeterValuesAlignedData": {"value": "Energy.Active.Import.Register", "readonly": False},
-        }
+        self.connector_count = descriptor.connectors
+        self.configuration = core_configuration(self.connector_count)
+        self.connectors = {c: SuiteConnector(c) for c in range(self.connector_count + 1)}  # 0 = the whole charger
+        self.auth_cache: dict[str, dict] = {}
+        self.fixed_cable = descriptor.fixed_cable
+        self.unlock_fails: set[int] = set()
+        self.lock_fails: set[int] = set()
+        self.offline = False
+        self.flushing = False
+        self.booted = False
+        self.queue: list[tuple[str, Callable[[], dict], Any]] = []  # transaction messages held while offline
+        self.transaction_ids: set[int] = set()  # every id the Central System handed out, to notice a reused one
         self.commands: list[tuple[str, dict]] = []
+        self.tasks: set[asyncio.Task] = set()
+        self.timers: dict[int, asyncio.Task] = {}
+        self.link: Any = None
+        self._reactions: dict[str, asyncio.Future] = {}
+        self._case_config: dict[str, str] = {}  # originals of values a case set for itself
 
+    def bind(self, link: Any) -> None:
+        self.link = link
+
+    # -- configuration -------------------------------------------------------------------------------------------
+    def config_entry(self, key: str) -> tuple[str, ConfigEntry] | None:
+        for name, entry in self.configuration.items():
+            if name.lower() == str(key).lower():  # keys are CiString50: case-insensitive
+                return name, entry
+        return None
+
+    def config(self, key: str) -> str:
+        return self.configuration[key].value
+
+    def config_bool(self, key: str) -> bool:
+        return self.configuration[key].value == "true"
+
+    def config_int(self, key: str) -> int:
+        return int(self.configuration[key].value or 0)
+
+    def set_for_case(self, key: str, value: Any) -> None:
+        """Set a key the way the charger's owner would, for the current case only (restored by `restore_case`)."""
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        entry = self.configuration[key]
+        self._case_config.setdefault(key, entry.value)
+        entry.value = text
+
+    def restore_case(self) -> None:
+        for key, value in self._case_config.items():
+            self.configuration[key].value = value
+        self._case_config.clear()
+        self.fixed_cable = self.descriptor.fixed_cable
+        self.unlock_fails.clear()
+        self.lock_fails.clear()
+
+    # -- authorization cache ----------------------------------------------------------------------------------------
+    def cached(self, id_tag: str) -> dict | None:
+        """The cached idTagInfo of `id_tag` if it is Accepted and not expired."""
+        if not self.config_bool("AuthorizationCacheEnabled"):
+            return None
+        info = self.auth_cache.get(id_tag.lower())
+        if not info or info.get("status") != "Accepted":
+            return None
+        expiry = _parse_time(info.get("expiryDate"))
+        if expiry is not None and expiry <= datetime.now(timezone.utc):
+            return None
+        return info
+
+    def remember(self, id_tag: str, info: dict) -> None:
+        if self.config_bool("AuthorizationCacheEnabled") and isinstance(info, dict):
+            self.auth_cache[id_tag.lower()] = dict(info)
+
+    # -- reactions ---------------------------------------------------------------------------------------------------
+    def reaction_future(self, unique_id: str, *, fresh: bool = False) -> asyncio.Future:
+        """The outcome of the reaction to the CALL `unique_id` (`fresh`: a new CALL, even if an id is reused)."""
+        fut = self._reactions.get(unique_id)
+        if fut is None or (fresh and fut.done()):
+            fut = asyncio.get_running_loop().create_future()
+            fut.add_done_callback(_consume)
+            self._reactions[unique_id] = fut
+        return fut
+
+    def forget_reactions(self) -> None:
+        self._reactions = {uid: f for uid, f in self._reactions.items() if not f.done()}
+
+    def _schedule(self, rec: Record, then: Callable[[Any], Awaitable[Any]]) -> None:
+        fut = self.reaction_future(rec.unique_id or "", fresh=True)
+        if self.link is None:
+            fut.set_result(None)
+            return
+        sent = self._watch_reply(rec)
+        task = asyncio.get_running_loop().create_task(self._react(rec, sent, then))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        self.link.peer.track(task)  # the case's end waits for it, so it never races the next case's connection
+
+        def settle(t: asyncio.Task) -> None:
+            if fut.done():
+                return
+            if t.cancelled():
+                fut.cancel()
+            elif t.exception() is not None:
+                fut.set_exception(t.exception())
+                self.link.wire.event("note", reaction_failed=f"{rec.action}: {t.exception()}"[:500])
+            else:
+                fut.set_result(t.result())
+
+        task.add_done_callback(settle)
+
+    def _watch_reply(self, rec: Record) -> asyncio.Future:
+        """Resolves to True once the suite's CALLRESULT to `rec` is on the wire (False for a CALLERROR)."""
+        fut = asyncio.get_running_loop().create_future()
+
+        def listener(r: Record) -> None:
+            if (not fut.done() and r.kind is Kind.FRAME and not r.from_iut and r.unique_id == rec.unique_id
+                    and r.message_type in (MessageType.CALLRESULT, MessageType.CALLERROR)):
+                fut.set_result(r.message_type == MessageType.CALLRESULT)
+
+        unsubscribe = self.link.wire.subscribe(listener)
+        fut.add_done_callback(lambda _: unsubscribe())
+        return fut
+
+    async def _react(self, rec: Record, sent: asyncio.Future, then: Callable[[Any], Awaitable[Any]]) -> Any:
+        from conformance.roles import SuiteStation
+
+        try:
+            answered = await asyncio.wait_for(sent, self.descriptor.timeouts.response)
+        except TimeoutError:
+            sent.cancel()
+            return None
+        if not answered:
+            return None
+        return await then(SuiteStation(self.link))
+
+    # -- answering the Central System ------------------------------------------------------------------------------
     async def answer(self, action: str, payload: dict, rec: Record) -> Any:
         self.commands.append((action, payload))
         handler = getattr(self, f"on_{action}", None)
         if handler is None:
-            return CallErrorReply("NotImplemented", f"the suite's charge point does not handle {action}")
-        return handler(payload)
+            self._no_reaction(rec)
+            if action in CSMS_COMMANDS_16:
+                return CallErrorReply("NotSupported", f"the suite's charge point does not support {action}")
+            return CallErrorReply("NotImplemented", f"{action} is not an OCPP 1.6 action the charge point knows")
+        reply = handler(payload)
+        if isinstance(reply, Reaction):
+            self._schedule(rec, reply.then)
+            return reply.reply
+        self._no_reaction(rec)
+        return reply
+
+    def _no_reaction(self, rec: Record) -> None:
+        fut = self.reaction_future(rec.unique_id or "", fresh=True)
+        if not fut.done():
+            fut.set_result(None)
+
+    def _connector_ok(self, c: Any) -> bool:
+        return isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= self.connector_count
 
     def on_GetConfiguration(self, p: dict) -> dict:
-        keys = p.get("key")
+        keys = p.get("key") or []
         if not keys:
-            return {"configurationKey": [{"key": k, **v} for k, v in self.configuration.items()]}
-        known = [{"key": k, **self.configuration[k]} for k in keys if k in self.configuration]
-        unknown = [k for k in keys if k not in self.configuration]
+            return {"configurationKey": [{"key": k, "readonly": e.readonly, "value": e.value} for k, e in self.configuration.items()]}
+        known, unknown = [], []
+        for key in keys:
+            found = self.config_entry(key)
+            if found is None:
+                unknown.append(key)
+            else:
+                known.append({"key": found[0], "readonly": found[1].readonly, "value": found[1].value})
         out: dict[str, Any] = {"configurationKey": known} if known else {}
         if unknown:
             out["unknownKey"] = unknown
         return out
 
     def on_ChangeConfiguration(self, p: dict) -> dict:
-        entry = self.configuration.get(p.get("key", ""))
-        if entry is None:
+        found = self.config_entry(p.get("key", ""))
+        if found is None:
             return {"status": "NotSupported"}
-        if entry["readonly"]:
+        name, entry = found
+        value = entry.accepts(str(p.get("value", "")))
+        if entry.readonly or value is None:
             return {"status": "Rejected"}
-        entry["value"] = p.get("value", "")
+        entry.value = value
+        self._case_config.pop(name, None)  # the Central System's value stands after the case
         return {"status": "Accepted"}
 
-    def on_RemoteStartTransaction(self, p: dict) -> dict:
-        return {"status": "Rejected" if p.get("connectorId") == 0 else "Accepted"}
+    def on_RemoteStartTransaction(self, p: dict) -> Any:
+        id_tag, c = p.get("idTag", ""), p.get("connectorId")
+        if c is None:  # the charger picks a free connector
+            c = next((n for n in range(1, self.connector_count + 1) if self._can_start(n, id_tag)), None)
+        if not self._connector_ok(c) or not self._can_start(c, id_tag):
+            return {"status": "Rejected"}
+        return Reaction({"status": "Accepted"}, lambda station: station.remote_start(c, id_tag))
 
-    def on_RemoteStopTransaction(self, p: dict) -> dict:
-        return {"status": "Accepted"}
+    def _can_start(self, c: int, id_tag: str) -> bool:
+        conn = self.connectors[c]
+        return (conn.transaction is None and conn.operative and conn.status not in ("Faulted", "Unavailable")
+                and conn.authorized in (None, id_tag))
 
-    def on_Reset(self, p: dict) -> dict:
-        return {"status": "Accepted"}
+    def on_RemoteStopTransaction(self, p: dict) -> Any:
+        for c, conn in self.connectors.items():
+            if conn.transaction is not None and conn.transaction.transaction_id == p.get("transactionId"):
+                return Reaction({"status": "Accepted"}, lambda station, c=c: station.stop_transaction(c, "Remote"))
+        return {"status": "Rejected"}
 
-    def on_UnlockConnector(self, p: dict) -> dict:
-        c = p.get("connectorId", 0)
-        return {"status": "Unlocked" if 1 <= c <= self.connectors else "NotSupported"}
+    def on_Reset(self, p: dict) -> Any:
+        kind = p.get("type", "Hard")
+        return Reaction({"status": "Accepted"}, lambda station: station.reset(kind))
+
+    def on_UnlockConnector(self, p: dict) -> Any:
+        c = p.get("connectorId")
+        if not self._connector_ok(c) or self.fixed_cable:
+            return {"status": "NotSupported"}
+        if c in self.unlock_fails:
+            return {"status": "UnlockFailed"}
+        return Reaction({"status": "Unlocked"}, lambda station: station.unlocked(c))
 
     def on_ClearCache(self, p: dict) -> dict:
+        self.auth_cache.clear()
         return {"status": "Accepted"}
 
-    def on_ChangeAvailability(self, p: dict) -> dict:
-        return {"status": "Accepted"}
+    def on_ChangeAvailability(self, p: dict) -> Any:
+        c, operative = p.get("connectorId"), p.get("type") == "Operative"
+        if not (c == 0 or self._connector_ok(c)):
+            return {"status": "Rejected"}
+        targets = list(range(self.connector_count + 1)) if c == 0 else [c]
+        busy = any(self.connectors[n].transaction is not None for n in targets)
+        status = "Scheduled" if busy and not operative else "Accepted"
+        return Reaction({"status": status}, lambda station: station.change_availability(targets, operative))
 
     def on_DataTransfer(self, p: dict) -> dict:
         return {"status": "UnknownVendorId"}
 
-    def on_TriggerMessage(self, p: dict) -> dict:
-        return {"status": "Accepted"}
+    def on_TriggerMessage(self, p: dict) -> Any:
+        message, c = p.get("requestedMessage"), p.get("connectorId")
+        if c is not None and not (c == 0 or self._connector_ok(c)):
+            return {"status": "Rejected"}
+        if message in ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues"):
+            return Reaction({"status": "Accepted"}, lambda station: station.triggered(message, c))
+        return {"status": "NotImplemented"}
 
+
+def _consume(fut: asyncio.Future) -> None:
+    """Mark a reaction's outcome as seen: a reaction nobody waits for is only noted in the wire log."""
+    if not fut.cancelled():
+        fut.exception()
+
+
+def _parse_time(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 def responder_for(descriptor: Any) -> Any:
     """The default responder of the role the suite plays towards `descriptor`'s IUT."""

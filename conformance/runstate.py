@@ -17,6 +17,7 @@ from conformance.case import CaseInfo
 from conformance.errors import NOT_APPLICABLE_PREFIX, Broken, IutDeviation
 from conformance.wire import Level, render_jsonl, render_text
 
+MAX_VIOLATIONS_LISTED = 200
 VERDICTS = ("passed", "passed_with_warnings", "not_applicable", "failed", "broken", "waived")
 
 
@@ -31,6 +32,7 @@ class CaseResult:
     details: str = ""
     duration_s: float = 0.0
     violations: list[dict] = field(default_factory=list)
+    violations_total: int = 0
     measurements: dict[str, Any] = field(default_factory=dict)
     waiver: dict | None = None
     wire_log: str | None = None
@@ -48,6 +50,7 @@ class CaseResult:
             details=self.details,
             duration_s=round(self.duration_s, 3),
             violations=self.violations,
+            violations_total=self.violations_total,
             waiver=self.waiver,
             measurements=self.measurements,
             wire_log=self.wire_log,
@@ -142,6 +145,10 @@ class RunState:
                 return "the IUT has no fixed cable (connectors.fixed_cable: false)"
             if need == "not_fixed_cable" and descriptor.fixed_cable:
                 return "the IUT has a fixed cable (connectors.fixed_cable: true)"
+            if need.startswith("power_loss_stop:"):
+                reason = _power_loss_mismatch(need.split(":", 1)[1], descriptor.configuration)
+                if reason:
+                    return reason
         return None
 
     def register_item(self, item: pytest.Item, info: CaseInfo, iut: str) -> None:
@@ -219,6 +226,9 @@ class RunState:
                 res.message = f"{first.rule_id}: {first.message}"
             self._write_wire(res, records, item)
         self._apply_waiver(res)
+        # A flooding IUT can break rules thousands of times; the wire log keeps every one, the summary the first few.
+        res.violations_total = len(res.violations)
+        del res.violations[MAX_VIOLATIONS_LISTED:]
 
     def _write_wire(self, res: CaseResult, records: list, item: pytest.Item) -> None:
         folder = self.report_dir / "wire" / res.iut
@@ -333,6 +343,18 @@ def _one_line(message: str, details: str) -> tuple[str, str]:
     if len(lines) == 1:
         return lines[0], details
     return lines[0], "\n".join(["  " + line.strip() for line in lines[1:]] + ([details] if details else []))
+
+
+def _power_loss_mismatch(mode: str, configuration: dict[str, Any]) -> str | None:
+    """Why a power failure case for `mode` (before_going_down / after_reboot) does not apply, or None if it does:
+    a charge point ends interrupted transactions one way, unless a configuration key switches it."""
+    if configuration.get("power_loss_stop_key"):
+        return None
+    declared = configuration.get("power_loss_stop", "after_reboot")
+    if declared == mode:
+        return None
+    return (f"the charge point ends transactions interrupted by a power failure {declared.replace('_', ' ')} "
+            f"(configuration.power_loss_stop: {declared}) and names no key to switch it (configuration.power_loss_stop_key)")
 
 
 def id_matches(case_id: str, prefix: str) -> bool:

@@ -62,12 +62,12 @@ def violation_failure(ctx: CaseContext) -> Exception | None:
     if not failing:
         return None
     first = failing[0]
-    lines = [f"  {v.level} {v.rule_id} at #{v.seq}: {v.message}" for v in failing[:20]]
+    lines = [f"  {v.level} {v.rule_id}{_at(v)}: {v.message}" for v in failing[:20]]
     if len(failing) > 20:
         lines.append(f"  … and {len(failing) - 20} more")
     more = f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""
     return RuleViolations(
-        f"{first.rule_id} at #{first.seq}: {first.message}{more}",
+        f"{first.rule_id}{_at(first)}: {_clip_line(first.message, 500)}{more}",
         "  violations:\n" + "\n".join(lines) + "\n" + ctx.link.peer.last_frames(),
         category=category_of(first.rule_id),
     )
@@ -92,16 +92,19 @@ def also_broke(ctx: CaseContext | None, headline: str, exc: BaseException | None
         return "", ""
     first = found[0]
     others = sorted({v.rule_id for v in found} - {first.rule_id})
-    where = f" at #{first.seq}" if first.seq is not None else ""
-    suffix = f" (the IUT also broke {first.rule_id}{where}: {_clip_line(first.message, 120)}"
+    suffix = f" (the IUT also broke {first.rule_id}{_at(first)}: {_clip_line(first.message, 120)}"
     if len(found) > 1:
         suffix += f"; {len(found) - 1} more violation{'s' if len(found) > 2 else ''}" + (f": {', '.join(others)}" if others else "")
     suffix += ")"
-    lines = [f"  {v.level} {v.rule_id}{f' at #{v.seq}' if v.seq is not None else ''}: {_clip_line(v.message, 300)}"
-             for v in found[:20]]
+    lines = [f"  {v.level} {v.rule_id}{_at(v)}: {_clip_line(v.message, 300)}" for v in found[:20]]
     if len(found) > 20:
         lines.append(f"  … and {len(found) - 20} more")
     return suffix, "  violations on the wire:\n" + "\n".join(lines)
+
+
+def _at(v: Violation) -> str:
+    """Where a violation is on the wire; timer-based findings (BEH-012) have no frame."""
+    return f" at #{v.seq}" if v.seq is not None else ""
 
 
 def _clip_line(text: str, limit: int) -> str:

@@ -12,8 +12,8 @@ import json
 import socket
 import threading
 import uuid
-from http import HTTPStatus
 from datetime import datetime, timezone
+from http import HTTPStatus
 from typing import Any, Awaitable, Callable
 
 from websockets.asyncio.client import connect
@@ -23,7 +23,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 HUGE = 10 * 2**20  # the "10 MB frame"
 SUBPROTOCOL = "ocpp1.6"
 RECONNECT_DELAY = 0.1  # a charger's back-off between connection attempts
-NAG_INTERVAL = 0.5  # garbage and binary peers also send their junk unprompted, so every case sees some
+NAG_INTERVAL = 0.5  # some peers also misbehave unprompted (see NAGS), so every case sees it
 
 CHARGE_POINT_BEHAVIOURS = ("garbage", "binary", "invalid_utf8", "huge", "wrong_types", "silent", "close_mid_call",
                            "never_connects", "stalls_handshake")
@@ -85,11 +85,12 @@ async def _abort(ws: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 # what each hostile behaviour does: (on_open, on_frame); on_frame gets every frame the suite sends
 # ---------------------------------------------------------------------------------------------
-Send = Callable[[Any], Awaitable[None]]
-
-
 async def _nothing(ws: Any, *_: Any) -> None:
     return None
+
+
+def _boot_frame() -> str:
+    return _call("BootNotification", {"chargePointVendor": "Hostile", "chargePointModel": "H-1"})
 
 
 async def _boot(ws: Any) -> None:
@@ -193,10 +194,6 @@ def _csms_script(behaviour: str) -> tuple[Callable, Callable]:
     raise ValueError(f"unknown CSMS behaviour {behaviour!r}")
 
 
-def _boot_frame() -> str:
-    return _call("BootNotification", {"chargePointVendor": "Hostile", "chargePointModel": "H-1"})
-
-
 # What a peer sends unprompted every NAG_INTERVAL: junk, or (a charger stuck in a boot loop) BootNotification, so
 # every case sees the misbehaviour whatever the cases before it consumed.
 NAGS: dict[tuple[str, str], Callable[[], Any]] = {
@@ -240,7 +237,8 @@ async def _converse(ws: Any, on_open: Callable, on_frame: Callable, stats: dict[
 class HostilePeer:
     """A hostile IUT on its own thread: `with HostilePeer(...) as peer:` starts it, leaving the block stops it."""
 
-    def __init__(self, main: Callable[[asyncio.Event, dict[str, int]], Awaitable[None]], name: str) -> None:
+    def __init__(self, main: Callable[[asyncio.Event, dict[str, int], threading.Event], Awaitable[None]],
+                 name: str) -> None:
         self._main = main
         self.name = name
         self.stats: dict[str, int] = {"connections": 0, "received": 0}
@@ -284,6 +282,8 @@ class HostilePeer:
         self._thread.join(timeout)
         if self._thread.is_alive():
             raise RuntimeError(f"hostile peer {self.name} did not stop within {timeout:g} s")
+        if self.error is not None:
+            raise RuntimeError(f"hostile peer {self.name} crashed: {self.error!r}")
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
@@ -367,15 +367,13 @@ def hostile_csms(behaviour: str, port: int) -> HostilePeer:
                     writer.transport.abort()
                 server.close()
         return HostilePeer(mute, behaviour)
-    refuse = None
-    if behaviour == "refuses_handshake":
-        on_open, on_frame = _nothing, _nothing
 
-        def refuse(connection: Any, request: Any) -> Any:
-            stats_ref["connections"] += 1
-            return connection.respond(HTTPStatus.NOT_FOUND, "unknown charge point\n")
-    else:
-        on_open, on_frame = _csms_script(behaviour)
+    def not_found(connection: Any, request: Any) -> Any:
+        peer.stats["connections"] += 1
+        return connection.respond(HTTPStatus.NOT_FOUND, "unknown charge point\n")
+
+    refusing = behaviour == "refuses_handshake"
+    on_open, on_frame = (_nothing, _nothing) if refusing else _csms_script(behaviour)
 
     def select(connection: Any, offered: Any) -> str | None:
         return SUBPROTOCOL if SUBPROTOCOL in offered else None
@@ -384,11 +382,11 @@ def hostile_csms(behaviour: str, port: int) -> HostilePeer:
         async def handler(ws: Any) -> None:
             await _converse(ws, on_open, on_frame, stats, NAGS.get(("csms", behaviour)))
 
-        async with serve(handler, "127.0.0.1", port, select_subprotocol=select, process_request=refuse,
+        async with serve(handler, "127.0.0.1", port, select_subprotocol=select,
+                         process_request=not_found if refusing else None,
                          max_size=None, ping_interval=None, close_timeout=1, compression=None):
             ready.set()
             await stop.wait()
 
-    peer = HostilePeer(main, behaviour)
-    stats_ref = peer.stats
+    peer = HostilePeer(main, behaviour)  # not_found counts refusals in its stats
     return peer

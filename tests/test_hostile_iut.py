@@ -227,7 +227,7 @@ def test_wrong_types_fail_on_the_schema(outcomes: dict, role: str) -> None:
 def test_wrong_types_in_boot_notification_conf_fail_cold_boot(outcomes: dict) -> None:
     o = outcomes[("csms", "wrong_types")]
     cold_boot = next(c for c in o.cases if c["id"] == "TC_001_CSMS")
-    assert cold_boot["verdict"] == "failed" and cold_boot["category"] == "schema", o.context()
+    assert cold_boot["verdict"] == "failed", o.context()
     assert "SCH-001" in cold_boot["message"] and "interval" in cold_boot["message"], o.context()
 
 
@@ -277,3 +277,88 @@ def test_csms_that_refuses_the_handshake_is_unreachable_naming_the_status(outcom
     for c in judged:
         assert c["verdict"] == "broken" and c["category"] == "unreachable", o.context()
         assert "refused the WebSocket handshake" in c["message"] and "HTTP 404" in c["message"], o.context()
+
+
+# ---------------------------------------------------------------------------------------------
+# the verdict logic behind these runs, without a network
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def case_context() -> Any:
+    """A case in progress on a link that is never started: frames are fed to the peer's recorder directly."""
+    from conformance import session
+    from conformance.case import CaseInfo
+    from conformance.iut import descriptor_from_dict
+    from conformance.link import Link
+
+    data = {"name": "offline", "sut": "charge_point", "ocpp_version": "1.6", "identity": IDENTITY,
+            "listen": {"host": "127.0.0.1", "port": 0, "path": "/ocpp"}, "driver": {"type": "manual"},
+            "timeouts": TIMEOUTS}
+    link = Link(descriptor_from_dict(data), interactive=False)
+    ctx = session.CaseContext(info=CaseInfo("UNIT_1", "unit", "", ""), segment="unit", link=link)
+    link.wire.begin_segment("unit")
+    session.current = ctx
+    try:
+        yield ctx
+    finally:
+        session.current = None
+
+
+def _iut_sends(ctx: Any, frame: str) -> None:
+    ctx.link.peer._record(frame, from_iut=True, connection_no=1)
+
+
+async def test_a_case_tripping_over_wrong_types_fails_on_the_schema(case_context: Any) -> None:
+    from conformance.errors import RuleViolations
+    from conformance.session import run_case_body
+
+    _iut_sends(case_context, '[2,"b1","BootNotification",{"chargePointVendor":42,"chargePointModel":"M"}]')
+
+    async def body() -> None:
+        return 300 > "300"  # what case code does with a wrongly typed interval
+
+    with pytest.raises(RuleViolations) as failure:
+        await run_case_body(body, (), {})
+    assert failure.value.headline.startswith("SCH-001 at #")
+    assert "the case then stopped on TypeError" in failure.value.details
+
+
+async def test_a_case_error_without_iut_violations_stays_the_suites(case_context: Any) -> None:
+    from conformance.session import run_case_body
+
+    async def body() -> None:
+        raise KeyError("suite bug")
+
+    with pytest.raises(KeyError):
+        await run_case_body(body, (), {})
+
+
+async def test_a_cases_own_timeout_is_not_the_hard_cap(case_context: Any) -> None:
+    import asyncio
+
+    from conformance.session import run_case_body
+
+    async def body() -> None:
+        await asyncio.wait_for(asyncio.Event().wait(), 0.01)
+
+    with pytest.raises(TimeoutError):
+        await run_case_body(body, (), {})
+
+
+def test_a_failed_headline_names_the_rules_broken_on_the_wire(case_context: Any) -> None:
+    from conformance.errors import ExpectationFailed, NoResponse
+    from conformance.session import also_broke
+
+    _iut_sends(case_context, "not JSON at all")
+    _iut_sends(case_context, "nor this")
+    suffix, details = also_broke(case_context, "expected BootNotification within 3 s", ExpectationFailed("x"))
+    assert suffix.startswith(" (the IUT also broke RPC-001 at #") and "1 more violation" in suffix
+    assert "\n" not in suffix and details.count("RPC-001") == 2
+    assert also_broke(case_context, "RPC-001 at #1: not valid JSON", ExpectationFailed("x")) == ("", "")
+    assert also_broke(case_context, "no answer", NoResponse("x"))[0]  # still named: RPC-001 is not BEH-012
+
+
+def test_verdict_messages_are_one_line() -> None:
+    from conformance.runstate import _one_line
+
+    assert _one_line("first\nsecond\n\nthird", "details") == ("first", "  second\n  third\ndetails")
+    assert _one_line("only", "") == ("only", "")

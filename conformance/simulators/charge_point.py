@@ -31,7 +31,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from . import faults as fault_registry
-from .rpc import CallError, CallTimeout, RpcEndpoint, fail
+from .rpc import CallError, CallTimeout, RpcEndpoint, RpcError, fail
 
 LOGGER = logging.getLogger("conformance.simulators.charge_point")
 
@@ -109,6 +109,9 @@ CONFIG_SPECS: dict[str, ConfigSpec] = {
     "WebSocketPingInterval": ConfigSpec("int", "0"),
     # Security (J16 §6.2.2): the Basic-auth password, write-only.
     "AuthorizationKey": ConfigSpec("hexkey", "", write_only=True),
+    # Vendor key (not OCPP): back-up power lets the charger end and report its transactions before a power failure
+    # takes it down (OCTT TC_032_1); false = it reports them once power is back (TC_032_2).
+    "StopTransactionsBeforePowerDown": ConfigSpec("bool", "false"),
 }
 
 
@@ -151,6 +154,7 @@ class Transaction:
     reported: bool = False  # the Charging status may be reported (after the StartTransaction round trip)
     deauthorized: bool = False  # not Accepted in StartTransaction.conf, energy stopped (StopTransactionOnInvalidId=false)
     start_values: dict[str, str] = field(default_factory=dict)
+    periodic_readings: int = 0  # periodic readings so far (fault meter-values-not-monotonic)
 
 
 @dataclass
@@ -248,7 +252,11 @@ class _ChargePointRpc(RpcEndpoint):
                 return rejected
         connector = cp._connector_for_start(connector_id)
         if connector is None:
+            if connector_id and cp.connectors[connector_id].transaction is not None and "remote-start-occupied-accepted" in cp.faults:
+                return call_result.RemoteStartTransaction(status="Accepted")
             return rejected
+        if "remote-start-ignored" in cp.faults:
+            return call_result.RemoteStartTransaction(status="Accepted")
         connector.pending_tag = (id_tag, None)  # hold the connector for this start
         self._plan(call_unique_id, lambda: cp._remote_start(connector, id_tag))
         return call_result.RemoteStartTransaction(status="Accepted")
@@ -265,7 +273,8 @@ class _ChargePointRpc(RpcEndpoint):
         for connector in cp.connectors[1:]:
             tx = connector.transaction
             if tx is not None and tx.transaction_id == transaction_id:
-                self._plan(call_unique_id, lambda c=connector: cp._stop_transaction(c, "Remote"))
+                if "remote-stop-ignored" not in cp.faults:
+                    self._plan(call_unique_id, lambda c=connector: cp._stop_transaction(c, "Remote"))
                 return call_result.RemoteStopTransaction(status="Accepted")
         if "remote-stop-unknown-accepted" in cp.faults:
             return call_result.RemoteStopTransaction(status="Accepted")
@@ -279,7 +288,8 @@ class _ChargePointRpc(RpcEndpoint):
     @on(Action.reset)
     def on_reset(self, type: str, call_unique_id: str = "", **_: Any):
         if "reset-ignored" not in self.cp.faults:
-            self._plan(call_unique_id, lambda: self.cp._reset(type))
+            kind = "Hard" if "soft-reset-hard" in self.cp.faults else type
+            self._plan(call_unique_id, lambda: self.cp._reset(kind))
         return call_result.Reset(status="Accepted")
 
     @after(Action.reset)
@@ -293,13 +303,15 @@ class _ChargePointRpc(RpcEndpoint):
             status = "Unlocked" if "unlock-unknown-connector-unlocked" in cp.faults else "NotSupported"
             return call_result.UnlockConnector(status=status)
         connector = cp.connectors[connector_id]
-        if connector.transaction is not None:
+        if connector.transaction is not None and "unlock-keeps-transaction" not in cp.faults:
             # "the Charge Point SHALL finish the transaction first" (C16 §5.18)
             cp._stop_transaction(connector, "UnlockCommand")
-        if cp.fixed_cable:
+        if cp.fixed_cable and "fixed-cable-unlock-unlocked" not in cp.faults:
+            return call_result.UnlockConnector(status="NotSupported")  # a fixed cable has no connector lock to open
+        if "unlock-not-supported" in cp.faults:
             return call_result.UnlockConnector(status="NotSupported")
         if connector.unlock_fails:
-            return call_result.UnlockConnector(status="UnlockFailed")
+            return call_result.UnlockConnector(status="Unlocked" if "unlock-failure-hidden" in cp.faults else "UnlockFailed")
         connector.locked_for = None
         cp._refresh(connector)
         return call_result.UnlockConnector(status="Unlocked")
@@ -339,6 +351,8 @@ class _ChargePointRpc(RpcEndpoint):
 
         if not key:
             known = [entry(name) for name in cp.config if not hidden(name)]
+            if "get-configuration-all-incomplete" in cp.faults:
+                known = [item for item in known if item["key"] not in ("ConnectionTimeOut", "StopTxnSampledData")]
             return call_result.GetConfiguration(configuration_key=known)
         found, unknown = [], []
         for name in key:
@@ -355,12 +369,15 @@ class _ChargePointRpc(RpcEndpoint):
     # -- cache, data transfer, trigger --------------------------------------------------------
     @on(Action.clear_cache)
     def on_clear_cache(self, **_: Any):
-        self.cp.cache.clear()
+        if "clear-cache-ignored" not in self.cp.faults:
+            self.cp.cache.clear()
         return call_result.ClearCache(status="Accepted")
 
     @on(Action.data_transfer)
     def on_data_transfer(self, vendor_id: str, message_id: str | None = None, data: str | None = None, **_: Any):
         cp = self.cp
+        if "datatransfer-not-implemented" in cp.faults:
+            raise RpcError("NotImplemented", "DataTransfer is not implemented")
         if vendor_id != cp.vendor_id and "datatransfer-unknown-vendor-accepted" not in cp.faults:
             return call_result.DataTransfer(status="UnknownVendorId")
         if message_id is not None and message_id not in cp.data_transfer_message_ids and vendor_id == cp.vendor_id:
@@ -515,6 +532,8 @@ class ReferenceChargePoint:
         self.registration = None
         for connector in self.connectors:
             connector.status = None
+            if "availability-lost-on-reboot" in self.faults:
+                connector.operative, connector.scheduled_operative = True, None
         self._spawn(self._connection_loop(), name=f"cp-{self.identity}-connection")
         self._restart_aligned_loop()
 
@@ -618,12 +637,15 @@ class ReferenceChargePoint:
         finally:
             self._rpc = None
             self.connected.clear()
-            for task in list(self._session_tasks.values()):
+            # Forget this connection's tasks before awaiting anything: a power-off may cancel us mid-cleanup (a soft
+            # reset closes gracefully, then cuts power), and the next connection must start its own outbox worker.
+            tasks = list(self._session_tasks.values())
+            self._session_tasks.clear()
+            for task in tasks:
                 task.cancel()
             reader.cancel()
-            await asyncio.gather(reader, *self._session_tasks.values(), return_exceptions=True)
-            self._session_tasks.clear()
             self._park_statuses()
+            await asyncio.gather(reader, *tasks, return_exceptions=True)
             try:
                 await asyncio.wait_for(ws.close(), 1)
             except Exception:
@@ -746,11 +768,16 @@ class ReferenceChargePoint:
 
     def _enqueue_transactional(self, item: Outgoing) -> None:
         item.transactional = True
-        if not self._outbox_active() and "offline-queue-dropped" in self.faults:
+        # offline = not registered on a connection, or the network is cut (the connection may not know it yet)
+        offline = not self._outbox_active() or not self._network_up.is_set()
+        if offline and "offline-queue-dropped" in self.faults:
             self.logger.info("%s: dropping %s while offline (fault)", self.identity, item.action)
             if item.future and not item.future.done():
                 item.future.set_result(None)
             return
+        if offline and item.action == "StopTransaction" and item.tx is not None \
+                and "queued-stop-local-transaction-id" in self.faults:
+            item.payload["transactionId"], item.tx = item.tx.local_id, None
         self._enqueue(item)
 
     async def _request(self, action: str, payload: dict, *, validate: bool = True) -> dict:
@@ -787,6 +814,8 @@ class ReferenceChargePoint:
                     self._outbox.popleft()
                     continue
                 payload["transactionId"] = item.tx.transaction_id
+            if item.transactional and "offline-timestamps-at-delivery" in self.faults:
+                payload = self._restamped(payload)
             try:
                 reply = await rpc.call_raw(item.action, payload, validate=item.validate)
             except (ConnectionError, ConnectionClosed):
@@ -813,6 +842,16 @@ class ReferenceChargePoint:
             if item.future and not item.future.done():
                 item.future.set_result(reply)
 
+    def _restamped(self, payload: dict) -> dict:
+        """Fault offline-timestamps-at-delivery: the message carries the time it is sent, not the time it happened."""
+        now = self.timestamp()
+        out = dict(payload)
+        if "timestamp" in out:
+            out["timestamp"] = now
+        if "meterValue" in out:
+            out["meterValue"] = [{**mv, "timestamp": now} for mv in out["meterValue"]]
+        return out
+
     def _handle_reply(self, item: Outgoing, reply: dict) -> None:
         info = reply.get("idTagInfo")
         if item.starts is not None:
@@ -829,9 +868,9 @@ class ReferenceChargePoint:
     def _deauthorize(self, tx: Transaction) -> None:
         """StartTransaction.conf was not Accepted (C16 §4.8)."""
         connector = self.connectors[tx.connector_id]
-        if connector.transaction is not tx:
+        if connector.transaction is not tx or "invalid-id-never-stops" in self.faults:
             return
-        if self._bool("StopTransactionOnInvalidId"):
+        if self._bool("StopTransactionOnInvalidId") or "invalid-id-always-stops" in self.faults:
             if not self.fixed_cable:
                 connector.locked_for = tx.id_tag  # keep the cable locked until the owner returns
             self._stop_transaction(connector, "DeAuthorized")
@@ -990,8 +1029,21 @@ class ReferenceChargePoint:
             await asyncio.sleep(interval)
             if c.transaction is not tx:
                 return
-            payload = {"connectorId": c.id, "meterValue": [self._sample(c, measurands, "Sample.Periodic")]}
+            context = "Sample.Clock" if "meter-values-wrong-context" in self.faults else "Sample.Periodic"
+            sample = self._sample(c, measurands, context)
+            if "meter-values-not-monotonic" in self.faults:
+                self._overshoot_energy(sample, tx)
+            payload = {"connectorId": c.id, "meterValue": [sample]}
             self._enqueue_transactional(Outgoing("MeterValues", payload, tx=tx))
+
+    def _overshoot_energy(self, sample: dict, tx: Transaction) -> None:
+        """Fault: the first periodic reading of the energy register is 1 kWh too high, so the next one goes down."""
+        tx.periodic_readings += 1
+        if tx.periodic_readings > 1:
+            return
+        for value in sample["sampledValue"]:
+            if value.get("measurand") == "Energy.Active.Import.Register":
+                value["value"] = str(int(float(value["value"])) + 1000)
 
     def _restart_aligned_loop(self) -> None:
         for task in list(self._power_tasks):
@@ -1001,6 +1053,7 @@ class ReferenceChargePoint:
             self._spawn(self._aligned_loop(), name="aligned")
 
     async def _aligned_loop(self) -> None:
+        last: datetime | None = None
         while True:
             interval = self._int("ClockAlignedDataInterval")
             if interval <= 0:
@@ -1009,13 +1062,18 @@ class ReferenceChargePoint:
             midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
             elapsed = (now - midnight).total_seconds()
             boundary = midnight + timedelta(seconds=(int(elapsed // interval) + 1) * interval)
-            await asyncio.sleep((boundary - now).total_seconds())
+            if last is not None and boundary <= last:  # woke a hair early: that instant is already reported
+                boundary = last + timedelta(seconds=interval)
+            await asyncio.sleep(max(0.0, (boundary - self.now()).total_seconds()))
+            last = boundary
             measurands = self._measurands("MeterValuesAlignedData")
             if not measurands:
                 continue
+            context = "Sample.Periodic" if "meter-values-wrong-context" in self.faults else "Sample.Clock"
+            stamp = boundary + timedelta(seconds=interval / 2) if "clock-aligned-unaligned" in self.faults else boundary
             for c in self.connectors[1:]:
                 # the reading belongs to the aligned instant (C16 §3.16.2), whatever the scheduling delay
-                payload = {"connectorId": c.id, "meterValue": [self._sample(c, measurands, "Sample.Clock", boundary)]}
+                payload = {"connectorId": c.id, "meterValue": [self._sample(c, measurands, context, stamp)]}
                 if c.transaction is not None:
                     self._enqueue_transactional(Outgoing("MeterValues", payload, tx=c.transaction))
                 elif self._outbox_active():
@@ -1030,7 +1088,7 @@ class ReferenceChargePoint:
             self.cache[id_tag] = dict(info)
 
     def _cache_lookup(self, id_tag: str) -> dict | None:
-        if not self._cache_enabled():
+        if not self._cache_enabled() or "cache-ignored" in self.faults:
             return None
         entry = self.cache.get(id_tag)
         if entry is None:
@@ -1043,6 +1101,8 @@ class ReferenceChargePoint:
 
     async def _authorize(self, id_tag: str) -> dict:
         """The idTagInfo the charger acts on (C16 §3.5 local authorization, §4.1 Authorize)."""
+        if "start-without-authorize" in self.faults:
+            return {"status": "Accepted"}
         cached = self._cache_lookup(id_tag)
         rpc = self._rpc
         if rpc is not None and self.registration == "Accepted":
@@ -1067,7 +1127,7 @@ class ReferenceChargePoint:
             return (
                 c.transaction is None
                 and c.pending_tag is None
-                and c.fault is None
+                and (c.fault is None or "start-while-faulted" in self.faults)
                 and not c.lock_failure
                 and not c.finishing
                 and not c.locked_for
@@ -1098,7 +1158,7 @@ class ReferenceChargePoint:
     async def _remote_start(self, c: Connector, id_tag: str) -> None:
         if self._bool("AuthorizeRemoteTxRequests"):
             info = await self._authorize(id_tag)
-            if info.get("status") != "Accepted":
+            if info.get("status") != "Accepted" and "start-despite-invalid-tag" not in self.faults:
                 c.pending_tag = None
                 self._refresh(c)
                 return
@@ -1119,7 +1179,8 @@ class ReferenceChargePoint:
         c.pending_timer = self._spawn(self._connection_timeout(c, (id_tag, parent)))
 
     async def _connection_timeout(self, c: Connector, pending: tuple[str, str | None]) -> None:
-        await asyncio.sleep(self._int("ConnectionTimeOut"))
+        late = 8 if "connection-timeout-late" in self.faults else 0
+        await asyncio.sleep(self._int("ConnectionTimeOut") + late)
         if c.pending_tag == pending and c.transaction is None:
             self.logger.info("%s: connector %d: no cable within ConnectionTimeOut", self.identity, c.id)
             c.pending_tag = None
@@ -1131,7 +1192,7 @@ class ReferenceChargePoint:
             c.pending_timer.cancel()
             c.pending_timer = None
         c.pending_tag = None
-        if c.lock_fails:
+        if c.lock_fails and "lock-failure-ignored" not in self.faults:
             c.lock_failure = True
             self._refresh(c)
             return
@@ -1174,7 +1235,7 @@ class ReferenceChargePoint:
             sampler.cancel()
         self._settle(c, flowing=False)
         payload: dict = {"meterStop": int(c.energy_wh), "timestamp": self.timestamp()}
-        if id_tag:
+        if id_tag and "stop-idtag-missing" not in self.faults:
             payload["idTag"] = id_tag
         if "stop-reason-missing" not in self.faults:
             payload["reason"] = reason
@@ -1211,6 +1272,8 @@ class ReferenceChargePoint:
             return "Rejected"
         if not _valid_value(spec, value, self.config) and "invalid-config-value-accepted" not in self.faults:
             return "Rejected"
+        if "change-configuration-not-applied" in self.faults:
+            return "Accepted"
         self.config[key] = value
         if key == "HeartbeatInterval":
             self._restart_heartbeat()
@@ -1297,8 +1360,9 @@ class ReferenceChargePoint:
         c.lock_failure = False
         tx = c.transaction
         if tx is not None and tx.reported:
-            if self._bool("StopTransactionOnEVSideDisconnect"):
-                if not self._bool("UnlockConnectorOnEVSideDisconnect") and not self.fixed_cable:
+            if self._bool("StopTransactionOnEVSideDisconnect") or "ev-disconnect-always-stops" in self.faults:
+                keep_locked = not self._bool("UnlockConnectorOnEVSideDisconnect") and "unlock-on-ev-disconnect-always" not in self.faults
+                if keep_locked and not self.fixed_cable:
                     c.locked_for = tx.id_tag  # locked until the owner presents the idTag again
                 self._stop_transaction(c, "EVDisconnected")
             else:
@@ -1333,7 +1397,8 @@ class ReferenceChargePoint:
             parent = info.get("parentIdTag")
             for c in grouped:
                 tx = c.transaction
-                if tx and parent and info.get("status") == "Accepted" and parent.lower() == (tx.parent_id_tag or "").lower():
+                same_group = bool(tx and parent and parent.lower() == (tx.parent_id_tag or "").lower())
+                if same_group and info.get("status") == "Accepted" and "parent-id-tag-ignored" not in self.faults:
                     self._stop_transaction(c, "Local", id_tag)
                     return
         # 4. otherwise a new transaction on a free connector
@@ -1350,6 +1415,8 @@ class ReferenceChargePoint:
         self._spawn_control(self._restore_power())
 
     async def _cut_power(self) -> None:
+        if self._bool("StopTransactionsBeforePowerDown") and not self.faults & {"no-stop-after-power-loss", "power-loss-stop-after-reboot"}:
+            await self._stop_on_backup_power()
         if self._rpc is not None:
             _abort(self._rpc._connection)  # nothing more leaves the charger
         interrupted = [c for c in self.connectors[1:] if c.transaction is not None]
@@ -1361,6 +1428,17 @@ class ReferenceChargePoint:
         for c in self.connectors:
             c.ev_suspended = False
         await self._power_off(graceful=False)
+
+    async def _stop_on_backup_power(self) -> None:
+        """Running on back-up power: end the transactions (reason PowerLoss) and report them, with the connectors'
+        new status, before shutting down (bounded by the response timeout)."""
+        pending = [self._stop_transaction(c, "PowerLoss") for c in self.connectors[1:] if c.transaction is not None]
+        loop = asyncio.get_running_loop()
+        for item in self._outbox:
+            if item.action == "StatusNotification" and item.future is None:
+                item.future = loop.create_future()
+                pending.append(item.future)
+        await self._await_delivery(pending)
 
     async def _restore_power(self) -> None:
         await asyncio.sleep(self.power_off_time)

@@ -28,7 +28,7 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from . import faults as fault_registry
-from .rpc import Raw, RpcEndpoint, check_payload
+from .rpc import Raw, RpcEndpoint, RpcError, check_payload
 
 LOGGER = logging.getLogger("conformance.simulators.csms")
 
@@ -151,6 +151,7 @@ class Station:
     firmware_status: str | None = None
     subprotocol: str | None = None
     session: "_CsmsRpc | None" = None
+    configuration: dict[str, dict] = field(default_factory=dict)  # key -> {"value", "readonly"} as last reported
 
     def to_dict(self, transactions: Iterable[CsmsTransaction]) -> dict:
         return {
@@ -160,6 +161,7 @@ class Station:
             "boot": self.boot,
             "lastHeartbeat": self.last_heartbeat,
             "connectors": {str(k): v for k, v in sorted(self.connectors.items())},
+            "configuration": dict(sorted(self.configuration.items())),
             "transactions": [
                 {
                     "transactionId": t.transaction_id,
@@ -190,6 +192,14 @@ class _CsmsRpc(RpcEndpoint):
         )
         self.csms = csms
         self.station = station
+        self.opened_at = datetime.now(timezone.utc)
+
+    def _queued_offline(self, timestamp: str | None) -> bool:
+        """True for a transaction message stamped before this connection opened (the charger queued it offline)."""
+        stamped = _parse_time(timestamp)
+        if stamped is not None and stamped.tzinfo is None:
+            stamped = stamped.replace(tzinfo=timezone.utc)
+        return stamped is not None and stamped < self.opened_at
 
     async def _dispatch(self, unique_id: str, action: str, payload: dict) -> str | None:
         self.station.received.append((action, payload))
@@ -215,6 +225,8 @@ class _CsmsRpc(RpcEndpoint):
 
     @on(Action.status_notification)
     def on_status_notification(self, raw_payload: dict, **_: Any):
+        if raw_payload.get("status") == "Faulted" and "faulted-status-callerror" in self.csms.faults:
+            raise RpcError("PropertyConstraintViolation", "status Faulted is not handled")
         self.station.connectors[raw_payload["connectorId"]] = {
             k: raw_payload[k] for k in ("status", "errorCode", "timestamp", "info", "vendorErrorCode") if k in raw_payload
         }
@@ -222,16 +234,29 @@ class _CsmsRpc(RpcEndpoint):
 
     @on(Action.authorize)
     def on_authorize(self, id_tag: str, **_: Any):
-        return call_result.Authorize(id_tag_info=self.csms.id_tag_info(id_tag))
+        info = self.csms.id_tag_info(id_tag)
+        if info["status"] == "Accepted" and "valid-tag-rejected" in self.csms.faults:
+            info = {"status": "Invalid"}
+        return call_result.Authorize(id_tag_info=info)
 
     @on(Action.start_transaction)
     def on_start_transaction(self, raw_payload: dict, **_: Any):
         csms = self.csms
         id_tag = raw_payload["idTag"]
+        # A connector runs one transaction at a time: a new start there ends one still open (its stop was lost).
+        for old in csms.transactions.values():
+            if old.active and old.station_id == self.station.identity and old.connector_id == raw_payload["connectorId"]:
+                csms.logger.info("%s: transaction %s on connector %s superseded by a new start", self.id,
+                                 old.transaction_id, old.connector_id)
+                old.active = False
         info = csms.id_tag_info(id_tag)
         if info["status"] == "Accepted" and "concurrent-tx-accepted" not in csms.faults:
             if any(t.active and t.id_tag.lower() == id_tag.lower() for t in csms.transactions.values()):
                 info = dict(info, status="ConcurrentTx")
+        if info["status"] == "Accepted" and "start-transaction-rejected" in csms.faults:
+            info = {"status": "Invalid"}
+        if "offline-messages-rejected" in csms.faults and self._queued_offline(raw_payload.get("timestamp")):
+            info = {"status": "Invalid"}
         tx = CsmsTransaction(
             transaction_id=csms.next_transaction_id(),
             station_id=self.station.identity,
@@ -247,7 +272,12 @@ class _CsmsRpc(RpcEndpoint):
     @on(Action.stop_transaction)
     def on_stop_transaction(self, raw_payload: dict, **_: Any):
         csms = self.csms
+        reason = raw_payload.get("reason", "Local")
+        if reason not in ("Local", "Remote") and "stop-reason-rejected" in csms.faults:
+            raise RpcError("PropertyConstraintViolation", f"stop reason {reason} is not handled")
         tx = csms.transactions.get(raw_payload["transactionId"])
+        if tx is None and "transactions-lost-on-reconnect" in csms.faults:
+            raise RpcError("PropertyConstraintViolation", f"unknown transaction {raw_payload['transactionId']}")
         if tx is None:
             csms.logger.warning("%s: StopTransaction for unknown transaction %s", self.id, raw_payload["transactionId"])
         else:
@@ -260,7 +290,10 @@ class _CsmsRpc(RpcEndpoint):
         id_tag = raw_payload.get("idTag")
         # The Central System cannot refuse a stop; it only informs about the idTag (C16 §4.10).
         if id_tag:
-            return call_result.StopTransaction(id_tag_info=csms.id_tag_info(id_tag))
+            info = csms.id_tag_info(id_tag)
+            if "offline-messages-rejected" in csms.faults and self._queued_offline(raw_payload.get("timestamp")):
+                info = {"status": "Invalid"}
+            return call_result.StopTransaction(id_tag_info=info)
         return call_result.StopTransaction()
 
     @on(Action.meter_values)
@@ -273,6 +306,8 @@ class _CsmsRpc(RpcEndpoint):
     @on(Action.data_transfer)
     def on_data_transfer(self, vendor_id: str, message_id: str | None = None, data: str | None = None, **_: Any):
         csms = self.csms
+        if "datatransfer-not-implemented" in csms.faults:
+            raise RpcError("NotImplemented", "DataTransfer is not implemented")
         if vendor_id != csms.vendor_id and "datatransfer-unknown-vendor-accepted" not in csms.faults:
             return call_result.DataTransfer(status="UnknownVendorId")
         if vendor_id == csms.vendor_id and message_id is not None and message_id not in csms.data_transfer_message_ids:
@@ -440,6 +475,9 @@ class ReferenceCsms:
             await ws.close(1002, "no supported subprotocol (ocpp1.6 required)")
             return
         station = self.stations.setdefault(identity, Station(identity))
+        if "transactions-lost-on-reconnect" in self.faults:
+            for tx_id in [t.transaction_id for t in self.transactions.values() if t.station_id == identity and t.active]:
+                del self.transactions[tx_id]
         old = station.session
         if old is not None:
             self.logger.info("%s: new connection replaces the old one", identity)
@@ -496,6 +534,8 @@ class ReferenceCsms:
         info: dict[str, Any] = {"status": status}
         if status == "Accepted":
             info["expiryDate"] = _iso(expiry if expiry is not None else datetime.now(timezone.utc) + self.accepted_expiry)
+            if "accepted-expiry-in-past" in self.faults:
+                info["expiryDate"] = _iso(datetime.now(timezone.utc) - timedelta(days=1))
         elif expiry is not None:
             info["expiryDate"] = _iso(expiry)
         if parent:
@@ -562,17 +602,54 @@ class ReferenceCsms:
         problem = check_payload(name, body)
         if problem is not None:
             raise ValueError(f"{name} payload is not valid OCPP 1.6: {problem.message}")
-        return station.session, name, body
+        return station.session, name, self._faulty_command(name, body)
+
+    def _faulty_command(self, name: str, body: dict) -> dict:
+        """The command as a faulty Central System would send it (unchanged without faults)."""
+        faults = self.faults
+        if name == "RemoteStartTransaction" and "connectorId" in body and "remote-start-connector-zero" in faults:
+            body["connectorId"] = 0
+        if name == "RemoteStopTransaction" and "remote-stop-wrong-transaction" in faults:
+            body["transactionId"] += 1
+        if name == "Reset" and "reset-type-swapped" in faults:
+            body["type"] = {"Hard": "Soft", "Soft": "Hard"}.get(body.get("type"), body.get("type"))
+        if name == "UnlockConnector" and "unlock-wrong-connector" in faults:
+            body["connectorId"] += 1
+        if name == "GetConfiguration" and "get-configuration-key-list-dropped" in faults:
+            body.pop("key", None)
+        if name == "ChangeConfiguration" and "change-configuration-value-number" in faults:
+            text = str(body.get("value", ""))
+            if text.lower() in ("true", "false"):
+                body["value"] = text.lower() == "true"
+            elif re.fullmatch(r"-?\d+", text):
+                body["value"] = int(text)
+        return body
 
     async def _run_command(self, station_id: str, session: "_CsmsRpc", name: str, body: dict, on_sent: asyncio.Event | None) -> dict:
+        if "commands-not-sent" in self.faults:
+            self._wake()
+            return {}
         try:
-            reply = await session.call_raw(name, body, on_sent=on_sent)
+            # a faulty command may break the schema on purpose; a correct one was checked in _prepare_command
+            reply = await session.call_raw(name, body, on_sent=on_sent, validate=False)
         finally:
             self._wake()
+        self._remember_configuration(session.station, name, body, reply)
         if name == "ChangeConfiguration" and body.get("key") == "AuthorizationKey" and reply.get("status") == "Accepted":
             if station_id in self.basic_auth:
                 self.basic_auth[station_id] = body["value"]  # the old password is no longer valid (J16 §6.2.2)
         return reply
+
+    @staticmethod
+    def _remember_configuration(station: Station, name: str, body: dict, reply: dict) -> None:
+        """Keep what the charge point reported about its configuration (GetConfiguration, accepted changes)."""
+        if name == "GetConfiguration":
+            for entry in reply.get("configurationKey") or []:
+                if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+                    station.configuration[entry["key"]] = {"value": entry.get("value"), "readonly": entry.get("readonly")}
+        elif name == "ChangeConfiguration" and reply.get("status") in ("Accepted", "RebootRequired"):
+            known = station.configuration.get(body.get("key"), {"readonly": False})
+            station.configuration[str(body.get("key"))] = {"value": body.get("value"), "readonly": known.get("readonly")}
 
     def snapshot(self) -> dict:
         return {

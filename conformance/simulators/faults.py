@@ -48,6 +48,38 @@ _CHARGE_POINT = [
     ("stop-reason-missing", "omits the reason in StopTransaction whatever stopped the transaction"),
     ("datatransfer-unknown-vendor-accepted", "answers DataTransfer with an unknown vendorId with Accepted"),
     ("meter-values-missing", "never sends sampled or clock-aligned MeterValues"),
+    # Core happy flows (OCTT 2.2-2.9, 2.23)
+    ("start-without-authorize", "starts local transactions without Authorize even when LocalPreAuthorize is false"),
+    ("connection-timeout-late", "cancels an authorization without cable only 8 s after ConnectionTimeOut"),
+    ("stop-idtag-missing", "omits idTag in StopTransaction when a presented card stopped the transaction"),
+    ("parent-id-tag-ignored", "does not let a card with the same parentIdTag stop a transaction"),
+    ("ev-disconnect-always-stops", "stops the transaction on an EV-side disconnect although StopTransactionOnEVSideDisconnect is false"),
+    ("unlock-on-ev-disconnect-always", "unlocks the cable on an EV-side disconnect although UnlockConnectorOnEVSideDisconnect is false"),
+    ("cache-ignored", "never uses its authorization cache (asks Authorize even for cached ids with LocalPreAuthorize true)"),
+    ("clear-cache-ignored", "answers ClearCache with Accepted but keeps the cached ids"),
+    ("remote-start-ignored", "accepts RemoteStartTransaction but never starts the transaction"),
+    ("remote-stop-ignored", "accepts RemoteStopTransaction but keeps the transaction running"),
+    ("soft-reset-hard", "performs a soft Reset like a hard one (transactions are not stopped before the reboot)"),
+    ("unlock-not-supported", "answers UnlockConnector with NotSupported although its connectors have a lock"),
+    ("fixed-cable-unlock-unlocked", "answers UnlockConnector with Unlocked although its cable is fixed"),
+    ("unlock-keeps-transaction", "unlocks the connector without stopping the transaction running on it"),
+    ("get-configuration-all-incomplete", "leaves required Core keys out of GetConfiguration without keys"),
+    ("change-configuration-not-applied", "answers ChangeConfiguration with Accepted but keeps the old value"),
+    ("meter-values-wrong-context", "labels periodic samples Sample.Clock and clock-aligned ones Sample.Periodic"),
+    ("meter-values-not-monotonic", "reports Energy.Active.Import.Register 1 kWh too high in the first periodic sample"),
+    ("clock-aligned-unaligned", "stamps clock-aligned MeterValues half an interval off the aligned instant"),
+    ("datatransfer-not-implemented", "answers DataTransfer with CALLERROR NotImplemented"),
+    # Core non-happy flows (OCTT 2.10-2.16)
+    ("lock-failure-ignored", "starts charging although the connector lock failed (no ConnectorLockFailure)"),
+    ("remote-start-occupied-accepted", "accepts RemoteStartTransaction for a connector that already has a transaction"),
+    ("unlock-failure-hidden", "answers UnlockConnector with Unlocked although the lock did not open"),
+    ("power-loss-stop-after-reboot", "ignores its back-up power: reports transactions a power failure ended only after rebooting"),
+    ("availability-lost-on-reboot", "forgets Inoperative connectors across a power failure (reports them Available)"),
+    ("offline-timestamps-at-delivery", "stamps queued transaction messages with the time they are sent, not the time they happened"),
+    ("queued-stop-local-transaction-id", "sends a StopTransaction queued while offline with its own provisional number as transactionId"),
+    ("invalid-id-always-stops", "stops a transaction whose StartTransaction.conf is not Accepted although StopTransactionOnInvalidId is false"),
+    ("invalid-id-never-stops", "keeps charging when StartTransaction.conf is not Accepted although StopTransactionOnInvalidId is true"),
+    ("start-while-faulted", "starts a transaction on a Faulted connector"),
 ]
 
 _CSMS = [
@@ -69,6 +101,25 @@ _CSMS = [
     ("unknown-charger-accepted", "accepts the WebSocket of an unknown identity although accept_unknown_chargers is off"),
     ("basic-auth-ignored", "accepts connections without checking HTTP Basic credentials"),
     ("datatransfer-unknown-vendor-accepted", "answers DataTransfer with an unknown vendorId with Accepted"),
+    # Core profile, CSMS under test
+    ("valid-tag-rejected", "answers Authorize of an Accepted idTag with Invalid"),
+    ("start-transaction-rejected", "answers StartTransaction of an Accepted idTag with idTagInfo Invalid"),
+    ("accepted-expiry-in-past", "gives Accepted idTagInfo an expiryDate in the past"),
+    ("stop-reason-rejected", "answers StopTransaction with a reason other than Local or Remote with a CALLERROR"),
+    ("transactions-lost-on-reconnect", "forgets a charge point's running transactions when it reconnects and answers "
+                                       "their StopTransaction with a CALLERROR"),
+    ("offline-messages-rejected", "answers StartTransaction/StopTransaction stamped before the current connection "
+                                  "opened (queued while offline) with idTagInfo Invalid"),
+    ("faulted-status-callerror", "answers StatusNotification with status Faulted with a CALLERROR"),
+    ("commands-not-sent", "acknowledges operator commands but never sends them to the charge point"),
+    ("remote-start-connector-zero", "sends RemoteStartTransaction with connectorId 0 instead of the requested connector"),
+    ("remote-stop-wrong-transaction", "sends RemoteStopTransaction with a transactionId one higher than requested"),
+    ("reset-type-swapped", "sends Reset Soft when Hard was requested and Hard when Soft was requested"),
+    ("unlock-wrong-connector", "sends UnlockConnector for the connector after the requested one"),
+    ("get-configuration-key-list-dropped", "sends GetConfiguration without the requested key list"),
+    ("change-configuration-value-number", "sends ChangeConfiguration values that look numeric or boolean as JSON "
+                                          "numbers/booleans (breaks the 1.6 schema)"),
+    ("datatransfer-not-implemented", "answers DataTransfer with CALLERROR NotImplemented"),
 ]
 
 CHARGE_POINT_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGE_POINT}

@@ -1,0 +1,176 @@
+"""OCTT 2.9 — Meter values: sampled and clock-aligned (the suite plays the Central System).
+
+Intervals are configured short (2 s) and two readings are judged, so both cases cost seconds. Timestamps are the
+Charge Point's; arrival times on the wire are recorded as evidence.
+"""
+
+from datetime import datetime, timezone
+
+from conformance import case, measure
+from conformance.preconditions import start_charging
+
+SECTION = "Meter values"
+SAMPLE_INTERVAL_S = 2
+ALIGNED_INTERVAL_S = 2  # divides a day and every time-zone offset, so UTC and local midnight align alike
+READINGS = 2
+ENERGY = "Energy.Active.Import.Register"  # also the measurand of a sampled value that names none
+
+
+def _context(value: dict) -> str:
+    return value.get("context") or "Sample.Periodic"  # the default of SampledValue.context (OCPP 1.6)
+
+
+def periodic(meter_value) -> bool:
+    """readings with context Sample.Periodic"""
+    return _values(meter_value, "Sample.Periodic") != []
+
+
+def clock_aligned(meter_value) -> bool:
+    """readings with context Sample.Clock"""
+    return _values(meter_value, "Sample.Clock") != []
+
+
+def _values(meter_value, context: str) -> list[dict]:
+    if not isinstance(meter_value, list):
+        return []
+    return [v for mv in meter_value if isinstance(mv, dict) for v in mv.get("sampledValue") or []
+            if isinstance(v, dict) and _context(v) == context]
+
+
+def _time(text: str) -> datetime:
+    stamp = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+
+
+def _wh(value: dict) -> float | None:
+    """The reading of the energy register in Wh, None when it is not a plain number (e.g. SignedData)."""
+    if value.get("format") == "SignedData":
+        return None
+    try:
+        number = float(value.get("value", ""))
+    except ValueError:
+        return None
+    return number * 1000 if value.get("unit") == "kWh" else number
+
+
+async def _configured_measurands(charge_point, key: str) -> list[str]:
+    conf = await charge_point.call("GetConfiguration", {"key": [key]})
+    for entry in conf.get("configurationKey") or []:
+        if isinstance(entry, dict) and entry.get("key") == key:
+            return [m.strip() for m in (entry.get("value") or "").split(",") if m.strip()]
+    raise AssertionError(f"[behaviour] GetConfiguration does not know {key}, a required Core key (OCPP 1.6 §9.1)")
+
+
+async def _readings(charge_point, session, wanted, interval: float, tolerance: float, key: str):
+    """READINGS MeterValues.req of the session's connector that carry `wanted` readings, in order, as
+    (record, timestamp, sampled values). Checks the transactionId, the configured measurands and the energy register."""
+    records = []
+    for _ in range(READINGS):
+        records.append(await charge_point.expect(
+            "MeterValues", within=interval + tolerance, after=session.start, connectorId=session.connector,
+            meterValue=wanted,
+            requirement=f"During a transaction the Charge Point sends MeterValues.req every {interval:g} s as "
+                        f"configured (OCPP 1.6 §4.7, §9.1 {key})."))
+    context = "Sample.Clock" if wanted is clock_aligned else "Sample.Periodic"
+    readings = []
+    for rec in records:
+        tx = rec.payload.get("transactionId")
+        assert tx in (None, session.transaction_id), (
+            f"[behaviour] MeterValues (#{rec.seq}) names transaction {tx}; the running transaction is "
+            f"{session.transaction_id}")
+        for mv in rec.payload["meterValue"]:
+            values = _values([mv], context)
+            if values:
+                readings.append((rec, _time(mv["timestamp"]), values))
+    return readings
+
+
+def _check_measurands(readings, measurands: list[str], key: str) -> None:
+    for rec, _, values in readings:
+        present = {v.get("measurand") or ENERGY for v in values}
+        missing = [m for m in measurands if m not in present]
+        assert not missing, (
+            f"[behaviour] MeterValues (#{rec.seq}) lacks {', '.join(missing)}, configured in {key} "
+            f"(it carries {', '.join(sorted(present))})")
+
+
+def _check_energy_monotonic(readings, meter_start: int) -> None:
+    previous, where = float(meter_start), "meterStart of the transaction"
+    for rec, _, values in readings:
+        for value in values:
+            if (value.get("measurand") or ENERGY) != ENERGY or value.get("phase"):
+                continue
+            wh = _wh(value)
+            if wh is None:
+                continue
+            assert wh >= previous, (
+                f"[behaviour] {ENERGY} went down to {value.get('value')} {value.get('unit') or 'Wh'} in MeterValues "
+                f"(#{rec.seq}), below the {previous:g} Wh of the {where}; an energy register only grows")
+            previous, where = wh, f"reading in #{rec.seq}"
+
+
+@case("TC_070_CS", "Sampled Meter Values",
+      spec="OCPP 1.6 §4.7, §9.1 (MeterValueSampleInterval, MeterValuesSampledData)",
+      requirement="During a transaction the Charge Point SHALL send MeterValues.req with readings of every measurand in "
+                  "MeterValuesSampledData, context Sample.Periodic, every MeterValueSampleInterval seconds from the "
+                  "start of the transaction; the energy register never decreases.")
+async def test_sampled_meter_values(charge_point, iut, configure, available_connector, id_tags, timeouts):
+    await configure(MeterValueSampleInterval=SAMPLE_INTERVAL_S, ClockAlignedDataInterval=0)
+    measurands = await _configured_measurands(charge_point, "MeterValuesSampledData")
+    session = await start_charging(charge_point, iut, available_connector, id_tags.valid)
+    readings = await _readings(charge_point, session, periodic, SAMPLE_INTERVAL_S, timeouts.tolerance,
+                               "MeterValueSampleInterval")
+    started = _time(session.start.payload["timestamp"])
+    stamps = [started] + [stamp for _, stamp, _ in readings]
+    gaps = [round((b - a).total_seconds(), 3) for a, b in zip(stamps, stamps[1:])]
+    arrivals = [session.start.t_mono] + [rec.t_mono for rec, _, _ in readings]
+    measure("sample_interval_configured_s", SAMPLE_INTERVAL_S)
+    measure("sample_gaps_s", gaps)  # the first from StartTransaction.timestamp
+    measure("sample_arrival_gaps_s", [round(b - a, 3) for a, b in zip(arrivals, arrivals[1:])])
+    measure("sample_max_deviation_s", max(abs(g - SAMPLE_INTERVAL_S) for g in gaps))
+    measure("measurands_configured", measurands)
+    _check_measurands(readings, measurands, "MeterValuesSampledData")
+    _check_energy_monotonic(readings, session.start.payload["meterStart"])
+    for gap in gaps:
+        assert abs(gap - SAMPLE_INTERVAL_S) <= timeouts.tolerance, (
+            f"[timing] periodic readings {gap:.2f} s apart (timestamps {', '.join(s.isoformat() for s in stamps)}); "
+            f"MeterValueSampleInterval is {SAMPLE_INTERVAL_S} s (tolerance {timeouts.tolerance:g} s)")
+
+
+@case("TC_071_CS", "Clock-aligned Meter Values",
+      spec="OCPP 1.6 §4.7, §9.1 (ClockAlignedDataInterval, MeterValuesAlignedData)",
+      requirement="During a transaction the Charge Point SHALL send MeterValues.req with readings of every measurand in "
+                  "MeterValuesAlignedData, context Sample.Clock, every ClockAlignedDataInterval seconds, each stamped "
+                  "with an instant aligned to the interval counted from midnight; the energy register never decreases.")
+async def test_clock_aligned_meter_values(charge_point, iut, configure, available_connector, id_tags, timeouts):
+    await configure(ClockAlignedDataInterval=ALIGNED_INTERVAL_S, MeterValueSampleInterval=0)
+    measurands = await _configured_measurands(charge_point, "MeterValuesAlignedData")
+    session = await start_charging(charge_point, iut, available_connector, id_tags.valid)
+    readings = await _readings(charge_point, session, clock_aligned, ALIGNED_INTERVAL_S, timeouts.tolerance,
+                               "ClockAlignedDataInterval")
+    stamps = [stamp for _, stamp, _ in readings]
+    offsets = [round(stamp.timestamp() % ALIGNED_INTERVAL_S, 3) for stamp in stamps]
+    deviations = [min(o, ALIGNED_INTERVAL_S - o) for o in offsets]
+    gaps = [round((b - a).total_seconds(), 3) for a, b in zip(stamps, stamps[1:])]
+    # A stamp names an aligned instant, so it is off by clock resolution at most: a quarter of the interval keeps the
+    # check meaningful where the descriptor's tolerance is as long as the interval.
+    slack = min(timeouts.tolerance, ALIGNED_INTERVAL_S / 4)
+    measure("aligned_interval_configured_s", ALIGNED_INTERVAL_S)
+    measure("aligned_timestamps", [s.isoformat() for s in stamps])
+    measure("aligned_offsets_s", offsets)
+    measure("aligned_slack_s", slack)
+    measure("aligned_gaps_s", gaps)
+    measure("aligned_delivery_delay_s", [round(_time(rec.t_wall).timestamp() - stamp.timestamp(), 3)
+                                         for rec, stamp, _ in readings])
+    measure("measurands_configured", measurands)
+    _check_measurands(readings, measurands, "MeterValuesAlignedData")
+    _check_energy_monotonic(readings, session.start.payload["meterStart"])
+    for stamp, deviation in zip(stamps, deviations):
+        assert deviation <= slack, (
+            f"[timing] clock-aligned reading stamped {stamp.isoformat()} is {deviation:.3f} s off the nearest multiple "
+            f"of ClockAlignedDataInterval ({ALIGNED_INTERVAL_S} s from midnight); it must be aligned "
+            f"(slack {slack:g} s)")
+    for gap in gaps:
+        assert abs(gap - ALIGNED_INTERVAL_S) <= timeouts.tolerance, (
+            f"[timing] clock-aligned readings {gap:.2f} s apart; ClockAlignedDataInterval is {ALIGNED_INTERVAL_S} s "
+            f"(tolerance {timeouts.tolerance:g} s)")
