@@ -141,6 +141,8 @@ async def configure(conformance_iut: Any) -> AsyncIterator[Any]:
     link = conformance_iut
     peer = link.peer
     originals: dict[str, str | None] = {}
+    current: dict[str, str | None] = {}
+    touched: set[str] = set()
 
     async def change(values: dict[str, Any], *, required: bool) -> set[str]:
         from conformance.errors import ExpectationFailed
@@ -150,13 +152,18 @@ async def configure(conformance_iut: Any) -> AsyncIterator[Any]:
             conf = await peer.call("GetConfiguration", {"key": new})
             known = {e.get("key"): e.get("value") for e in (conf.get("configurationKey") or []) if isinstance(e, dict)}
             for key in new:
-                originals[key] = known.get(key)
+                originals[key] = current[key] = known.get(key)
         changed = set()
         for key, value in values.items():
             text = str(value).lower() if isinstance(value, bool) else str(value)
+            if current.get(key) is not None and str(current[key]).strip().lower() == text.lower():
+                changed.add(key)  # already so: a read-only key that holds the wanted value is fine
+                continue
             reply = await peer.call("ChangeConfiguration", {"key": key, "value": text})
             if reply.status in ("Accepted", "RebootRequired"):
                 changed.add(key)
+                current[key] = text
+                touched.add(key)
             elif required:
                 raise ExpectationFailed(
                     f"the charge point answered ChangeConfiguration {key}={text} with {reply.status}; the case needs it",
@@ -174,7 +181,7 @@ async def configure(conformance_iut: Any) -> AsyncIterator[Any]:
     apply.optional = optional  # type: ignore[attr-defined]
     yield apply
     for key, value in originals.items():
-        if value is None or not peer.connected:
+        if value is None or key not in touched or not peer.connected:
             continue
         try:
             await peer.call("ChangeConfiguration", {"key": key, "value": value}, within=link.descriptor.timeouts.response)

@@ -254,14 +254,14 @@ class SuiteStation:
 
     # ==============================================================================================================
     # transactions
-    async def start_transaction(self, c: int, id_tag: str) -> SuiteTransaction:
+    async def start_transaction(self, c: int, id_tag: str) -> SuiteTransaction | None:
         """Lock the cable and start the transaction (StartTransaction, queued while offline; then Charging)."""
         conn = self.model.connectors[c]
         self._stop_connection_timer(c)
         conn.authorized = None
         if c in self.model.lock_fails:
             await self._set_status(c, "Faulted", "ConnectorLockFailure")
-            return None  # type: ignore[return-value]
+            return None
         conn.locked = True
         tx = SuiteTransaction(connector=c, id_tag=id_tag, meter_start=conn.energy_wh, started_at=utc_now())
         tx.begin = _sample(tx.meter_start, "Transaction.Begin", tx.started_at)

@@ -69,6 +69,13 @@ def test_every_case_has_a_fault_that_fails_it() -> None:
     assert not missing, f"cases without a fault proving they can fail: {missing}"
 
 
+def test_fixed_cable_descriptor_differs_from_the_reference_charge_point_only_in_its_cable() -> None:
+    base = yaml.safe_load((ROOT / "fixtures/iut/reference-charge-point.yaml").read_text(encoding="utf-8"))
+    fixed = yaml.safe_load((ROOT / FIXED_CABLE_IUT).read_text(encoding="utf-8"))
+    base["name"], base["connectors"]["fixed_cable"] = fixed["name"], True
+    assert fixed == base, f"keep {FIXED_CABLE_IUT} in step with fixtures/iut/reference-charge-point.yaml"
+
+
 def test_fixed_cable_cases_pass_against_the_fixed_cable_simulator(fixed_cable_run: dict) -> None:
     got = {c["id"]: c for c in fixed_cable_run["summary"]["cases"]}
     bad = [f"{case}: {got[case]['verdict']} — {got[case]['message']}" if case in got else f"{case}: did not run"

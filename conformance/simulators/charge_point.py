@@ -1409,8 +1409,9 @@ class ReferenceChargePoint:
         await self._local_start(target, id_tag, info)
 
     async def power_cycle(self) -> None:
-        """Power failure: the connection drops at once, transactions end with reason PowerLoss; power comes back
-        after `power_off_time` and the charger boots. Returns once the power is off."""
+        """Power failure: the connection drops at once, transactions end with reason PowerLoss (reported after the
+        reboot, or before going down with the vendor key StopTransactionsBeforePowerDown: back-up power); power comes
+        back after `power_off_time` and the charger boots. Returns once the power is off."""
         await self._cut_power()
         self._spawn_control(self._restore_power())
 

@@ -188,7 +188,7 @@ async def test_offline_start_invalid_id_stop_transaction(charge_point, iut, conf
       requirement="A transaction stopped while the Charge Point is offline SHALL be reported after reconnecting with "
                   "its queued StopTransaction.req: the transactionId of the transaction, reason Local, the time of "
                   "the stop and a meterStop not below meterStart.")
-async def test_offline_stop(charge_point, iut, charging_session, id_tags, timeouts):
+async def test_offline_stop(charge_point, iut, charging_session, timeouts):
     session = charging_session
     clock = ChargerClock.learn(session.start)
     since = charge_point.mark_now()

@@ -56,7 +56,7 @@ async def test_hard_reset_with_transaction(charge_point, charging_session, timeo
                                      requirement="A transaction interrupted by a hard reset is reported stopped "
                                                  "(OCPP 1.6 §5.14, §4.10).")
     check_stop_reason(stop, "HardReset")
-    measure("stop_after_boot", stop.seq > boot.seq)
+    measure("stop_sent_after_boot", stop.seq > boot.seq)
 
 
 @case("TC_016_CS", "Soft Reset With Transaction",
