@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable, Iterable
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case, camel_to_snake_case
 
 from conformance import steps
-from conformance.errors import Broken, ExpectationFailed, NoResponse, UnexpectedCallError
+from conformance.errors import ExpectationFailed, NoResponse, UnexpectedCallError
 from conformance.wire import Kind, MessageType, Record, Role, Violation, Wire, now_wall
 
 # Payload values in expectations may be plain values, nested dicts (matched as subsets) or predicates.

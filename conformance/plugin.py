@@ -6,7 +6,6 @@ Inert unless the session collects conformance cases, so it costs nothing in othe
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 

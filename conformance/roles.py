@@ -51,12 +51,19 @@ async def boot_charge_point(link: Any, *, force: bool = False) -> Any:
 
 
 async def operator_command(iut: Any, csms: Any, action: str, payload: dict, *, requirement: str,
-                           within: float | None = None) -> Record:
+                           within: float | None = None, as_asked: tuple[str, ...] = ()) -> Record:
     """Make the Central System send `action` to the suite's charge point through its driver (the operator's API), and
-    return that CALL as it arrived. The suite's charge point answers it (its responder, or a case's override)."""
+    return that CALL as it arrived. The suite's charge point answers it (its responder, or a case's override).
+
+    `as_asked` names payload fields the CALL must carry exactly as the operator asked (e.g. the connectorId)."""
     since = csms.wire.last_seq
     await iut.send_command(action, payload, csms.identity)
-    return await csms.expect(action, within=within, after=since, requirement=requirement)
+    req = await csms.expect(action, within=within, after=since, requirement=requirement)
+    for field in as_asked:
+        got = (req.payload or {}).get(field)
+        assert got == payload.get(field), (
+            f"[behaviour] {action}.req (#{req.seq}) has {field} {got!r}, the operator asked for {payload.get(field)!r}")
+    return req
 
 
 class SuiteStation:

@@ -188,7 +188,7 @@ class RunState:
                 res.verdict, res.category = "failed", exc.category
                 res.message, res.details = exc.headline, exc.details
             elif isinstance(exc, AssertionError):
-                text = (str(exc) or "assertion failed").strip()
+                text = _without_introspection(str(exc) or "assertion failed")
                 category, text = _split_category(text)
                 res.verdict, res.category = "failed", category
                 res.message, res.details = text.splitlines()[0], "\n".join(text.splitlines()[1:])
@@ -369,6 +369,18 @@ def _errata_for(versions: set[str]) -> list[dict[str, Any]]:
     from conformance.schemas import applied_errata
 
     return [e.to_dict() for e in applied_errata(sorted(versions))]
+
+
+def _without_introspection(text: str) -> str:
+    """A case's assertion message without pytest's rewritten-assert introspection (`assert 2 == 1`, `+  where …`),
+    which is noise to an auditor once the message states expected and actual."""
+    lines = text.strip().splitlines()
+    if len(lines) > 1:
+        for i, line in enumerate(lines[1:], start=1):
+            if line.startswith("assert ") or line.startswith(" +  where"):
+                lines = lines[:i]
+                break
+    return "\n".join(lines)
 
 
 def _split_category(text: str) -> tuple[str, str]:

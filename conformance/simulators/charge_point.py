@@ -31,6 +31,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from . import faults as fault_registry
+from .observe import Observable
 from .rpc import CallError, CallTimeout, RpcEndpoint, RpcError, fail
 
 LOGGER = logging.getLogger("conformance.simulators.charge_point")
@@ -399,7 +400,7 @@ class _ChargePointRpc(RpcEndpoint):
         self._run_plan(call_unique_id)
 
 
-class ReferenceChargePoint:
+class ReferenceChargePoint(Observable):
     """A correct OCPP 1.6 Core charge point (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -487,7 +488,7 @@ class ReferenceChargePoint:
         self._boot_wakeup = asyncio.Event()
         self._network_up = asyncio.Event()
         self._network_up.set()
-        self._changed = asyncio.Condition()
+        self._init_observable()
         self._power_tasks: set[asyncio.Task] = set()  # die with power
         self._session_tasks: dict[str, asyncio.Task] = {}  # die with the connection
         self._samplers: dict[int, asyncio.Task] = {}
@@ -1522,20 +1523,6 @@ class ReferenceChargePoint:
         return self.connectors[number]
 
     # =================================================================== observing
-    def _wake(self) -> None:
-        asyncio.ensure_future(self._notify())
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
-
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
-        """Wait until `predicate()` is true (checked on every state change); TimeoutError after `timeout`."""
-        async def waiter() -> None:
-            async with self._changed:
-                await self._changed.wait_for(predicate)
-
-        await asyncio.wait_for(waiter(), timeout)
 
     async def wait_registered(self, timeout: float = 10) -> None:
         await self.wait_for(lambda: self.registration == "Accepted" and self.online, timeout)

@@ -17,7 +17,7 @@ import re
 import ssl
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from ocpp.routing import on
@@ -28,6 +28,7 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from . import faults as fault_registry
+from .observe import Observable
 from .rpc import Raw, RpcEndpoint, RpcError, check_payload
 
 LOGGER = logging.getLogger("conformance.simulators.csms")
@@ -325,7 +326,7 @@ class _CsmsRpc(RpcEndpoint):
         return call_result.FirmwareStatusNotification()
 
 
-class ReferenceCsms:
+class ReferenceCsms(Observable):
     """A correct OCPP 1.6 Core Central System (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -372,7 +373,7 @@ class ReferenceCsms:
         self.transactions: dict[int, CsmsTransaction] = {}
         self._tx_ids = itertools.count(first_transaction_id)
         self._server: Server | None = None
-        self._changed = asyncio.Condition()
+        self._init_observable()
         self._own_errors: list[str] = []
 
     # =================================================================== lifecycle
@@ -659,21 +660,6 @@ class ReferenceCsms:
         }
 
     # =================================================================== observing
-    def _wake(self) -> None:
-        asyncio.ensure_future(self._notify())
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
-
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
-        """Wait until `predicate()` holds (checked after every received CALL and connection change)."""
-
-        async def waiter() -> None:
-            async with self._changed:
-                await self._changed.wait_for(predicate)
-
-        await asyncio.wait_for(waiter(), timeout)
 
     async def wait_for_station(self, station_id: str, timeout: float, registration: str | None = "Accepted") -> Station:
         def ready() -> bool:

@@ -1,7 +1,5 @@
 """OCTT 2.1 — Cold Boot Charge Point (the suite plays the Central System)."""
 
-import time
-
 from conformance import case, measure
 from conformance.responders import utc_now
 

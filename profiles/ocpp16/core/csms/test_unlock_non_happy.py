@@ -7,13 +7,10 @@ SECTION = "Core Profile - Unlocking Non-happy flow"
 REQ_UNLOCK = "The Central System sends UnlockConnector.req for the connector asked for (OCPP 1.6 §5.18)."
 
 
-async def _unlock(csms, iut, timeouts, connector):
-    req = await operator_command(iut, csms, "UnlockConnector", {"connectorId": connector}, within=timeouts.expect,
-                                 requirement=REQ_UNLOCK)
-    assert req.payload.get("connectorId") == connector, (
-        f"[behaviour] UnlockConnector.req (#{req.seq}) has connectorId {req.payload.get('connectorId')!r}, the "
-        f"operator asked for connector {connector}")
-    return req
+async def unlock(csms, iut, timeouts, connector):
+    """Make the Central System send UnlockConnector for `connector`."""
+    return await operator_command(iut, csms, "UnlockConnector", {"connectorId": connector}, within=timeouts.expect,
+                                  requirement=REQ_UNLOCK, as_asked=("connectorId",))
 
 
 @case("TC_030_CSMS", "Unlock Connector – Unlock Failure",
@@ -22,7 +19,7 @@ async def _unlock(csms, iut, timeouts, connector):
 async def test_unlock_failure(csms, booted, station, iut, available_connector, timeouts):
     station.fixed_cable = False
     station.make_unlock_fail(available_connector)  # the lock of the suite's charger is stuck for this case
-    req = await _unlock(csms, iut, timeouts, available_connector)
+    req = await unlock(csms, iut, timeouts, available_connector)
     await station.reaction(req)  # UnlockFailed
 
 
@@ -32,5 +29,5 @@ async def test_unlock_failure(csms, booted, station, iut, available_connector, t
                   "does not have with NotSupported.")
 async def test_unlock_unknown_connector(csms, booted, station, iut, descriptor, timeouts):
     unknown = descriptor.connectors + 1  # one past the connectors the suite's charger reports
-    req = await _unlock(csms, iut, timeouts, unknown)
+    req = await unlock(csms, iut, timeouts, unknown)
     await station.reaction(req)  # NotSupported
