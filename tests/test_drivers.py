@@ -349,10 +349,13 @@ class _Api:
                     status, text = 404, b"no such route"
                 elif "reset" in self.path:
                     status, text = 500, b"trace...\ndatabase down\n"
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(text)))
-                self.end_headers()
-                self.wfile.write(text)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(text)))
+                    self.end_headers()
+                    self.wfile.write(text)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the driver under test gave up waiting, as the timeout tests intend
 
             def log_message(self, *args: Any) -> None:
                 pass
