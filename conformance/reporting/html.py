@@ -279,12 +279,17 @@ def _group_key(case: Mapping[str, Any]) -> tuple[str, str]:
     return (str(case.get("ocpp_version") or "?"), str(case.get("profile") or "other"))
 
 
+def _natural(case_id: str) -> tuple:
+    """TC_004_2_CS sorts after TC_004_1_CS and before TC_010_CS; the role suffix keeps CS before CSMS."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", case_id))
+
+
 def _case_order(cases: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Cases as they ran, grouped by OCPP version and profile in order of first appearance."""
+    """Cases grouped by OCPP version and profile (in order of first appearance), by case ID within a group."""
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for case in cases:
         groups.setdefault(_group_key(case), []).append(case)
-    return [c for group in groups.values() for c in group]
+    return [c for group in groups.values() for c in sorted(group, key=lambda c: _natural(str(c.get("id"))))]
 
 
 def _matrix_html(cases: list[Mapping[str, Any]], iuts: list[str], anchors: dict[int, str]) -> str:
@@ -294,6 +299,10 @@ def _matrix_html(cases: list[Mapping[str, Any]], iuts: list[str], anchors: dict[
         group = rows_by_group.setdefault(_group_key(case), {})
         row = group.setdefault(str(case.get("id")), {"title": case.get("title"), "cells": {}})
         row["cells"].setdefault(case.get("iut"), case)
+    roles: dict[str, set[str]] = {}  # the systems under test each IUT was run as
+    for case in cases:
+        if case.get("sut") not in (None, "any"):
+            roles.setdefault(str(case.get("iut")), set()).add(str(case.get("sut")))
     head = "".join(f'<th class="iutcol">{esc(name)}</th>' for name in iuts)
     body = []
     for (version, profile), rows in rows_by_group.items():
@@ -303,7 +312,10 @@ def _matrix_html(cases: list[Mapping[str, Any]], iuts: list[str], anchors: dict[
             for name in iuts:
                 case = row["cells"].get(name)
                 if case is None:
-                    cells.append('<td class="cellwrap"><span class="cell missing">not run</span></td>')
+                    sut = next(iter(row["cells"].values())).get("sut")
+                    other_role = sut not in (None, "any") and sut not in roles.get(name, {sut})
+                    label = "other role" if other_role else "not run"
+                    cells.append(f'<td class="cellwrap"><span class="cell missing">{label}</span></td>')
                     continue
                 v = str(case.get("verdict"))
                 tip = esc(case.get("message") or VERDICT_LABELS.get(v, v))
