@@ -112,3 +112,26 @@ def test_standalone_charge_point_over_http_driver(tmp_path: Path, tmp_descriptor
         assert "driver action=power_cycle" in wire and "driver=http" in wire
     finally:
         sim.stop()
+
+
+def test_manual_driver_in_a_non_interactive_run_makes_physical_cases_not_applicable(tmp_path: Path, tmp_descriptor) -> None:
+    """Cases whose stimulus needs a hand on the charger are not applicable (with the reason) when nobody can act;
+    cases the protocol alone drives still run."""
+    listen = _free_port()
+    descriptor = tmp_descriptor({
+        "name": "manual-cp", "sut": "charge_point", "ocpp_version": "1.6", "identity": "MANUAL01",
+        "listen": {"host": "127.0.0.1", "port": listen, "path": "/ocpp"}, "features": ["core"],
+        "connectors": {"count": 2}, "driver": {"type": "manual"},
+        "timeouts": {"response": 5, "connect": 15, "expect": 10, "case": 120},
+    })
+    sim = Simulator("charge-point", "--csms", f"ws://127.0.0.1:{listen}/ocpp", "--identity", "MANUAL01")
+    try:
+        code, summary, output = run_suite(tmp_path / "r", "--iut", str(descriptor),
+                                          "--case", "TC_003_CS", "--case", "TC_019_CS", timeout=300)
+        cases = {c["id"]: c for c in summary.get("cases", [])}
+        assert cases["TC_019_CS"]["verdict"] == "passed", output[-3000:]
+        assert cases["TC_003_CS"]["verdict"] == "not_applicable"
+        assert "manual" in cases["TC_003_CS"]["message"] and "plug" in cases["TC_003_CS"]["message"]
+        assert code == 0  # not applicable never fails a run
+    finally:
+        sim.stop()
