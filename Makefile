@@ -13,8 +13,9 @@ $(BIN)/ocpp-conformance: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# Without Node.js the suite still runs and writes every other report (the Allure HTML report is skipped with one line).
 .tools/allure/node_modules/.bin/allure: scripts/install-allure.sh
-	bash scripts/install-allure.sh
+	-bash scripts/install-allure.sh
 
 setup: $(BIN)/ocpp-conformance .tools/allure/node_modules/.bin/allure
 
