@@ -7,7 +7,7 @@ Version, feature profile and system under test come from where the module lives
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -28,7 +28,6 @@ class CaseInfo:
     ocpp_version: str = ""  # "" = any version
     sut: Role | None = None  # None = either role
     needs: tuple[str, ...] = ()  # descriptor features beyond the profile, e.g. ("fixed_cable",)
-    links: tuple[str, ...] = field(default_factory=tuple)  # spec links for reports
 
     def located(self, path: Path, section: str | None) -> "CaseInfo":
         """Fill version, profile and SUT from the module path under profiles/."""

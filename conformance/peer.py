@@ -13,9 +13,9 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, is_dataclass
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, Callable, Iterable
 
-from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case, camel_to_snake_case
+from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
 
 from conformance import steps
 from conformance.errors import ExpectationFailed, NoResponse, UnexpectedCallError
@@ -191,7 +191,6 @@ class Peer:
         self._closed.set()
         self._handler_tasks: set[asyncio.Task] = set()
         self.close_info: dict[str, Any] = {}
-        self.on_connection_lost: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------------------------------
     # connection management (called by the transport)
@@ -244,8 +243,6 @@ class Peer:
         for fut, number in list(self._close_waiters.items()):
             if number == connection_no and not fut.done():
                 fut.set_result(None)
-        for callback in list(self.on_connection_lost):
-            callback()
 
     def _dropped_frame_violations(self, info: dict[str, Any], seq: int) -> list[Violation]:
         """A text frame that is not UTF-8 never reaches the recorder: the WebSocket layer closes the connection with
@@ -712,10 +709,3 @@ def _reason(info: dict[str, Any]) -> str:
 
 def _req(requirement: str) -> str:
     return f"  requirement: {requirement}\n" if requirement else ""
-
-
-def snake_payload(payload: Any) -> Any:
-    return camel_to_snake_case(payload)
-
-
-Responder = Callable[[dict, Record], Awaitable[Any] | Any]

@@ -125,11 +125,6 @@ class CsmsResponder16:
     def on_SignCertificate(self, p: dict) -> dict:
         return {"status": "Rejected"}
 
-    def running_transaction(self, connector: int | None = None) -> int | None:
-        for tx, start in reversed(list(self.transactions.items())):
-            if "stop" not in start and (connector is None or start.get("connectorId") == connector):
-                return tx
-        return None
 
 
 # ------------------------------------------------------------------------------------------------------------------

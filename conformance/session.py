@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from conformance.case import CaseInfo
-from conformance.errors import Broken, IutDeviation, NoResponse, RuleViolations
+from conformance.errors import Broken, NoResponse, RuleViolations
 from conformance.wire import Level, Violation
 
 
@@ -22,8 +22,6 @@ class CaseContext:
     link: Any = None  # conformance.link.Link
     strict: bool = False
     measurements: dict[str, Any] = field(default_factory=dict)
-    started: float = field(default_factory=time.monotonic)
-    body_ran: bool = False
 
 
 current: CaseContext | None = None
@@ -117,7 +115,6 @@ async def run_case_body(fn: Callable[..., Awaitable[None]], args: tuple, kwargs:
     if ctx is None:  # run outside the plugin (e.g. imported): just run it
         await fn(*args, **kwargs)
         return
-    ctx.body_ran = True
     link = ctx.link
     link.peer.mark_now()
     cap = link.descriptor.timeouts.case
@@ -150,9 +147,6 @@ async def run_case_body(fn: Callable[..., Awaitable[None]], args: tuple, kwargs:
     if failure is not None:
         raise failure
 
-
-def is_deviation(exc: BaseException) -> bool:
-    return isinstance(exc, IutDeviation)
 
 
 def warn(rule_id: str, message: str, spec: str = "") -> None:
