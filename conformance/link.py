@@ -11,6 +11,18 @@ from conformance.peer import Peer
 from conformance.wire import Role, Wire
 
 
+# What each driver action leaves behind: the action that undoes it, and whether that takes the connector.
+LEFT_BEHIND = {
+    "plug_in": ("unplug", "connector"),
+    "raise_fault": ("clear_fault", "connector"),
+    "make_lock_fail": ("make_lock_fail", "connector"),
+    "make_unlock_fail": ("make_unlock_fail", "connector"),
+    "go_offline": ("come_online", None),
+    "suspend_ev": ("resume_ev", "connector"),
+}
+UNDOES = {inverse: action for action, (inverse, _) in LEFT_BEHIND.items() if inverse != action}
+
+
 class Link:
     def __init__(self, descriptor: Any, *, extra_faults: tuple[str, ...] = (), interactive: bool | None = None,
                  waived_rules: tuple[str, ...] = ()) -> None:
@@ -50,6 +62,7 @@ class Link:
         self.simulator: Any = None
         self.started = False
         self.start_error: BaseException | None = None
+        self.physical: set[tuple[str, int | None]] = set()  # (action, connector) a case left behind
 
     @property
     def suite_is_csms(self) -> bool:
@@ -125,21 +138,17 @@ class Link:
 
     # -- physical state left by driver actions ---------------------------------------------------
     def note_physical(self, action: str, args: tuple, kwargs: dict) -> None:
-        undo = IutActions._UNDO
-        state = self.__dict__.setdefault("physical", {})
+        """Remember what a driver action left behind, and forget what it undid, for `restore_idle`."""
         connector = kwargs.get("connector", args[0] if args else None)
-        if action in undo:
-            state[(action, connector)] = True
-        for done, (inverse, _) in undo.items():
-            if inverse == action and action != done:
-                state.pop((done, connector if undo[done][1] else None), None)
-        if action == "make_lock_fail" or action == "make_unlock_fail":
+        if action in ("make_lock_fail", "make_unlock_fail"):  # their own inverse, with fail=False
             fail = kwargs.get("fail", args[1] if len(args) > 1 else True)
-            if not fail:
-                state.pop((action, connector), None)
-        if action in ("power_cycle", "reboot"):
-            for key in [k for k in state if k[0] in ("suspend_ev",)]:
-                state.pop(key)
+            (self.physical.add if fail else self.physical.discard)((action, connector))
+        elif action in LEFT_BEHIND:
+            self.physical.add((action, connector if LEFT_BEHIND[action][1] else None))
+        elif action in UNDOES:
+            self.physical.discard((UNDOES[action], connector if LEFT_BEHIND[UNDOES[action]][1] else None))
+        if action in ("power_cycle", "reboot"):  # a restart ends what the EV was doing
+            self.physical -= {k for k in self.physical if k[0] == "suspend_ev"}
 
     async def restore_idle(self) -> None:
         """After a charge point case: stop transactions, undo physical actions, wait for connectors to be Available.
@@ -148,10 +157,10 @@ class Link:
         if not self.suite_is_csms or self.driver is None:
             return
         peer, t = self.peer, self.descriptor.timeouts
-        state = self.__dict__.get("physical", {})
+        state = self.physical
         if ("go_offline", None) in state:
             await self._undo("come_online")
-            state.pop(("go_offline", None), None)
+            state.discard(("go_offline", None))
             try:
                 await peer.wait_connected(t.connect)
             except AssertionError:
@@ -163,7 +172,7 @@ class Link:
                 except (AssertionError, Exception):
                     pass
         for (action, connector) in sorted(state, key=lambda k: (k[0] != "suspend_ev", str(k))):
-            inverse, arg = IutActions._UNDO[action]
+            inverse, arg = LEFT_BEHIND[action]
             params = {"connector": connector} if arg else {}
             if inverse in ("make_lock_fail", "make_unlock_fail"):
                 params["fail"] = False
@@ -218,16 +227,6 @@ class IutActions:
     def __init__(self, link: Link) -> None:
         self.link = link
         self.descriptor = link.descriptor
-
-    # What each action leaves behind, so the case's teardown can put the IUT back to idle.
-    _UNDO = {
-        "plug_in": ("unplug", "connector"),
-        "raise_fault": ("clear_fault", "connector"),
-        "make_lock_fail": ("make_lock_fail", "connector"),
-        "make_unlock_fail": ("make_unlock_fail", "connector"),
-        "go_offline": ("come_online", None),
-        "suspend_ev": ("resume_ev", "connector"),
-    }
 
     def __getattr__(self, action: str) -> Any:
         if action.startswith("_"):

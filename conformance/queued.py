@@ -95,8 +95,8 @@ def check_stamped_during(clock: ChargerClock, stamp: Any, *, earliest: float, la
 
 def energy_wh(sampled: dict) -> float | None:
     """The Energy.Active.Import.Register reading of one sampledValue in Wh (measurand omitted = that register),
-    None for other measurands, phases or unreadable values."""
-    if sampled.get("measurand", ENERGY) != ENERGY or sampled.get("phase"):
+    None for other measurands, phases, signed readings (format SignedData) or unreadable values."""
+    if (sampled.get("measurand") or ENERGY) != ENERGY or sampled.get("phase") or sampled.get("format") == "SignedData":
         return None
     try:
         value = float(sampled.get("value", ""))

@@ -180,12 +180,7 @@ class SuiteStation:
         info = await self.authorize(id_tag)
         if info.get("status") != "Accepted" or tx is not None:
             return info
-        if conn.plugged:
-            await self.start_transaction(c, id_tag)
-        else:
-            conn.authorized = id_tag
-            await self._set_status(c, "Preparing")
-            self._start_connection_timer(c)
+        await self._start_when_plugged(c, id_tag)
         return info
 
     async def authorize(self, id_tag: str) -> dict:
@@ -446,14 +441,18 @@ class SuiteStation:
             info = await self.authorize(id_tag)
             if info.get("status") != "Accepted":
                 return info
-        conn = m.connectors[c]
+        await self._start_when_plugged(c, id_tag)
+        return info
+
+    async def _start_when_plugged(self, c: int, id_tag: str) -> None:
+        """An authorized id tag: start at once if the cable is in, else Preparing until it comes or ConnectionTimeOut."""
+        conn = self.model.connectors[c]
         if conn.plugged:
             await self.start_transaction(c, id_tag)
         else:
             conn.authorized = id_tag
             await self._set_status(c, "Preparing")
             self._start_connection_timer(c)
-        return info
 
     async def unlocked(self, c: int) -> None:
         """After an accepted UnlockConnector: a transaction on the connector ends first (UnlockCommand, §5.18)."""

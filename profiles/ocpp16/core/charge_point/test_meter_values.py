@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from conformance import case, measure
 from conformance.preconditions import start_charging
+from conformance.queued import energy_wh
 
 SECTION = "Meter values"
 SAMPLE_INTERVAL_S = 2
@@ -40,17 +41,6 @@ def _values(meter_value, context: str) -> list[dict]:
 def _time(text: str) -> datetime:
     stamp = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
-
-
-def _wh(value: dict) -> float | None:
-    """The reading of the energy register in Wh, None when it is not a plain number (e.g. SignedData)."""
-    if value.get("format") == "SignedData":
-        return None
-    try:
-        number = float(value.get("value", ""))
-    except ValueError:
-        return None
-    return number * 1000 if value.get("unit") == "kWh" else number
 
 
 async def _configured_measurands(charge_point, key: str) -> list[str]:
@@ -98,9 +88,7 @@ def _check_energy_monotonic(readings, meter_start: int) -> None:
     previous, where = float(meter_start), "meterStart of the transaction"
     for rec, _, values in readings:
         for value in values:
-            if (value.get("measurand") or ENERGY) != ENERGY or value.get("phase"):
-                continue
-            wh = _wh(value)
+            wh = energy_wh(value)
             if wh is None:
                 continue
             assert wh >= previous, (
