@@ -71,15 +71,15 @@ class RunState:
         self.faults = tuple(f for f in option(config, "ocpp_sim_fault") or [] if f)
         self.iut_paths = [p for p in option(config, "ocpp_iut") or [] if p]
         self.waiver_path = option(config, "ocpp_waivers") or None
+        self._waivers: Any = None  # loaded now, so a mistake in the file is one line before anything runs
         if self.waiver_path:
             from conformance.waivers import WaiverError, load_waivers
 
             try:
-                self._waivers_loaded = load_waivers(self.waiver_path)
+                self._waivers = load_waivers(self.waiver_path)
             except WaiverError as exc:
                 raise pytest.UsageError(str(exc)) from None
         self._descriptors: list[Any] | None = None
-        self._waivers: Any = getattr(self, "_waivers_loaded", None)
         self.links: dict[str, Any] = {}
         self.items: dict[str, tuple[CaseInfo, str]] = {}
         self.results: dict[str, CaseResult] = {}
@@ -255,15 +255,10 @@ class RunState:
             pass
 
     def _apply_waiver(self, res: CaseResult) -> None:
-        if res.verdict != "failed" or not self.waiver_path:
+        if res.verdict != "failed" or self._waivers is None:
             return
-        from conformance.waivers import WaiverError, apply_waivers, load_waivers
+        from conformance.waivers import apply_waivers
 
-        if self._waivers is None:
-            try:
-                self._waivers = load_waivers(self.waiver_path)
-            except WaiverError as exc:
-                raise pytest.UsageError(str(exc)) from None
         entry = apply_waivers(res.to_dict(), self._waivers, dt.date.today())
         res.verdict, res.waiver = entry["verdict"], entry.get("waiver")
 

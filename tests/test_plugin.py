@@ -132,3 +132,31 @@ def test_bad_descriptor_is_one_clear_line(project: pytest.Pytester) -> None:
     errors = [line for line in result.stderr.lines if "bad.yaml" in line]
     assert len(errors) == 1 and "timeouts.response" in errors[0], result.stderr.str()
     assert "Traceback" not in result.stderr.str()
+
+
+def test_waiver_file_turns_a_known_failure_into_waived_until_it_expires(project: pytest.Pytester) -> None:
+    (project.path / "waivers.yaml").write_text(
+        "- {case: TC_902_CS, reason: known timing deviation, expires: 2999-01-01}\n"
+        "- {case: TC_903_CS, reason: an expired waiver does not apply, expires: 2000-01-01}\n", encoding="utf-8")
+    project.runpytest_subprocess("profiles", "--iut", str(REF_CP), "--report-dir", "out", "--waivers", "waivers.yaml",
+                                 "--case", "TC_902", "--import-mode=importlib")
+    cases = {c["id"]: c for c in _summary(project)["cases"]}
+    assert cases["TC_902_CS"]["verdict"] == "waived"
+    assert cases["TC_902_CS"]["waiver"]["reason"] == "known timing deviation"
+
+
+def test_expired_waiver_is_a_failure_again(project: pytest.Pytester) -> None:
+    (project.path / "waivers.yaml").write_text(
+        "- {case: TC_902_CS, reason: fixed in 4.3, expires: 2000-01-01}\n", encoding="utf-8")
+    project.runpytest_subprocess("profiles", "--iut", str(REF_CP), "--report-dir", "out", "--waivers", "waivers.yaml",
+                                 "--case", "TC_902", "--import-mode=importlib")
+    case = _summary(project)["cases"][0]
+    assert case["verdict"] == "failed" and case["waiver"]["expired"] is True
+
+
+def test_bad_waiver_file_is_one_clear_line(project: pytest.Pytester) -> None:
+    (project.path / "waivers.yaml").write_text("- {case: TC_902_CS}\n", encoding="utf-8")
+    result = project.runpytest_subprocess("profiles", "--iut", str(REF_CP), "--waivers", "waivers.yaml",
+                                          "--import-mode=importlib")
+    assert "Traceback" not in result.stderr.str()
+    assert any("waivers.yaml" in line and "reason" in line for line in result.stderr.lines), result.stderr.str()
