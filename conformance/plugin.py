@@ -55,8 +55,8 @@ def pytest_configure(config: pytest.Config) -> None:
     state = RunState(config)
     config.stash[pytest_fixtures.STATE] = state
     config.pluginmanager.register(pytest_fixtures, "ocpp_conformance_fixtures")
-    if state.iut_paths:
-        state.descriptors()  # a mistake in a descriptor the user named is one line, before collection starts
+    if state.iut_paths or state.faults:
+        state.descriptors()  # a mistake in a named descriptor or fault is one line, before collection starts
 
 
 def _state(config: pytest.Config) -> Any:

@@ -160,3 +160,11 @@ def test_bad_waiver_file_is_one_clear_line(project: pytest.Pytester) -> None:
                                           "--import-mode=importlib")
     assert "Traceback" not in result.stderr.str()
     assert any("waivers.yaml" in line and "reason" in line for line in result.stderr.lines), result.stderr.str()
+
+
+def test_unknown_fault_is_one_clear_line(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("profiles", "--iut", str(REF_CP), "--sim-fault", "no-such-fault",
+                                          "--import-mode=importlib")
+    errors = [line for line in result.stderr.lines if "no-such-fault" in line]
+    assert len(errors) == 1 and "known:" in errors[0], result.stderr.str()
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()

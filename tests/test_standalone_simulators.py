@@ -135,3 +135,9 @@ def test_manual_driver_in_a_non_interactive_run_makes_physical_cases_not_applica
         assert code == 0  # not applicable never fails a run
     finally:
         sim.stop()
+
+
+def test_simulate_rejects_a_bad_port_in_one_line() -> None:
+    proc = subprocess.run([sys.executable, "-m", "conformance.cli", "simulate", "csms", "--port", "99999"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2 and "not a TCP port" in proc.stderr and "Traceback" not in proc.stderr

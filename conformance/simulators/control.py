@@ -344,6 +344,19 @@ def _id_tag_spec(text: str) -> tuple[str, dict]:
     return token, entry
 
 
+def tcp_port(text: str) -> int:
+    """argparse type: a TCP port number, so a typo is one usage line instead of a traceback from bind()."""
+    import argparse
+
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a TCP port (0-65535; 0 picks a free one)")
+    return port
+
+
 def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
     """Add `simulate charge-point|csms` to the CLI's subparsers; returns the `simulate` parser."""
     parser = subparsers.add_parser(
@@ -369,7 +382,7 @@ def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
 
     cs = roles.add_parser("csms", help="a Central System charge points connect to")
     cs.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
-    cs.add_argument("--port", type=int, default=9000, help="listen port (default 9000, 0 = any free port)")
+    cs.add_argument("--port", type=tcp_port, default=9000, help="listen port (default 9000, 0 = any free port)")
     cs.add_argument("--path", default="/ocpp", help="endpoint path; charge points connect to <path>/<identity>")
     cs.add_argument("--id-tag", action="append", type=_id_tag_spec, default=[], metavar="TOKEN[=STATUS[,EXPIRY[,PARENT]]]", help="token database entry (repeatable)")
     cs.add_argument("--reject-unknown", action="store_true", help="answer 404 to identities not given with --station or --basic-auth")
@@ -388,7 +401,7 @@ def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--control-host", default="127.0.0.1", help="control API address (default 127.0.0.1)")
-    parser.add_argument("--control-port", type=int, default=0, help="control API port (default: any free port, printed)")
+    parser.add_argument("--control-port", type=tcp_port, default=0, help="control API port (default: any free port, printed)")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable)")
     parser.add_argument("--duration", type=float, help="stop after this many seconds (default: run until interrupted)")
     parser.add_argument("--verbose", "-v", action="store_true", help="log every frame")
