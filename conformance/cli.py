@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
+from conformance.versions import support
 
 
 def project_root() -> Path:
@@ -196,12 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     mat.add_argument("summaries", nargs="+")
     mat.add_argument("-o", "--output", default="reports/matrix.html")
 
-    try:
-        from conformance.simulators.control import add_simulate_arguments
-
-        add_simulate_arguments(sub)
-    except ImportError:
-        pass
+    support("1.6").add_simulate_arguments(sub)  # the reference simulators of each version the suite plays
     return parser
 
 
@@ -225,9 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "matrix":
         return cmd_matrix(args)
     if args.command == "simulate":
-        from conformance.simulators.control import run_simulate
-
-        return run_simulate(args)
+        return args.handler(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

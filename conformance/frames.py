@@ -1,4 +1,4 @@
-"""OCPP-J wire format: strict JSON parsing and the per-version framing tables.
+"""OCPP-J wire format: strict JSON parsing and the framing facts every version shares.
 
 Python's `json` module accepts more than RFC 8259 allows (`NaN`, `Infinity`, duplicate object
 names, unpaired surrogate escapes). A conformance judge must see those, so `parse_strict`
@@ -23,15 +23,7 @@ try:  # optional accelerator: a Rust parser that refuses everything the strict p
 except ImportError:  # pragma: no cover - exercised where jiter is not installed
     _jiter_from_json = None
 
-VERSIONS = ("1.6", "2.0.1", "2.1")
-
 CALL, CALLRESULT, CALLERROR, CALLRESULTERROR, SEND = 2, 3, 4, 5, 6
-
-MESSAGE_TYPES: dict[str, frozenset[int]] = {
-    "1.6": frozenset({CALL, CALLRESULT, CALLERROR}),
-    "2.0.1": frozenset({CALL, CALLRESULT, CALLERROR}),
-    "2.1": frozenset({CALL, CALLRESULT, CALLERROR, CALLRESULTERROR, SEND}),
-}
 
 # Number of array elements per MessageTypeId.
 ARITY = {CALL: 4, CALLRESULT: 3, CALLERROR: 5, CALLRESULTERROR: 5, SEND: 4}
@@ -40,27 +32,6 @@ TYPE_NAMES = {CALL: "CALL", CALLRESULT: "CALLRESULT", CALLERROR: "CALLERROR",
               CALLRESULTERROR: "CALLRESULTERROR", SEND: "SEND"}
 
 MAX_MESSAGE_ID_LENGTH = 36
-MAX_ERROR_DESCRIPTION_2X = 255
-
-_COMMON_ERROR_CODES = frozenset({
-    "NotImplemented", "NotSupported", "InternalError", "ProtocolError", "SecurityError",
-    "PropertyConstraintViolation", "TypeConstraintViolation", "GenericError",
-})
-# The version's own spelling (OCPP-J 1.6 Table 7; 2.0.1 Part 4 Table 8; 2.1 Part 4 Table 9).
-ERROR_CODES: dict[str, frozenset[str]] = {
-    "1.6": _COMMON_ERROR_CODES | {"FormationViolation", "OccurenceConstraintViolation"},
-    "2.0.1": _COMMON_ERROR_CODES | {"FormatViolation", "OccurrenceConstraintViolation",
-                                    "RpcFrameworkError", "MessageTypeNotSupported"},
-}
-ERROR_CODES["2.1"] = ERROR_CODES["2.0.1"]
-
-# Spellings seen in the field and accepted with a warning: non-canonical code -> canonical code.
-ERROR_CODE_ALIASES: dict[str, dict[str, str]] = {
-    "1.6": {"FormatViolation": "FormationViolation",
-            "OccurrenceConstraintViolation": "OccurenceConstraintViolation"},
-    "2.0.1": {"OccurenceConstraintViolation": "OccurrenceConstraintViolation"},
-}
-ERROR_CODE_ALIASES["2.1"] = ERROR_CODE_ALIASES["2.0.1"]
 
 
 class StrictJSONError(ValueError):

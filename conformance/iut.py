@@ -21,12 +21,12 @@ from urllib.parse import quote, urlsplit
 import jsonschema
 import yaml
 
+from conformance.protocol import PROTOCOLS, protocol
 from conformance.wire import Role
 
 SCHEMA_PATH = Path(__file__).with_name("iut_schema.json")
 EXAMPLES = "fixtures/iut/example-charge-point.yaml"
 
-SUBPROTOCOLS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1", "2.1": "ocpp2.1"}
 FEATURES = ("core", "firmware_management", "local_auth_list", "reservation", "remote_trigger", "smart_charging", "security")
 
 # Actions a charge point driver knows (name -> parameters); the exec driver's command names are checked against them.
@@ -47,8 +47,6 @@ CHARGE_POINT_ACTIONS: dict[str, tuple[str, ...]] = {
 }
 # Placeholders an exec command template may use.
 PLACEHOLDERS = ("connector", "id_tag", "identity", "action", "payload", "version", "station_id", "error_code", "fail")
-
-ID_TAG_MAX_16 = 20  # OCPP 1.6 idTag is CiString20Type
 
 
 class DescriptorError(Exception):
@@ -129,7 +127,7 @@ class Descriptor:
 
     @property
     def subprotocol(self) -> str:
-        return SUBPROTOCOLS[self.ocpp_version]
+        return protocol(self.ocpp_version).subprotocol
 
     @property
     def scheme(self) -> str:
@@ -185,7 +183,7 @@ def descriptor_from_dict(data: dict, path: Path | None = None) -> Descriptor:
     data = copy.deepcopy(data)
     _check_keys_are_text(data, label, ())
     # YAML reads an unquoted 1.6 or 2.1 as a number; the intent is clear, so accept it.
-    if isinstance(data.get("ocpp_version"), float) and str(data["ocpp_version"]) in SUBPROTOCOLS:
+    if isinstance(data.get("ocpp_version"), float) and str(data["ocpp_version"]) in PROTOCOLS:
         data["ocpp_version"] = str(data["ocpp_version"])
 
     problems = [_render(label, err) for err in _schema_errors(data)]
@@ -500,10 +498,11 @@ def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple
         "parent.id_tag": tags["parent"]["id_tag"],
         "parent.parent_id_tag": tags["parent"]["parent_id_tag"],
     }
-    if data["ocpp_version"] == "1.6":
-        for name, tag in flat.items():
-            if len(tag) > ID_TAG_MAX_16:
-                out.append((f"id_tags.{name}", f"{tag!r} is {len(tag)} characters; an OCPP 1.6 idTag has at most {ID_TAG_MAX_16} — shorten it"))
+    version = protocol(data["ocpp_version"])
+    for name, tag in flat.items():
+        if len(tag) > version.id_token_max_length:
+            out.append((f"id_tags.{name}", f"{tag!r} is {len(tag)} characters; an OCPP {version.version} "
+                                           f"{version.id_token_field} has at most {version.id_token_max_length} — shorten it"))
     owners: dict[str, str] = {}
     for name, tag in flat.items():
         if name == "parent.parent_id_tag":

@@ -6,8 +6,15 @@ import asyncio
 import dataclasses
 from typing import Any
 
-from conformance.errors import Unreachable
+import pytest
+
+from conformance import drivers, pki, steps
+from conformance.drivers.base import DriverError, NeedsManualAction
+from conformance.errors import NOT_APPLICABLE_PREFIX, Broken, Unreachable
 from conformance.peer import Peer
+from conformance.rules import Judge
+from conformance.transport import ChargePointClient, CsmsServer
+from conformance.versions import support
 from conformance.wire import Role, Wire
 
 
@@ -34,9 +41,7 @@ class Link:
         self.name = descriptor.name
         self.interactive = interactive
         self.wire = Wire()
-        from conformance.responders import responder_for
-        from conformance.rules import Judge
-
+        self.version = support(descriptor.ocpp_version)  # what the suite does in the IUT's OCPP version
         t = descriptor.timeouts
         self.judge = Judge(
             version=descriptor.ocpp_version,
@@ -45,7 +50,7 @@ class Link:
             whitepaper="security" in descriptor.features,
             waived_rules=waived_rules,
         )
-        self.responder = responder_for(descriptor)
+        self.responder = self.version.responder_for(descriptor)
         self.peer = Peer(
             role=descriptor.sut.other,
             version=descriptor.ocpp_version,
@@ -63,6 +68,7 @@ class Link:
         self.started = False
         self.start_error: BaseException | None = None
         self.physical: set[tuple[str, int | None]] = set()  # (action, connector) a case left behind
+        self.booted_on: int | None = None  # the connection on which the suite's charge point last booted
 
     @property
     def suite_is_csms(self) -> bool:
@@ -88,11 +94,6 @@ class Link:
             raise
 
     async def _start(self) -> None:
-        from conformance import drivers, pki
-        from conformance.drivers.base import DriverError
-        from conformance.errors import Broken
-        from conformance.transport import ChargePointClient, CsmsServer
-
         simulated = self.descriptor.driver.get("type") == "simulator"
         ssl_context = pki.ssl_context_for(self.descriptor)
         if self.suite_is_csms:
@@ -101,10 +102,8 @@ class Link:
             if self.descriptor.listen_port == 0:  # an in-process simulator learns the port the suite got
                 self._set_descriptor(dataclasses.replace(self.descriptor, listen_port=self.endpoint.port))
         if simulated:
-            from conformance.drivers.simulator import start_simulator
-
             try:
-                self.simulator, self.driver = await start_simulator(self.descriptor, wire=self.wire)
+                self.simulator, self.driver = await self.version.start_simulator(self.descriptor, wire=self.wire)
             except (DriverError, OSError, ValueError) as exc:
                 raise Broken(f"the reference simulator did not start: {exc}", category="unreachable") from None
             real = getattr(self.simulator, "url", None)
@@ -150,66 +149,31 @@ class Link:
         if action in ("power_cycle", "reboot"):  # a restart ends what the EV was doing
             self.physical -= {k for k in self.physical if k[0] == "suspend_ev"}
 
-    async def restore_idle(self) -> None:
-        """After a charge point case: stop transactions, undo physical actions, wait for connectors to be Available.
-
-        Bounded and best effort: what cannot be restored is noted in the wire log, never raised."""
-        if not self.suite_is_csms or self.driver is None:
-            return
-        peer, t = self.peer, self.descriptor.timeouts
-        state = self.physical
-        if ("go_offline", None) in state:
-            await self._undo("come_online")
-            state.discard(("go_offline", None))
-            try:
-                await peer.wait_connected(t.connect)
-            except AssertionError:
-                pass
-        if peer.connected:
-            for tx in [tx for tx, start in self.responder.transactions.items() if "stop" not in start]:
-                try:
-                    await peer.call("RemoteStopTransaction", {"transactionId": tx}, within=t.response)
-                except (AssertionError, Exception):
-                    pass
-        for (action, connector) in sorted(state, key=lambda k: (k[0] != "suspend_ev", str(k))):
+    async def undo_physical(self) -> None:
+        """Undo what the case's driver actions left behind (an EV that suspended goes first), best effort."""
+        for (action, connector) in sorted(self.physical, key=lambda k: (k[0] != "suspend_ev", str(k))):
             inverse, arg = LEFT_BEHIND[action]
             params = {"connector": connector} if arg else {}
             if inverse in ("make_lock_fail", "make_unlock_fail"):
                 params["fail"] = False
-            await self._undo(inverse, **params)
-        state.clear()
-        if peer.connected:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + t.expect
-            for connector in range(1, self.descriptor.connectors + 1):
-                unlocked = False
-                while self.responder.statuses.get(connector) not in ("Available", None) and loop.time() < deadline:
-                    try:
-                        news = await peer._wait_for(
-                            lambda r, c=connector: r.action == "StatusNotification" and (r.payload or {}).get("connectorId") == c,
-                            self.wire.last_seq, max(0.05, min(t.settle, deadline - loop.time())))
-                    except Exception:
-                        break
-                    if news is None and not unlocked and self.responder.statuses.get(connector) == "Finishing":
-                        # a cable kept locked after its transaction (e.g. DeAuthorized) only comes free this way
-                        unlocked = True
-                        try:
-                            await peer.call("UnlockConnector", {"connectorId": connector}, within=t.response)
-                        except (AssertionError, Exception):
-                            pass
+            await self.undo(inverse, **params)
+        self.physical.clear()
 
-    async def _undo(self, action: str, **params: Any) -> None:
+    async def undo(self, action: str, **params: Any) -> None:
+        """Perform a driver action that puts the IUT back; a failure is noted in the wire log, never raised."""
         try:
             await getattr(self.driver, action)(**params)
         except Exception as exc:
             self.wire.event("note", restore_failed=f"{action}: {exc}")
 
+    async def restore_idle(self) -> None:
+        """After a case: the IUT back to idle, as its OCPP version does it (bounded, never raises)."""
+        await self.version.restore_idle(self)
+
     async def stop(self) -> None:
         if self.simulator is not None:
-            from conformance.drivers.simulator import stop_simulator
-
             try:
-                await asyncio.wait_for(stop_simulator(self.simulator), 10)
+                await asyncio.wait_for(self.version.stop_simulator(self.simulator), 10)
             except Exception:
                 pass
         if self.endpoint is not None:
@@ -237,13 +201,6 @@ class IutActions:
             raise AttributeError(f"the IUT driver has no action {action!r}")
 
         async def perform(*args: Any, **kwargs: Any) -> Any:
-            import pytest
-
-            from conformance.drivers.base import DriverError, NeedsManualAction
-            from conformance.errors import Broken, NOT_APPLICABLE_PREFIX
-
-            from conformance import steps
-
             shown = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
             try:
                 with steps.step(f"driver: {action}({shown})"):

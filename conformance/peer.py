@@ -19,6 +19,7 @@ from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_ca
 
 from conformance import steps
 from conformance.errors import ExpectationFailed, NoResponse, UnexpectedCallError
+from conformance.protocol import protocol
 from conformance.wire import Kind, MessageType, Record, Role, Violation, Wire, now_wall
 
 # Payload values in expectations may be plain values, nested dicts (matched as subsets) or predicates.
@@ -169,6 +170,7 @@ class Peer:
         self.role = role
         self.iut_role = role.other
         self.version = version
+        self.protocol = protocol(version)
         self.identity = identity
         self.wire = wire
         self.judge = judge
@@ -378,9 +380,9 @@ class Peer:
         uid = rec.unique_id
         try:
             if rec.parse_error or rec.action is None:
-                reply: Any = CallErrorReply(self._code("FormationViolation"), rec.parse_error or "malformed CALL")
+                reply: Any = CallErrorReply(self.protocol.format_violation_code, rec.parse_error or "malformed CALL")
             elif any(v.rule_id.startswith("SCH") and v.level == "MUST" for v in rec.violations):
-                reply = CallErrorReply(self._code("FormationViolation"), "payload does not conform to the schema")
+                reply = CallErrorReply(self.protocol.format_violation_code, "payload does not conform to the schema")
             else:
                 override = self._override_for(rec.action)
                 if override is not None:
@@ -409,9 +411,6 @@ class Peer:
                 await self._send_text(json.dumps([4, uid, "InternalError", "suite responder error", {}]))
             except Exception:
                 pass
-
-    def _code(self, code_16: str) -> str:
-        return code_16 if self.version == "1.6" else {"FormationViolation": "FormatViolation"}.get(code_16, code_16)
 
     # ------------------------------------------------------------------------------------------
     # sending CALLs to the IUT

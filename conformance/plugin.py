@@ -12,19 +12,7 @@ from typing import Any
 import pytest
 
 from conformance.case import case_info
-
-OPTIONS = [
-    # (option, ini name, kind, help)
-    ("--iut", "ocpp_iut", "append", "IUT descriptor file (repeatable). Default: the built-in reference simulators."),
-    ("--ocpp-strict", "ocpp_strict", "bool", "SHOULD-level violations fail the case (default: warnings)."),
-    ("--case", "ocpp_case", "append", "Run only cases whose ID starts with this prefix (repeatable)."),
-    ("--exclude", "ocpp_exclude", "append", "Skip cases whose ID starts with this prefix (repeatable)."),
-    ("--report-dir", "ocpp_report_dir", "value", "Where summary.json and wire logs go (default: reports)."),
-    ("--sim-fault", "ocpp_sim_fault", "append", "Switch on a named fault in the built-in simulators (repeatable)."),
-    ("--waivers", "ocpp_waivers", "value", "Waiver file (YAML): known deviations reported as waived."),
-]
-
-BUILTIN_IUTS = ("fixtures/iut/reference-charge-point.yaml", "fixtures/iut/reference-csms.yaml")
+from conformance.options import OPTIONS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,25 +30,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             parser.addini(ini, help_text + " (ini twin)", default="")
 
 
-def option(config: pytest.Config, ini: str) -> Any:
-    value = config.getoption(ini)
-    return value if value not in (None, []) else config.getini(ini)
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance_case: an OCPP conformance case (set by @case)")
     from conformance import pytest_fixtures
-    from conformance.runstate import RunState
+    from conformance.runstate import STATE, RunState
 
     state = RunState(config)
-    config.stash[pytest_fixtures.STATE] = state
+    config.stash[STATE] = state
     config.pluginmanager.register(pytest_fixtures, "ocpp_conformance_fixtures")
     if state.iut_paths or state.faults:
         state.descriptors()  # a mistake in a named descriptor or fault is one line, before collection starts
 
 
 def _state(config: pytest.Config) -> Any:
-    from conformance.pytest_fixtures import STATE
+    from conformance.runstate import STATE
 
     return config.stash[STATE]
 

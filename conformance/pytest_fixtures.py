@@ -1,4 +1,6 @@
-"""Fixtures of conformance cases, named after the IUT and after OCTT's "Before" states."""
+"""Fixtures every conformance case may use, whatever its OCPP version: the IUT (`charge_point`, `csms`), its
+driver (`iut`), its descriptor, and the booted state. A version's own "Before" states are fixtures of its package
+(`conformance/<version>/fixtures.py`), made available to its cases by `profiles/<version>/conftest.py`."""
 
 from __future__ import annotations
 
@@ -8,10 +10,9 @@ import pytest
 
 from conformance import session
 from conformance.errors import NOT_APPLICABLE_PREFIX, Broken
-from conformance.runstate import RunState
+from conformance.link import IutActions
+from conformance.runstate import STATE, RunState
 from conformance.wire import Role
-
-STATE = pytest.StashKey[RunState]()
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +56,6 @@ async def conformance_iut(request: pytest.FixtureRequest, conformance_links: Run
 @pytest.fixture
 def iut(conformance_iut: Any) -> Any:
     """Physical and operator actions on the IUT (plug in, present a card, power cycle, make the CSMS send a command)."""
-    from conformance.link import IutActions
-
     return IutActions(conformance_iut)
 
 
@@ -99,14 +98,7 @@ async def csms(conformance_iut: Any) -> Any:
 async def booted(conformance_iut: Any) -> Any:
     """OCTT "Before": the link is up and a BootNotification was accepted on it. Returns the suite's peer."""
     link = conformance_iut
-    await link.ensure_connected()
-    if link.descriptor.sut is Role.CHARGE_POINT:
-        if not link.responder.boot_accepted:
-            await link.peer.expect("BootNotification", within=link.descriptor.timeouts.connect, after=0)
-        return link.peer
-    from conformance.roles import boot_charge_point
-
-    await boot_charge_point(link)
+    await link.version.reach_booted(link)
     return link.peer
 
 
@@ -114,84 +106,3 @@ async def booted(conformance_iut: Any) -> Any:
 async def iut_ocpp(booted: Any) -> Any:
     """The booted IUT's OCPP endpoint, whatever its role (for transport and RPC-framework cases)."""
     return booted
-
-
-@pytest.fixture
-async def available_connector(conformance_iut: Any, booted: Any) -> int:
-    """OCTT "Before": connector 1 is Available."""
-    link = conformance_iut
-    connector = 1
-    if link.descriptor.sut is Role.CHARGE_POINT and link.responder.statuses.get(connector) != "Available":
-        await link.peer.expect("StatusNotification", connectorId=connector, status="Available", after=0)
-    return connector
-
-
-@pytest.fixture
-def station(conformance_iut: Any) -> Any:
-    """The suite's own charge point when it tests a CSMS: reconnect, boot, report status."""
-    from conformance.roles import SuiteStation
-
-    return SuiteStation(conformance_iut)
-
-
-@pytest.fixture
-async def configure(conformance_iut: Any) -> AsyncIterator[Any]:
-    """Set configuration keys on the charge point for this case (``await configure(MeterValueSampleInterval=2)``);
-    the original values are restored afterwards, so short intervals never leak into other cases."""
-    link = conformance_iut
-    peer = link.peer
-    originals: dict[str, str | None] = {}
-    current: dict[str, str | None] = {}
-    touched: set[str] = set()
-
-    async def change(values: dict[str, Any], *, required: bool) -> set[str]:
-        from conformance.errors import ExpectationFailed
-
-        new = [k for k in values if k not in originals]
-        if new:
-            conf = await peer.call("GetConfiguration", {"key": new})
-            known = {e.get("key"): e.get("value") for e in (conf.get("configurationKey") or []) if isinstance(e, dict)}
-            for key in new:
-                originals[key] = current[key] = known.get(key)
-        changed = set()
-        for key, value in values.items():
-            text = str(value).lower() if isinstance(value, bool) else str(value)
-            if current.get(key) is not None and str(current[key]).strip().lower() == text.lower():
-                changed.add(key)  # already so: a read-only key that holds the wanted value is fine
-                continue
-            reply = await peer.call("ChangeConfiguration", {"key": key, "value": text})
-            if reply.status in ("Accepted", "RebootRequired"):
-                changed.add(key)
-                current[key] = text
-                touched.add(key)
-            elif required:
-                raise ExpectationFailed(
-                    f"the charge point answered ChangeConfiguration {key}={text} with {reply.status}; the case needs it",
-                    "  requirement: Core configuration keys the case depends on are writable (OCPP 1.6 §9.1)\n"
-                    + peer.last_frames())
-        return changed
-
-    async def apply(**values: Any) -> None:
-        await change(values, required=True)
-
-    async def optional(**values: Any) -> set[str]:
-        """Set keys OCTT sets "if implemented": returns the keys the charge point accepted, the others are left."""
-        return await change(values, required=False)
-
-    apply.optional = optional  # type: ignore[attr-defined]
-    yield apply
-    for key, value in originals.items():
-        if value is None or key not in touched or not peer.connected:
-            continue
-        try:
-            await peer.call("ChangeConfiguration", {"key": key, "value": value}, within=link.descriptor.timeouts.response)
-        except Exception:
-            link.wire.event("note", restore_failed=f"ChangeConfiguration {key}={value}")
-
-
-@pytest.fixture
-async def charging_session(charge_point: Any, iut: Any, available_connector: int, id_tags: Any) -> Any:
-    """OCTT "Before": a transaction runs on connector 1 with the valid id tag (status Charging)."""
-    from conformance.preconditions import start_charging
-
-    return await start_charging(charge_point, iut, available_connector, id_tags.valid)

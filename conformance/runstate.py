@@ -13,9 +13,16 @@ from typing import Any
 import pytest
 
 from conformance import __version__
-from conformance.case import CaseInfo
-from conformance.errors import NOT_APPLICABLE_PREFIX, Broken, IutDeviation
+from conformance.case_info import CaseInfo
+from conformance.errors import CATEGORIES, NOT_APPLICABLE_PREFIX, Broken, IutDeviation
+from conformance.iut import DescriptorError, load_descriptor
+from conformance.options import BUILTIN_IUTS, option
+from conformance.schemas import applied_errata
+from conformance.session import also_broke
+from conformance.versions import check_fault_names, unmet_need
 from conformance.wire import Level, render_jsonl, render_text
+
+STATE = pytest.StashKey["RunState"]()
 
 MAX_VIOLATIONS_LISTED = 200
 VERDICTS = ("passed", "passed_with_warnings", "not_applicable", "failed", "broken", "waived")
@@ -61,8 +68,6 @@ class CaseResult:
 
 class RunState:
     def __init__(self, config: pytest.Config) -> None:
-        from conformance.plugin import option
-
         self.config = config
         self.strict = bool(option(config, "ocpp_strict"))
         self.case_prefixes = [p for p in option(config, "ocpp_case") or [] if p]
@@ -92,9 +97,7 @@ class RunState:
     def descriptors(self) -> list[Any]:
         if self._descriptors is None:
             self.touched = True
-            from conformance.iut import DescriptorError, load_descriptor
-
-            paths = self.iut_paths or [str(self._builtin(p)) for p in _builtin_paths()]
+            paths = self.iut_paths or [str(self._builtin(p)) for p in BUILTIN_IUTS]
             loaded = []
             for p in paths:
                 try:
@@ -106,10 +109,8 @@ class RunState:
             if dupes:
                 raise pytest.UsageError(f"two IUT descriptors share the name {sorted(dupes)[0]!r} — give each a unique `name`")
             if self.faults:
-                from conformance.simulators.faults import check_fault_names
-
                 try:
-                    check_fault_names(self.faults)
+                    check_fault_names(self.faults, {d.ocpp_version for d in loaded})
                 except ValueError as exc:
                     raise pytest.UsageError(f"--sim-fault: {exc}") from None
             self._descriptors = loaded
@@ -140,16 +141,7 @@ class RunState:
     def not_applicable_reason(self, info: CaseInfo, descriptor: Any) -> str | None:
         if info.profile and info.profile not in ("transport",) and not descriptor.declares(info.profile):
             return f"the IUT descriptor {descriptor.name} does not declare the feature profile '{info.profile}'"
-        for need in info.needs:
-            if need == "fixed_cable" and not descriptor.fixed_cable:
-                return "the IUT has no fixed cable (connectors.fixed_cable: false)"
-            if need == "not_fixed_cable" and descriptor.fixed_cable:
-                return "the IUT has a fixed cable (connectors.fixed_cable: true)"
-            if need.startswith("power_loss_stop:"):
-                reason = _power_loss_mismatch(need.split(":", 1)[1], descriptor.configuration)
-                if reason:
-                    return reason
-        return None
+        return unmet_need(info, descriptor)
 
     def register_item(self, item: pytest.Item, info: CaseInfo, iut: str) -> None:
         self.items[item.nodeid] = (info, iut)
@@ -199,8 +191,6 @@ class RunState:
                 res.message = (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) if exc else "error"
             res.message, res.details = _one_line(res.message, res.details)
             if res.verdict == "failed":
-                from conformance.session import also_broke
-
                 suffix, listed = also_broke(ctx, res.message, exc)
                 if suffix:
                     res.message += suffix
@@ -340,18 +330,6 @@ def _one_line(message: str, details: str) -> tuple[str, str]:
     return lines[0], "\n".join(["  " + line.strip() for line in lines[1:]] + ([details] if details else []))
 
 
-def _power_loss_mismatch(mode: str, configuration: dict[str, Any]) -> str | None:
-    """Why a power failure case for `mode` (before_going_down / after_reboot) does not apply, or None if it does:
-    a charge point ends interrupted transactions one way, unless a configuration key switches it."""
-    if configuration.get("power_loss_stop_key"):
-        return None
-    declared = configuration.get("power_loss_stop", "after_reboot")
-    if declared == mode:
-        return None
-    return (f"the charge point ends transactions interrupted by a power failure {declared.replace('_', ' ')} "
-            f"(configuration.power_loss_stop: {declared}) and names no key to switch it (configuration.power_loss_stop_key)")
-
-
 def id_matches(case_id: str, prefix: str) -> bool:
     """ID prefix selection; a prefix that ends with a role suffix names that role only (TC_001_CS is not TC_001_CSMS)."""
     if prefix.endswith(("_CS", "_CSMS")):
@@ -361,8 +339,6 @@ def id_matches(case_id: str, prefix: str) -> bool:
 
 def _errata_for(versions: set[str]) -> list[dict[str, Any]]:
     """Schema overlays in force for the versions run: a known erratum is a visible, reasoned deviation."""
-    from conformance.schemas import applied_errata
-
     return [e.to_dict() for e in applied_errata(sorted(versions))]
 
 
@@ -380,19 +356,11 @@ def _without_introspection(text: str) -> str:
 
 def _split_category(text: str) -> tuple[str, str]:
     """`[timing] gap too long` -> ("timing", "gap too long"); plain assertions count as wrong behaviour."""
-    from conformance.errors import CATEGORIES
-
     if text.startswith("[") and "]" in text:
         tag, rest = text[1:].split("]", 1)
         if tag in CATEGORIES:
             return tag, rest.strip()
     return "behaviour", text
-
-
-def _builtin_paths() -> tuple[str, ...]:
-    from conformance.plugin import BUILTIN_IUTS
-
-    return BUILTIN_IUTS
 
 
 def _package_root() -> Path:

@@ -22,9 +22,9 @@ from typing import Any, Iterable
 import jsonschema_rs
 import yaml
 
-from conformance.frames import VERSIONS, clip
+from conformance.frames import clip
+from conformance.protocol import VERSIONS, protocol
 
-PACKAGE_DIRS = {"1.6": "v16", "2.0.1": "v201", "2.1": "v21"}
 DEFAULT_ERRATA_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "errata"
 
 _MESSAGE_LIMIT = 200  # error messages quote the instance; frames can be megabytes long
@@ -159,19 +159,16 @@ class SchemaSet:
     _instances_lock = threading.Lock()
 
     def __init__(self, version: str, errata_dir: str | Path | None = None) -> None:
-        if version not in PACKAGE_DIRS:
-            raise ValueError(f"unknown OCPP version {version!r}; use one of {', '.join(VERSIONS)}")
+        self.protocol = protocol(version)
         self.version = version
-        self._dir = files("ocpp") / PACKAGE_DIRS[version] / "schemas"
+        self._dir = files("ocpp") / self.protocol.schema_dir / "schemas"
         names = {entry.name[:-5] for entry in self._dir.iterdir() if entry.name.endswith(".json")}
         self._files = frozenset(names)
-        if version == "1.6":
-            self._actions = frozenset(n for n in names if n + "Response" in names)
-            self._send_actions: frozenset[str] = frozenset()
-        else:
-            self._actions = frozenset(n[:-7] for n in names
-                                      if n.endswith("Request") and n[:-7] + "Response" in names)
-            self._send_actions = frozenset(n for n in names if not n.endswith(("Request", "Response")))
+        suffix = self.protocol.request_schema_suffix
+        self._actions = frozenset(n.removesuffix(suffix) for n in names
+                                  if n.endswith(suffix) and n.removesuffix(suffix) + "Response" in names)
+        # SEND messages (2.1) have one schema, named after the action
+        self._send_actions = frozenset(n for n in names if suffix and not n.endswith((suffix, "Response")))
         self.errata = [e for e in load_errata(errata_dir) if e.version == version]
         for erratum in self.errata:
             if erratum.schema not in names:
@@ -212,7 +209,7 @@ class SchemaSet:
         if action in self._actions:
             if response:
                 return action + "Response"
-            return action if self.version == "1.6" else action + "Request"
+            return action + self.protocol.request_schema_suffix
         if action in self._send_actions and not response:
             return action
         kind = "response" if response else "request"

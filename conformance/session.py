@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from conformance.case import CaseInfo
+from conformance.case_info import CaseInfo
 from conformance.errors import Broken, NoResponse, RuleViolations
 from conformance.wire import Level, Violation
 
@@ -151,8 +151,6 @@ async def run_case_body(fn: Callable[..., Awaitable[None]], args: tuple, kwargs:
 
 def warn(rule_id: str, message: str, spec: str = "") -> None:
     """Record a SHOULD-level finding against the IUT found by a case's own check (pass with warnings)."""
-    from conformance.wire import Violation
-
     if current is None or current.link is None:
         return
     link = current.link

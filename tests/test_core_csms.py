@@ -11,8 +11,8 @@ import pytest
 from conformance.cli import catalogue
 from conformance.iut import load_descriptor
 from conformance.peer import CallErrorReply
-from conformance.responders import ChargePointResponder16, SuiteTransaction
-from conformance.simulators.csms import ReferenceCsms, Station
+from conformance.ocpp16.roles.charge_point import ChargePointResponder16, SuiteTransaction
+from conformance.ocpp16.simulators.csms import ReferenceCsms, Station
 from tests.suite_runner import ROOT, run_suite, verdicts
 
 REFERENCE_CSMS = ROOT / "fixtures/iut/reference-csms.yaml"

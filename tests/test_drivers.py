@@ -10,7 +10,6 @@ import shlex
 import socket
 import sys
 import threading
-import types
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
@@ -62,11 +61,12 @@ async def test_create_picks_the_class_by_role_and_type(tmp_path: Path) -> None:
         assert type(made) is cls and isinstance(made, role_cls)
 
 
-async def test_create_loads_the_simulator_driver_lazily(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_create_takes_the_simulator_driver_from_the_version_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.ocpp16 import SUPPORT
+
     calls = []
-    fake = types.ModuleType("conformance.drivers.simulator")
-    fake.create = lambda desc, *, wire=None, simulator=None: calls.append((desc, wire, simulator)) or "sim-driver"  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "conformance.drivers.simulator", fake)
+    monkeypatch.setattr(SUPPORT, "simulator_driver",
+                        lambda desc, *, wire=None, simulator=None: calls.append((desc, wire, simulator)) or "sim-driver")
     desc = descriptor(tmp_path, CHARGE_POINT, driver={"type": "simulator", "faults": ["no_heartbeat"]})
     wire, sim = Wire(), object()
     assert drivers.create(desc, wire=wire, simulator=sim) == "sim-driver"

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from conformance import frames
 from conformance.frames import StrictJSONError, StrictParser, decode_utf8, parse_strict, salvage_message_id
+from conformance.protocol import PROTOCOLS
 
 
 @pytest.mark.parametrize("text, value", [
@@ -87,14 +88,14 @@ def test_salvage_message_id(text: str, expected: str | None) -> None:
 
 
 def test_error_code_tables() -> None:
-    assert "OccurenceConstraintViolation" in frames.ERROR_CODES["1.6"]
-    assert "FormationViolation" in frames.ERROR_CODES["1.6"]
-    assert "RpcFrameworkError" not in frames.ERROR_CODES["1.6"]
+    assert "OccurenceConstraintViolation" in PROTOCOLS["1.6"].error_codes
+    assert "FormationViolation" in PROTOCOLS["1.6"].error_codes
+    assert "RpcFrameworkError" not in PROTOCOLS["1.6"].error_codes
     assert {"FormatViolation", "OccurrenceConstraintViolation", "RpcFrameworkError",
-            "MessageTypeNotSupported"} <= frames.ERROR_CODES["2.0.1"]
-    for version, aliases in frames.ERROR_CODE_ALIASES.items():
-        assert set(aliases.values()) <= frames.ERROR_CODES[version]
-        assert not set(aliases) & frames.ERROR_CODES[version]
+            "MessageTypeNotSupported"} <= PROTOCOLS["2.0.1"].error_codes
+    for version in PROTOCOLS.values():
+        assert set(version.error_code_aliases.values()) <= version.error_codes
+        assert not set(version.error_code_aliases) & version.error_codes
 
 
 # -- the optional fast parser must agree with the strict stdlib parser on everything -----------------

@@ -286,7 +286,7 @@ def test_csms_that_refuses_the_handshake_is_unreachable_naming_the_status(outcom
 def case_context() -> Any:
     """A case in progress on a link that is never started: frames are fed to the peer's recorder directly."""
     from conformance import session
-    from conformance.case import CaseInfo
+    from conformance.case_info import CaseInfo
     from conformance.iut import descriptor_from_dict
     from conformance.link import Link
 

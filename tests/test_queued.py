@@ -1,12 +1,12 @@
-"""Checks on queued transaction messages (conformance.queued) and the power-loss applicability of descriptors."""
+"""Checks on queued transaction messages (conformance.ocpp16.queued_messages) and the power-loss applicability of descriptors."""
 
 from __future__ import annotations
 
 import pytest
 
-from conformance.queued import (ChargerClock, check_stamped_during, check_transaction_messages, energy_wh, epoch,
+from conformance.ocpp16.queued_messages import (ChargerClock, check_stamped_during, check_transaction_messages, energy_wh, epoch,
                                 frames_before_boot, periodic_samples)
-from conformance.runstate import _power_loss_mismatch
+from conformance.ocpp16.preconditions import power_loss_mismatch as _power_loss_mismatch
 from conformance.wire import Kind, MessageType, Record
 
 

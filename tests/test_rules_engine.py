@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conformance.rules import RULES, Judge
-from conformance.rules.directions import INITIATORS, WHITEPAPER_ACTIONS_16
+from conformance.protocol import PROTOCOLS, WHITEPAPER_ACTIONS_16
 from conformance.schemas import SchemaSet
 from conformance.wire import Kind, Level, Record, Role
 from tests.test_rules_harness import Feed
@@ -173,10 +173,10 @@ def test_rule_catalogue_entries_are_complete() -> None:
 @pytest.mark.parametrize("version", ["1.6", "2.0.1", "2.1"])
 def test_direction_tables_name_exactly_the_schema_actions(version: str) -> None:
     schemas = SchemaSet.for_version(version)
-    assert set(INITIATORS[version]) == set(schemas.actions()) | set(schemas.send_actions())
-    assert INITIATORS[version]["DataTransfer"] == {CP, CSMS}
-    assert INITIATORS[version]["BootNotification"] == {CP}
-    assert INITIATORS[version]["Reset"] == {CSMS}
+    assert set(PROTOCOLS[version].initiators) == set(schemas.actions()) | set(schemas.send_actions())
+    assert PROTOCOLS[version].initiators["DataTransfer"] == {CP, CSMS}
+    assert PROTOCOLS[version].initiators["BootNotification"] == {CP}
+    assert PROTOCOLS[version].initiators["Reset"] == {CSMS}
 
 
 def test_white_paper_actions_are_1_6_actions() -> None:

@@ -23,10 +23,10 @@ from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from conformance.simulators.charge_point import ReferenceChargePoint
-from conformance.simulators.control import ControlServer, charge_point_handler, csms_handler
-from conformance.simulators.csms import ReferenceCsms
-from conformance.simulators.faults import FAULTS, check_faults
+from conformance.ocpp16.simulators.charge_point import ReferenceChargePoint
+from conformance.ocpp16.simulators.control import ControlServer, charge_point_handler, csms_handler
+from conformance.ocpp16.simulators.csms import ReferenceCsms
+from conformance.ocpp16.simulators.faults import FAULTS, check_faults
 
 ROOT = Path(__file__).resolve().parents[1]
 Frame = Any  # a parsed JSON frame, or the raw text when it is not JSON
@@ -1089,7 +1089,7 @@ async def test_charge_point_control_api(raw_csms: RawCsms, make_cp) -> None:
 
 
 async def test_start_simulator_from_the_reference_descriptors() -> None:
-    from conformance.drivers.simulator import SimulatorChargePointDriver, SimulatorCsmsDriver, start_simulator, stop_simulator
+    from conformance.ocpp16.simulators.driver import SimulatorChargePointDriver, SimulatorCsmsDriver, start_simulator, stop_simulator
     from conformance.iut import load_descriptor
     from conformance.wire import Wire
 
@@ -1131,7 +1131,7 @@ async def test_start_simulator_from_the_reference_descriptors() -> None:
 
 
 async def test_start_simulator_takes_faults_for_its_side_only() -> None:
-    from conformance.drivers.simulator import build_charge_point, build_csms
+    from conformance.ocpp16.simulators.driver import build_charge_point, build_csms
     from conformance.iut import load_descriptor
 
     cp_desc = load_descriptor(ROOT / "fixtures/iut/reference-charge-point.yaml")

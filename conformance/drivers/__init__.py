@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.drivers.base import ChargePointDriver, CsmsDriver, Driver, DriverError, NeedsManualAction
+from conformance.versions import support
 from conformance.wire import Role
 
 if TYPE_CHECKING:
@@ -46,16 +47,8 @@ def create(
 
         return (HttpCsmsDriver if csms else HttpChargePointDriver)(descriptor, wire=wire)
     if kind == "simulator":
-        try:
-            from conformance.drivers import simulator as simulator_driver
-        except ModuleNotFoundError as exc:
-            if exc.name != "conformance.drivers.simulator":
-                raise
-            raise DriverError(
-                f"driver 'simulator' is not available (conformance/drivers/simulator.py is missing) — use another driver.type in {descriptor.label}"
-            ) from None
-        factory = getattr(simulator_driver, "create", None)
-        if factory is None:
-            raise DriverError("conformance.drivers.simulator has no create(descriptor, *, wire, simulator) — start the simulator with its own entry point")
-        return factory(descriptor, wire=wire, simulator=simulator)
+        if simulator is None:
+            raise DriverError(f"driver 'simulator' needs a running reference simulator — start it with "
+                              f"start_simulator() ({descriptor.label})")
+        return support(descriptor.ocpp_version).simulator_driver(descriptor, wire=wire, simulator=simulator)
     raise DriverError(f"unknown driver type {kind!r} in {descriptor.label} — use one of: {', '.join(DRIVER_TYPES)}")

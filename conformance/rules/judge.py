@@ -17,12 +17,11 @@ from urllib.parse import quote, unquote
 import jsonschema_rs
 
 from conformance.frames import (
-    ARITY, CALL, CALLERROR, CALLRESULT, CALLRESULTERROR, ERROR_CODE_ALIASES, ERROR_CODES,
-    MAX_ERROR_DESCRIPTION_2X, MAX_MESSAGE_ID_LENGTH, MESSAGE_TYPES, SEND, TYPE_NAMES, VERSIONS,
+    ARITY, CALL, CALLERROR, CALLRESULT, CALLRESULTERROR, MAX_MESSAGE_ID_LENGTH, SEND, TYPE_NAMES,
     StrictJSONError, StrictParser, a_type, clip, decode_utf8, salvage_message_id, text_is_valid_unicode,
 )
 from conformance.rules.catalogue import RULES
-from conformance.rules.directions import INITIATORS, WHITEPAPER_ACTIONS_16, role_name
+from conformance.protocol import VERSIONS, protocol
 from conformance.schemas import SchemaSet, schema_at_paths
 from conformance.wire import Kind, Record, Role, Violation
 
@@ -74,15 +73,12 @@ class _ActionFacts:
     def __init__(self, judge: "Judge", action: str, send: bool) -> None:
         schemas = judge.schemas
         self.action = action
-        self.initiators = INITIATORS[judge.version].get(action, frozenset())
+        self.initiators = judge.protocol.initiators_of(action)
         sides = (False,) if send else (False, True)
         self.validators = tuple(schemas.validator(action, r) for r in sides)
         self.field_checks = tuple(judge._field_checks(action, r) for r in sides)
         self.field_validators = tuple(_field_validator(checks) for checks in self.field_checks)
-        if judge.version == "1.6":
-            self.labels = (f"{action}.req", f"{action}.conf")
-        else:
-            self.labels = tuple(schemas.file_name(action, r) for r in sides)
+        self.labels = (action,) if send else tuple(judge.protocol.message_label(action, r) for r in sides)
 
 
 class Judge:
@@ -90,8 +86,7 @@ class Judge:
 
     def __init__(self, *, version: str, iut_role: Role, response_timeout: float = 30.0,
                  whitepaper: bool = True, waived_rules: Iterable[str] = ()) -> None:
-        if version not in VERSIONS:
-            raise ValueError(f"unknown OCPP version {version!r}; use one of {', '.join(VERSIONS)}")
+        self.protocol = protocol(version)
         waived, unknown = _expand_rule_patterns(waived_rules)
         if unknown:
             raise ValueError(f"waived rule(s) {', '.join(unknown)} match no rule; known rule IDs: "
@@ -104,11 +99,10 @@ class Judge:
         self.waived = waived
         self.waived_hits: Counter[str] = Counter()  # waived rule -> how often it would have fired
         self.schemas = SchemaSet.for_version(version)
-        self._is_2x = version != "1.6"
-        self._types = MESSAGE_TYPES[version]
-        self._error_codes = ERROR_CODES[version]
-        self._error_aliases = ERROR_CODE_ALIASES[version]
-        self._one_call_rule = "RPC-010" if self._is_2x else "RPC-010a"
+        self._types = self.protocol.message_types
+        self._error_codes = self.protocol.error_codes
+        self._error_aliases = self.protocol.error_code_aliases
+        self._one_call_rule = self.protocol.one_outstanding_call_rule
         self._facts: dict[tuple[str, bool], _ActionFacts] = {}
         self._parser = StrictParser()
         # MessageIds used per sender: per connection in 1.6, per identity (this link) in 2.x.
@@ -152,7 +146,7 @@ class Judge:
                             and now_mono - call.t_mono > self.response_timeout):
                         call.overdue_reported = True
                         message = (f"no reply to {call.action} CALL '{clip(call.unique_id, 40)}' (#{call.seq}) of "
-                                   f"the {role_name(sender, self.version)} within {self.response_timeout:g} s")
+                                   f"the {self.protocol.role_name(sender)} within {self.response_timeout:g} s")
                         # The side that should have answered is the other one.
                         out += self._violations([("BEH-012", message)], seq=None, by_iut=not call.from_iut)
         return out
@@ -175,7 +169,7 @@ class Judge:
         # Broken frames per sender, oldest first: a CALLERROR "-1" may answer each (P4 §4.2.3). An entry is
         # the frame's _Pending when its MessageId was readable too (lenient peers echo that id instead).
         self._broken: dict[Role, list[_Pending | None]] = {r: [] for r in _ROLES}
-        if not self._is_2x:
+        if self.protocol.message_ids_unique_per == "connection":
             self._used = {r: {} for r in _ROLES}
 
     def _violations(self, found: Found, *, seq: int | None, by_iut: bool) -> list[Violation]:
@@ -342,19 +336,20 @@ class Judge:
         if facts is None:
             return
         if sender not in facts.initiators:
-            found.append(("RPC-012", f"{action} is initiated by the {role_name(sender.other, self.version)} only; "
-                                     f"here the {role_name(sender, self.version)} sent it"))
+            found.append(("RPC-012", f"{action} is initiated by the {self.protocol.role_name(sender.other)} only; "
+                                     f"here the {self.protocol.role_name(sender)} sent it"))
         if type(payload) is dict:
             self._check_payload(facts, False, payload, found)
 
     def _check_reuse(self, sender: Role, message_id: str, earlier: _Used, action: str | None, payload: Any,
                      found: Found) -> None:
         earlier_action, earlier_payload, earlier_seq = earlier
-        if self.version == "2.1" and earlier_action == action and earlier_payload == payload:
+        if self.protocol.retry_keeps_message_id and earlier_action == action and earlier_payload == payload:
             return  # 2.1 lets a retry of the same message keep its MessageId
-        scope = "for this charging station identity" if self._is_2x else "on this connection"
+        scope = ("on this connection" if self.protocol.message_ids_unique_per == "connection"
+                 else "for this charging station identity")
         found.append(("RPC-007", f"MessageId '{clip(message_id, 40)}' was already used by the "
-                                 f"{role_name(sender, self.version)} {scope} (#{earlier_seq}, {earlier_action})"))
+                                 f"{self.protocol.role_name(sender)} {scope} (#{earlier_seq}, {earlier_action})"))
 
     def _check_single_outstanding(self, rec: Record, sender: Role, found: Found) -> None:
         for pending_list in self._pending[sender].values():
@@ -362,7 +357,7 @@ class Judge:
                 if call.usable and not call.deliberate and rec.t_mono - call.t_mono <= self.response_timeout:
                     found.append((self._one_call_rule,
                                   f"new CALL while {call.action} '{clip(call.unique_id, 40)}' (#{call.seq}) of the "
-                                  f"{role_name(sender, self.version)} is still unanswered"))
+                                  f"{self.protocol.role_name(sender)} is still unanswered"))
                     return
 
     def _register(self, sender: Role, message_id: str, action: str | None, rec: Record, *, usable: bool) -> _Pending:
@@ -392,7 +387,7 @@ class Judge:
             hint = " (it is a CALL action: MessageTypeId 2)" if schemas.has_action(action) else ""
             return "RPC-011", f"{shown!r} is not a SEND message of OCPP {self.version}{hint}"
         if schemas.has_action(action):
-            if self.version == "1.6" and not self.whitepaper and action in WHITEPAPER_ACTIONS_16:
+            if not self.whitepaper and action in self.protocol.whitepaper_actions:
                 return "SCH-012", (f"{action} belongs to the 1.6 security white paper, which the IUT does not "
                                    "declare (declare white-paper support in the IUT descriptor if it has it)")
             return None
@@ -412,11 +407,10 @@ class Judge:
 
     def _field_checks(self, action: str, response: bool) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """Field-level checks the schemas cannot express, as (kind, payload path)."""
-        if self.version == "2.0.1":
-            return tuple(("date-time", p) for p in self.schemas.field_paths(action, response, "date-time"))
-        if self.version == "1.6":
-            return tuple(("cistring", p) for p in self.schemas.field_paths(action, response, "cistring"))
-        return ()
+        kind = self.protocol.field_check
+        if not kind:
+            return ()
+        return tuple((kind, p) for p in self.schemas.field_paths(action, response, kind))
 
     def _check_payload(self, facts: _ActionFacts, response: bool, payload: dict[str, Any], found: Found) -> None:
         if not _is_valid(facts.validators[response], payload):
@@ -473,7 +467,7 @@ class Judge:
                 rec.action = answered[0]
             else:
                 found.append(("RPC-021", f"CALLRESULTERROR '{clip(message_id, 40)}' matches no CALLRESULT the "
-                                         f"{role_name(sender, self.version)} received"))
+                                         f"{self.protocol.role_name(sender)} received"))
             return
         self._correlate(rec, sender, message_type, message_id, not problems, found)
 
@@ -495,9 +489,9 @@ class Judge:
             description = value[3]
             if type(description) is not str:
                 found.append(("RPC-016", f"the ErrorDescription must be a string, got {a_type(description)}"))
-            elif self._is_2x and len(description) > MAX_ERROR_DESCRIPTION_2X:
+            elif (limit := self.protocol.error_description_max_length) is not None and len(description) > limit:
                 found.append(("RPC-016", f"the ErrorDescription has {len(description)} characters, at most "
-                                         f"{MAX_ERROR_DESCRIPTION_2X} are allowed"))
+                                         f"{limit} are allowed"))
         if size > 4:
             rec.payload = value[4]
             if type(value[4]) is not dict:
@@ -550,10 +544,10 @@ class Judge:
         if message_type == CALLERROR and own is not None:
             rec.action = own[0]
             found.append(("RPC-019", f"CALLERROR '{clip(message_id, 40)}' answers the reply #{own[1]} to the "
-                                     f"{role_name(sender, self.version)}'s own CALL; a CALLERROR may only answer a "
-                                     "CALL" + (" (use CALLRESULTERROR)" if self.version == "2.1" else "")))
+                                     f"{self.protocol.role_name(sender)}'s own CALL; a CALLERROR may only answer a "
+                                     "CALL" + (" (use CALLRESULTERROR)" if self.protocol.has_callresulterror else "")))
             return
-        found.append(("RPC-008", f"no outstanding CALL of the {role_name(caller, self.version)} has MessageId "
+        found.append(("RPC-008", f"no outstanding CALL of the {self.protocol.role_name(caller)} has MessageId "
                                  f"'{clip(message_id, 40)}'"))
 
 

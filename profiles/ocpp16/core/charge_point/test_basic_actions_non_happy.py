@@ -1,7 +1,7 @@
 """OCTT 2.10 — Core Profile - Basic Actions Non-happy flow (the suite plays the Central System)."""
 
 from conformance import case
-from conformance.preconditions import configured
+from conformance.ocpp16.preconditions import configured
 
 SECTION = "Core Profile - Basic Actions Non-happy flow"
 

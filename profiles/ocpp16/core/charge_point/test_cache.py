@@ -4,7 +4,7 @@ import pytest
 
 from conformance import case
 from conformance.errors import NOT_APPLICABLE_PREFIX
-from conformance.preconditions import start_charging
+from conformance.ocpp16.preconditions import start_charging
 
 SECTION = "Cache"
 CACHE_KEY = "AuthorizationCacheEnabled"

@@ -1,7 +1,7 @@
 """OCTT 2.1 — Cold Boot Charge Point (the suite plays the Central System)."""
 
 from conformance import case, measure
-from conformance.responders import utc_now
+from conformance.timestamps import utc_now
 
 SECTION = "Cold Boot Charge Point"
 HEARTBEAT_S = 2  # short, so the heartbeat check costs seconds

@@ -7,8 +7,8 @@ Charge Point's; arrival times on the wire are recorded as evidence.
 from datetime import datetime, timezone
 
 from conformance import case, measure
-from conformance.preconditions import start_charging
-from conformance.queued import energy_wh
+from conformance.ocpp16.preconditions import start_charging
+from conformance.ocpp16.queued_messages import energy_wh
 
 SECTION = "Meter values"
 SAMPLE_INTERVAL_S = 2

@@ -9,9 +9,9 @@ transactionId the suite gave when it answered the queued StartTransaction.
 import math
 
 from conformance import case, measure
-from conformance.charging import check_stop_reason
-from conformance.preconditions import configured
-from conformance.queued import (ChargerClock, check_stamped_during, check_transaction_messages, hold, now,
+from conformance.ocpp16.steps import check_stop_reason
+from conformance.ocpp16.preconditions import configured
+from conformance.ocpp16.queued_messages import (ChargerClock, check_stamped_during, check_transaction_messages, hold, now,
                                 periodic_samples)
 
 SECTION = "Core Profile - Offline behavior Non-Happy Flow"

@@ -8,8 +8,8 @@ configuration.power_loss_stop_key); the two TC_032 cases apply accordingly.
 import pytest
 
 from conformance import case, measure
-from conformance.charging import check_stop_reason
-from conformance.queued import ChargerClock, check_stamped_during, check_transaction_messages, epoch, frames_before_boot, now
+from conformance.ocpp16.steps import check_stop_reason
+from conformance.ocpp16.queued_messages import ChargerClock, check_stamped_during, check_transaction_messages, epoch, frames_before_boot, now
 
 SECTION = "Core Profile - Power Failure Non-Happy Flow"
 

@@ -1,7 +1,7 @@
 """OCTT 2.5 — Core Profile: remote actions, happy flow (the suite plays the Central System)."""
 
 from conformance import case
-from conformance.charging import check_stop_reason, expect_connection_timeout
+from conformance.ocpp16.steps import check_stop_reason, expect_connection_timeout
 
 SECTION = "Core Profile - Remote actions Happy flow"
 CONNECTION_TIMEOUT_S = 2  # short, so the timeout case costs seconds

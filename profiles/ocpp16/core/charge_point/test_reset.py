@@ -1,7 +1,7 @@
 """OCTT 2.6 — Core Profile: resetting, happy flow (the suite plays the Central System)."""
 
 from conformance import case, measure
-from conformance.charging import check_stop_reason
+from conformance.ocpp16.steps import check_stop_reason
 
 SECTION = "Core Profile - Resetting Happy Flow"
 

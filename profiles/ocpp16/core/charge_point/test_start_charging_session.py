@@ -1,7 +1,7 @@
 """OCTT 2.2 — Start Charging Session (the suite plays the Central System)."""
 
 from conformance import case
-from conformance.charging import expect_connection_timeout
+from conformance.ocpp16.steps import expect_connection_timeout
 
 SECTION = "Start Charging Session"
 CONNECTION_TIMEOUT_S = 2  # short, so the timeout case costs seconds

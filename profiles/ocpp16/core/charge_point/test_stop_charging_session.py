@@ -1,9 +1,9 @@
 """OCTT 2.3 — Stop Charging Session (the suite plays the Central System)."""
 
 from conformance import case
-from conformance.charging import check_stop_reason
-from conformance.preconditions import start_charging
-from conformance.responders import in_days
+from conformance.ocpp16.steps import check_stop_reason
+from conformance.ocpp16.preconditions import start_charging
+from conformance.timestamps import in_days
 
 SECTION = "Stop Charging Session"
 ENDED = {"Finishing", "Available"}  # where a connector may go when its transaction ends (OCPP 1.6 §4.9)

@@ -4,7 +4,7 @@ A detachable cable is held by a connector lock that UnlockConnector.req opens; a
 Charge Point answers NotSupported. Either way a transaction on the connector is finished first (OCPP 1.6 §5.18)."""
 
 from conformance import case
-from conformance.charging import check_stop_reason
+from conformance.ocpp16.steps import check_stop_reason
 
 SECTION = "Core Profile - Unlocking Happy flow"
 

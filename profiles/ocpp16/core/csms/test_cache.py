@@ -1,7 +1,7 @@
 """OCTT 3.3 — Cache (the suite plays the charge point)."""
 
 from conformance import case
-from conformance.roles import operator_command
+from conformance.ocpp16.roles.station import operator_command
 
 SECTION = "Cache"
 

@@ -1,7 +1,7 @@
 """OCTT 3.7 — Core Profile: configuration, happy flow (the suite plays the charge point)."""
 
 from conformance import case
-from conformance.roles import operator_command
+from conformance.ocpp16.roles.station import operator_command
 
 SECTION = "Core Profile - Configuration Happy flow"
 REQ_GET = "The Central System sends GetConfiguration.req when asked to (OCPP 1.6 §5.8)."

@@ -1,7 +1,7 @@
 """OCTT 3.13 — Core Profile: configuration keys, non-happy flow (the suite plays the charge point)."""
 
 from conformance import case
-from conformance.roles import operator_command
+from conformance.ocpp16.roles.station import operator_command
 
 SECTION = "Core Profile - Configuration Keys Non-Happy Flow"
 REQ_CHANGE = "The Central System sends ChangeConfiguration.req with the key and value asked for, the value as a " \

@@ -1,7 +1,7 @@
 """OCTT 3.4 — Core Profile: remote actions, happy flow (the suite plays the charge point)."""
 
 from conformance import case, measure
-from conformance.roles import operator_command
+from conformance.ocpp16.roles.station import operator_command
 
 SECTION = "Core Profile - Remote actions Happy flow"
 CONNECTION_TIMEOUT_S = 2  # the suite charger's own ConnectionTimeOut, short so the case costs seconds

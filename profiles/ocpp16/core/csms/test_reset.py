@@ -1,7 +1,7 @@
 """OCTT 3.5 — Core Profile: resetting, happy flow (the suite plays the charge point)."""
 
 from conformance import case
-from conformance.roles import operator_command
+from conformance.ocpp16.roles.station import operator_command
 
 SECTION = "Core Profile - Resetting Happy Flow"
 

@@ -1,7 +1,7 @@
 """OCTT 3.10 — Core Profile: unlocking, non-happy flow (the suite plays the charge point)."""
 
 from conformance import case
-from conformance.roles import operator_command
+from conformance.ocpp16.roles.station import operator_command
 
 SECTION = "Core Profile - Unlocking Non-happy flow"
 REQ_UNLOCK = "The Central System sends UnlockConnector.req for the connector asked for (OCPP 1.6 §5.18)."

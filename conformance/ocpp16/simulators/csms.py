@@ -31,7 +31,7 @@ from . import faults as fault_registry
 from .observe import Observable
 from .rpc import Raw, RpcEndpoint, RpcError, check_payload
 
-LOGGER = logging.getLogger("conformance.simulators.csms")
+LOGGER = logging.getLogger("conformance.ocpp16.simulators.csms")
 
 SUBPROTOCOL = "ocpp1.6"
 

@@ -32,7 +32,7 @@ from ocpp.exceptions import OCPPError
 from ocpp.v16.enums import Action
 from websockets.exceptions import ConnectionClosed
 
-LOGGER = logging.getLogger("conformance.simulators")
+LOGGER = logging.getLogger("conformance.ocpp16.simulators")
 
 OCPP16_ACTIONS = frozenset(a.value for a in Action)
 MAX_MESSAGE_ID_LENGTH = 36

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from conformance.drivers.base import ChargePointDriver, CsmsDriver, DriverError, NeedsManualAction
-from conformance.simulators.charge_point import CONFIG_SPECS, ReferenceChargePoint
-from conformance.simulators.csms import ReferenceCsms, UnknownAction, UnknownStation
-from conformance.simulators.faults import faults_for_side
-from conformance.simulators.rpc import CallError, CallTimeout
+from conformance.ocpp16.simulators.charge_point import CONFIG_SPECS, ReferenceChargePoint
+from conformance.ocpp16.simulators.csms import ReferenceCsms, UnknownAction, UnknownStation
+from conformance.ocpp16.simulators.faults import faults_for_side
+from conformance.ocpp16.simulators.rpc import CallError, CallTimeout
 from conformance.wire import Role
 
 if TYPE_CHECKING:
     from conformance.iut import Descriptor
     from conformance.wire import Wire
 
-LOGGER = logging.getLogger("conformance.drivers.simulator")
+LOGGER = logging.getLogger("conformance.ocpp16.simulators.driver")
 
 CHARGE_POINT_ACTIONS = (
     "plug_in", "unplug", "present_id_tag", "power_cycle", "reboot", "go_offline", "come_online", "raise_fault",

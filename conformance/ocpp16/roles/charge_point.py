@@ -1,137 +1,23 @@
-"""Default answers to the IUT's CALLs: everything a case does not care about gets a correct, boring reply.
+"""The suite as an OCPP 1.6 charge point towards a Central System under test: a stateful model of a correct
+charger (connectors, transactions, configuration, authorization cache, offline queue) that answers the Central
+System's commands from its state.
 
-Each responder also keeps the state a case may want to read (the IUT's BootNotification, connector statuses,
-transactions), so cases look at what happened instead of parsing the wire themselves.
+What a charger then does on its own (start the transaction after an accepted RemoteStartTransaction, reboot after
+Reset, ...) runs in the background as a `Reaction`, carried out by the bound `SuiteStation`
+(`conformance.ocpp16.roles.station`) once the reply is on the wire.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 from conformance.peer import CallErrorReply
+from conformance.timestamps import parse_iso
 from conformance.wire import Kind, MessageType, Record
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def in_days(days: int) -> str:
-    return (datetime.now(timezone.utc) + timedelta(days=days)).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-class CsmsResponder16:
-    """The suite playing an OCPP 1.6 Central System towards a charge point under test."""
-
-    def __init__(self, descriptor: Any) -> None:
-        self.descriptor = descriptor
-        tags = descriptor.id_tags
-        self.heartbeat_interval = int(descriptor.configuration.get("HeartbeatInterval", 300))
-        self.tag_status: dict[str, str] = {
-            tags.valid: "Accepted",
-            tags.valid_2: "Accepted",
-            tags.invalid: "Invalid",
-            tags.blocked: "Blocked",
-            tags.expired: "Expired",
-            tags.child_id_tag: "Accepted",
-        }
-        self.tag_parent: dict[str, str] = {tags.child_id_tag: tags.parent_id_tag}
-        self._tx_ids = itertools.count(1000)
-        self.boot: dict[str, Any] | None = None
-        self.boot_accepted = False
-        self.statuses: dict[int, str] = {}
-        self.transactions: dict[int, dict[str, Any]] = {}  # transactionId -> StartTransaction payload (+ stop)
-        self.transaction_of_call: dict[str, int] = {}  # StartTransaction unique id -> transactionId given
-
-    def id_tag_info(self, id_tag: str | None) -> dict[str, Any]:
-        status = self.tag_status.get(id_tag or "", "Invalid")
-        info: dict[str, Any] = {"status": status}
-        if status == "Accepted":
-            info["expiryDate"] = in_days(1)
-        if id_tag in self.tag_parent:
-            info["parentIdTag"] = self.tag_parent[id_tag]
-        return info
-
-    async def answer(self, action: str, payload: dict, rec: Record) -> Any:
-        handler = getattr(self, f"on_{action}", None)
-        if handler is None:
-            return CallErrorReply("NotImplemented", f"the suite's Central System does not handle {action}")
-        reply = handler(payload)
-        if action == "StartTransaction" and rec.unique_id:
-            self.transaction_of_call[rec.unique_id] = reply["transactionId"]
-        return reply
-
-    def transaction_id_of(self, start: Record) -> int | None:
-        """The transactionId the suite gave in answer to this StartTransaction (None if it answered otherwise)."""
-        return self.transaction_of_call.get(start.unique_id or "")
-
-    def on_BootNotification(self, p: dict) -> dict:
-        return {"status": "Accepted", "currentTime": utc_now(), "interval": self.heartbeat_interval}
-
-    def replied(self, action: str, payload: Any, reply: Any) -> None:
-        """Whatever answered (default or a case's override), keep the state the answer created."""
-        if action == "BootNotification" and isinstance(payload, dict):
-            self.boot = dict(payload)
-            self.boot_accepted = isinstance(reply, dict) and reply.get("status") == "Accepted"
-
-    def on_Heartbeat(self, p: dict) -> dict:
-        return {"currentTime": utc_now()}
-
-    def on_StatusNotification(self, p: dict) -> dict:
-        if isinstance(p.get("connectorId"), int):
-            self.statuses[p["connectorId"]] = p.get("status", "")
-        return {}
-
-    def on_Authorize(self, p: dict) -> dict:
-        return {"idTagInfo": self.id_tag_info(p.get("idTag"))}
-
-    def on_StartTransaction(self, p: dict) -> dict:
-        tx = next(self._tx_ids)
-        self.transactions[tx] = dict(p)
-        return {"transactionId": tx, "idTagInfo": self.id_tag_info(p.get("idTag"))}
-
-    def on_StopTransaction(self, p: dict) -> dict:
-        tx = p.get("transactionId")
-        if isinstance(tx, int) and tx in self.transactions:
-            self.transactions[tx]["stop"] = dict(p)
-        return {"idTagInfo": self.id_tag_info(p["idTag"])} if p.get("idTag") else {}
-
-    def on_MeterValues(self, p: dict) -> dict:
-        return {}
-
-    def on_DataTransfer(self, p: dict) -> dict:
-        return {"status": "UnknownVendorId"}
-
-    def on_DiagnosticsStatusNotification(self, p: dict) -> dict:
-        return {}
-
-    def on_FirmwareStatusNotification(self, p: dict) -> dict:
-        return {}
-
-    def on_SecurityEventNotification(self, p: dict) -> dict:
-        return {}
-
-    def on_LogStatusNotification(self, p: dict) -> dict:
-        return {}
-
-    def on_SignedFirmwareStatusNotification(self, p: dict) -> dict:
-        return {}
-
-    def on_SignCertificate(self, p: dict) -> dict:
-        return {"status": "Rejected"}
-
-
-
-# ------------------------------------------------------------------------------------------------------------------
-# The suite as an OCPP 1.6 charge point: a stateful model of a correct charger. The commands of the CSMS are answered
-# here from that state; what a charger then does on its own (start the transaction after an accepted
-# RemoteStartTransaction, reboot after Reset, ...) runs in the background as a `Reaction`, carried out by
-# `conformance.roles.SuiteStation` once the reply is on the wire.
 
 MEASURANDS = frozenset({
     "Current.Export", "Current.Import", "Current.Offered", "Energy.Active.Export.Register",
@@ -252,8 +138,8 @@ class ChargePointResponder16:
     """The suite playing an OCPP 1.6 charge point towards a Central System under test.
 
     Holds the charger's state (connectors, transactions, configuration, authorization cache, offline queue) and
-    answers the Central System's commands from it as a correct charger does. `bind(link)` (done by
-    `conformance.roles.SuiteStation`) lets accepted commands be carried out: without it only the replies are given.
+    answers the Central System's commands from it as a correct charger does. `bind(station)` (done by every
+    `SuiteStation`) lets accepted commands be carried out: without it only the replies are given.
     """
 
     def __init__(self, descriptor: Any) -> None:
@@ -273,12 +159,12 @@ class ChargePointResponder16:
         self.commands: list[tuple[str, dict]] = []
         self.tasks: set[asyncio.Task] = set()
         self.timers: dict[int, asyncio.Task] = {}
-        self.link: Any = None
+        self.station: Any = None  # the SuiteStation that carries out reactions
         self._reactions: dict[str, asyncio.Future] = {}
         self._case_config: dict[str, str] = {}  # originals of values a case set for itself
 
-    def bind(self, link: Any) -> None:
-        self.link = link
+    def bind(self, station: Any) -> None:
+        self.station = station
 
     # -- configuration -------------------------------------------------------------------------------------------
     def config_entry(self, key: str) -> tuple[str, ConfigEntry] | None:
@@ -319,7 +205,7 @@ class ChargePointResponder16:
         info = self.auth_cache.get(id_tag.lower())
         if not info or info.get("status") != "Accepted":
             return None
-        expiry = _parse_time(info.get("expiryDate"))
+        expiry = parse_iso(info.get("expiryDate"))
         if expiry is not None and expiry <= datetime.now(timezone.utc):
             return None
         return info
@@ -343,14 +229,14 @@ class ChargePointResponder16:
 
     def _schedule(self, rec: Record, then: Callable[[Any], Awaitable[Any]]) -> None:
         fut = self.reaction_future(rec.unique_id or "", fresh=True)
-        if self.link is None:
+        if self.station is None:
             fut.set_result(None)
             return
         sent = self._watch_reply(rec)
         task = asyncio.get_running_loop().create_task(self._react(rec, sent, then))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
-        self.link.peer.track(task)  # the case's end waits for it, so it never races the next case's connection
+        self.station.peer.track(task)  # the case's end waits for it, so it never races the next case's connection
 
         def settle(t: asyncio.Task) -> None:
             if fut.done():
@@ -359,7 +245,7 @@ class ChargePointResponder16:
                 fut.cancel()
             elif t.exception() is not None:
                 fut.set_exception(t.exception())
-                self.link.wire.event("note", reaction_failed=f"{rec.action}: {t.exception()}"[:500])
+                self.station.link.wire.event("note", reaction_failed=f"{rec.action}: {t.exception()}"[:500])
             else:
                 fut.set_result(t.result())
 
@@ -374,13 +260,11 @@ class ChargePointResponder16:
                     and r.message_type in (MessageType.CALLRESULT, MessageType.CALLERROR)):
                 fut.set_result(r.message_type == MessageType.CALLRESULT)
 
-        unsubscribe = self.link.wire.subscribe(listener)
+        unsubscribe = self.station.link.wire.subscribe(listener)
         fut.add_done_callback(lambda _: unsubscribe())
         return fut
 
     async def _react(self, rec: Record, sent: asyncio.Future, then: Callable[[Any], Awaitable[Any]]) -> Any:
-        from conformance.roles import SuiteStation
-
         try:
             answered = await asyncio.wait_for(sent, self.descriptor.timeouts.response)
         except TimeoutError:
@@ -388,7 +272,7 @@ class ChargePointResponder16:
             return None
         if not answered:
             return None
-        return await then(SuiteStation(self.link))
+        return await then(self.station)
 
     # -- answering the Central System ------------------------------------------------------------------------------
     async def answer(self, action: str, payload: dict, rec: Record) -> Any:
@@ -502,21 +386,3 @@ def _consume(fut: asyncio.Future) -> None:
     """Mark a reaction's outcome as seen: a reaction nobody waits for is only noted in the wire log."""
     if not fut.cancelled():
         fut.exception()
-
-
-def _parse_time(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-def responder_for(descriptor: Any) -> Any:
-    """The default responder of the role the suite plays towards `descriptor`'s IUT."""
-    from conformance.wire import Role
-
-    if descriptor.ocpp_version != "1.6":
-        raise NotImplementedError(f"OCPP {descriptor.ocpp_version} responders are not available yet")
-    return CsmsResponder16(descriptor) if descriptor.sut is Role.CHARGE_POINT else ChargePointResponder16(descriptor)

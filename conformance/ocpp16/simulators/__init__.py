@@ -1,7 +1,7 @@
 """Reference OCPP 1.6 simulators: a charge point and a Central System, correct by default, with named faults.
 
 They are the suite's built-in IUTs and the basis of its self-tests. Imports are lazy so that importing
-`conformance.simulators.faults` (the CLI and the plugin do) stays cheap.
+`conformance.ocpp16.simulators.faults` (the CLI and the plugin do) stays cheap.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 __all__ = ["FAULTS", "Fault", "ReferenceChargePoint", "ReferenceCsms"]
 
 _LAZY = {
-    "ReferenceChargePoint": "conformance.simulators.charge_point",
-    "ReferenceCsms": "conformance.simulators.csms",
-    "FAULTS": "conformance.simulators.faults",
-    "Fault": "conformance.simulators.faults",
+    "ReferenceChargePoint": "conformance.ocpp16.simulators.charge_point",
+    "ReferenceCsms": "conformance.ocpp16.simulators.csms",
+    "FAULTS": "conformance.ocpp16.simulators.faults",
+    "Fault": "conformance.ocpp16.simulators.faults",
 }
 
 

@@ -2,7 +2,8 @@
 sessions, go offline and come back, reboot — as a correct OCPP 1.6 charger does — and how it judges the meaning of
 every answer of the Central System under test (id tag statuses, transaction ids, clock, heartbeat interval).
 
-The charger's state lives in the link's `ChargePointResponder16`; `SuiteStation` is the behaviour on top of it. A
+The charger's state lives in the link's `ChargePointResponder16` (`conformance.ocpp16.roles.charge_point`);
+`SuiteStation` is the behaviour on top of it. A
 case drives the physical side (plug in, present a card, cut the network); commands of the Central System are
 answered by the responder and, once accepted, carried out here in the background (`reaction`).
 """
@@ -14,7 +15,9 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from conformance.errors import Broken, ExpectationFailed
-from conformance.responders import SuiteTransaction, _parse_time, utc_now
+from conformance.ocpp16.roles.charge_point import SuiteTransaction
+from conformance.session import measure
+from conformance.timestamps import parse_iso, utc_now
 from conformance.wire import Record
 
 SUITE_STATION = {
@@ -43,7 +46,7 @@ async def boot_charge_point(link: Any, *, force: bool = False) -> Any:
     Returns the BootNotification.conf, or None when the charger was already booted on this connection."""
     station = SuiteStation(link)
     conf = None
-    if force or getattr(link, "_booted_on", None) != link.peer.connection_no:
+    if force or link.booted_on != link.peer.connection_no:
         conf = await station.boot_now()
     if not force:
         await station.idle()
@@ -75,7 +78,7 @@ class SuiteStation:
         self.model = link.responder
         self.descriptor = link.descriptor
         self.timeouts = link.descriptor.timeouts
-        self.model.bind(link)
+        self.model.bind(self)
 
     # ==============================================================================================================
     # connection
@@ -96,7 +99,7 @@ class SuiteStation:
         """Send BootNotification, judge the answer, then report every connector's status (connector 0 first)."""
         conf = await self.peer.call("BootNotification", dict(SUITE_STATION), requirement=REQ_BOOT)
         self.check_boot(conf)
-        self.link._booted_on = self.peer.connection_no
+        self.link.booted_on = self.peer.connection_no
         self.model.booted = True
         if isinstance(conf.payload.get("interval"), int):
             self.model.configuration["HeartbeatInterval"].value = str(conf.payload["interval"])
@@ -362,7 +365,7 @@ class SuiteStation:
             await self.link.endpoint.connect()
         m.offline = False
         if m.booted:
-            self.link._booted_on = self.peer.connection_no
+            self.link.booted_on = self.peer.connection_no
         else:
             await self.boot_now()
         await self._flush()
@@ -616,7 +619,7 @@ class SuiteStation:
                    "earlier run)" if status == "ConcurrentTx" else ""
             self._deviation(f"{where} idTagInfo.status is {status!r} for id tag {id_tag}, which the Central System "
                             f"should know as {expected}{hint}", REQ_ID_TAG)
-        expiry = _parse_time(info.get("expiryDate"))
+        expiry = parse_iso(info.get("expiryDate"))
         if status == "Accepted" and expiry is not None:
             late = (datetime.now(timezone.utc) - expiry).total_seconds()
             if late > self.timeouts.tolerance:
@@ -636,8 +639,6 @@ class SuiteStation:
         self.model.transaction_ids.add(tx_id)
 
     def check_boot(self, conf: Any) -> None:
-        from conformance import measure
-
         payload = conf.payload
         if payload.get("status") != "Accepted":
             raise ExpectationFailed(
@@ -652,9 +653,7 @@ class SuiteStation:
         self._check_clock("BootNotification.conf", payload.get("currentTime"))
 
     def _check_clock(self, where: str, current_time: Any) -> None:
-        from conformance import measure
-
-        theirs = _parse_time(current_time)
+        theirs = parse_iso(current_time)
         if theirs is None:
             return  # not a date-time: the schema judge reports it
         skew = (theirs - datetime.now(timezone.utc)).total_seconds()

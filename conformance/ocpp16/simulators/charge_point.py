@@ -34,7 +34,7 @@ from . import faults as fault_registry
 from .observe import Observable
 from .rpc import CallError, CallTimeout, RpcEndpoint, RpcError, fail
 
-LOGGER = logging.getLogger("conformance.simulators.charge_point")
+LOGGER = logging.getLogger("conformance.ocpp16.simulators.charge_point")
 
 SUBPROTOCOL = "ocpp1.6"
 

@@ -34,7 +34,7 @@ from .charge_point import ReferenceChargePoint
 from .csms import ReferenceCsms, UnknownAction, UnknownStation
 from .rpc import CallError, CallTimeout
 
-LOGGER = logging.getLogger("conformance.simulators.control")
+LOGGER = logging.getLogger("conformance.ocpp16.simulators.control")
 
 # handler(method, path, query, body) -> (HTTP status, JSON-able answer)
 Handler = Callable[[str, str, dict[str, str], Any], Awaitable[tuple[int, Any]]]
