@@ -17,7 +17,6 @@ from conformance.transport import ChargePointClient, CsmsServer
 from conformance.versions import support
 from conformance.wire import Role, Wire
 
-
 # What each driver action leaves behind: the action that undoes it, and whether that takes the connector.
 LEFT_BEHIND = {
     "plug_in": ("unplug", "connector"),

@@ -130,6 +130,10 @@ class Protocol:
         """Roles that may send `action` as a CALL (or 2.1 SEND); empty when the action is unknown."""
         return self.initiators.get(action, frozenset())
 
+    def actions_initiated_by(self, role: Role) -> frozenset[str]:
+        """The actions `role` may send as a CALL (DataTransfer goes both ways)."""
+        return frozenset(action for action, roles in self.initiators.items() if role in roles)
+
     def message_label(self, action: str, response: bool) -> str:
         """How the version's specification names a message: Authorize.req / .conf (1.6), AuthorizeRequest (2.x)."""
         if not self.request_schema_suffix:

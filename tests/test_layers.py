@@ -16,7 +16,7 @@ PACKAGE = ROOT / "conformance"
 
 # Lowest floor first. A module may import modules of its own floor or of lower floors, never higher ones.
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundations", ("wire", "errors", "frames", "protocol", "timestamps", "steps")),
+    ("foundations", ("wire", "errors", "frames", "protocol", "timestamps", "steps", "simulation")),
     ("judging and data", ("schemas", "rules", "case_info", "iut", "pki", "waivers", "reporting", "versions",
                           "file_transfer")),
     ("the link to an IUT", ("peer", "transport", "drivers", "session", "case", "link", "__init__")),

@@ -24,7 +24,8 @@ from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from conformance.ocpp16.simulators.charge_point import ReferenceChargePoint
-from conformance.ocpp16.simulators.control import ControlServer, charge_point_handler, csms_handler
+from conformance.ocpp16.simulators.control import charge_point_handler, csms_handler
+from conformance.simulation import ControlServer
 from conformance.ocpp16.simulators.csms import ReferenceCsms
 from conformance.ocpp16.simulators.faults import FAULTS, check_faults
 

@@ -20,8 +20,8 @@ from conformance.frames import (
     ARITY, CALL, CALLERROR, CALLRESULT, CALLRESULTERROR, MAX_MESSAGE_ID_LENGTH, SEND, TYPE_NAMES,
     StrictJSONError, StrictParser, a_type, clip, decode_utf8, salvage_message_id, text_is_valid_unicode,
 )
-from conformance.rules.catalogue import RULES
 from conformance.protocol import VERSIONS, protocol
+from conformance.rules.catalogue import RULES
 from conformance.schemas import SchemaSet, schema_at_paths
 from conformance.wire import Kind, Record, Role, Violation
 

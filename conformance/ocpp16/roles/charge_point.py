@@ -16,8 +16,9 @@ from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 from conformance.peer import CallErrorReply
+from conformance.protocol import OCPP16
 from conformance.timestamps import parse_iso
-from conformance.wire import Kind, MessageType, Record
+from conformance.wire import Kind, MessageType, Record, Role
 
 MEASURANDS = frozenset({
     "Current.Export", "Current.Import", "Current.Offered", "Energy.Active.Export.Register",
@@ -28,15 +29,9 @@ MEASURANDS = frozenset({
 })
 PHASE_ROTATION = re.compile(r"(\d+\.)?(NotApplicable|Unknown|RST|RTS|SRT|STR|TRS|TSR)")
 
-# Central System -> Charge Point actions of OCPP 1.6 (all profiles and the security white paper): an action of this
-# list the charger has no handler for is known but not supported (NotSupported); anything else is NotImplemented.
-CSMS_COMMANDS_16 = frozenset({
-    "CancelReservation", "CertificateSigned", "ChangeAvailability", "ChangeConfiguration", "ClearCache",
-    "ClearChargingProfile", "DataTransfer", "DeleteCertificate", "ExtendedTriggerMessage", "GetCompositeSchedule",
-    "GetConfiguration", "GetDiagnostics", "GetInstalledCertificateIds", "GetLocalListVersion", "GetLog",
-    "InstallCertificate", "RemoteStartTransaction", "RemoteStopTransaction", "ReserveNow", "Reset", "SendLocalList",
-    "SetChargingProfile", "SignedUpdateFirmware", "TriggerMessage", "UnlockConnector", "UpdateFirmware",
-})
+# An action the Central System may send that the charger has no handler for is known but not supported
+# (NotSupported); anything else is NotImplemented.
+CSMS_COMMANDS_16 = OCPP16.actions_initiated_by(Role.CSMS)
 
 
 @dataclass

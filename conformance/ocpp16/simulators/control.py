@@ -11,158 +11,31 @@ Vendor convention (what the suite's `http` driver speaks):
   202 as soon as the CALL is on the wire. `GET /status`; `POST /add-id-tag`, `/remove-id-tag` (`{"idTag": ...}`),
   `/set-boot-status` (`{"status": "Pending"}`) and `PUT|DELETE /id-tags/{token}` are operator actions.
 
-The server is a deliberately small HTTP/1.1 implementation on asyncio streams (one request per connection).
+The server itself is `conformance.simulation.ControlServer`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import re
 import signal
 import ssl
 import sys
-from typing import Any, Awaitable, Callable
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 
-from . import faults as fault_registry
-from .charge_point import ReferenceChargePoint
-from .csms import ReferenceCsms, UnknownAction, UnknownStation
-from .rpc import CallError, CallTimeout
+from conformance.ocpp16.simulators import faults as fault_registry
+from conformance.ocpp16.simulators.charge_point import ReferenceChargePoint
+from conformance.ocpp16.simulators.csms import ReferenceCsms, UnknownAction, UnknownStation
+from conformance.ocpp16.simulators.rpc import CallError, CallTimeout
+from conformance.simulation import ControlServer, Handler, HttpError, pick, required, snake, tcp_port
 
 LOGGER = logging.getLogger("conformance.ocpp16.simulators.control")
 
-# handler(method, path, query, body) -> (HTTP status, JSON-able answer)
-Handler = Callable[[str, str, dict[str, str], Any], Awaitable[tuple[int, Any]]]
-
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
-            500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
-            504: "Gateway Timeout"}
-MAX_BODY = 1 << 20
-
-
-class HttpError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-class ControlServer:
-    """Minimal JSON-over-HTTP/1.1 server: `handler(method, path, query, body) -> (status, json-able)`."""
-
-    def __init__(self, handler: Handler, *, host: str = "127.0.0.1", port: int = 0, read_timeout: float = 10) -> None:
-        self.handler = handler
-        self.host = host
-        self.port = port
-        self.read_timeout = read_timeout
-        self._server: asyncio.base_events.Server | None = None
-
-    async def start(self) -> int:
-        self._server = await asyncio.start_server(self._serve, self.host, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            try:
-                await asyncio.wait_for(self._server.wait_closed(), 5)
-            except asyncio.TimeoutError:
-                pass
-            self._server = None
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            try:
-                method, path, query, body = await asyncio.wait_for(self._read_request(reader), self.read_timeout)
-            except HttpError as exc:
-                await self._respond(writer, exc.status, {"error": exc.message})
-                return
-            except (asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-                return
-            try:
-                status, payload = await self.handler(method, path, query, body)
-            except HttpError as exc:
-                status, payload = exc.status, {"error": exc.message}
-            except Exception as exc:  # the control API must answer, whatever went wrong
-                LOGGER.exception("control request %s %s failed", method, path)
-                status, payload = 500, {"error": f"{type(exc).__name__}: {exc}"}
-            await self._respond(writer, status, payload)
-        finally:
-            try:
-                writer.close()
-                await asyncio.wait_for(writer.wait_closed(), 2)
-            except Exception:
-                pass
-
-    async def _read_request(self, reader: asyncio.StreamReader) -> tuple[str, str, dict[str, str], Any]:
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        parts = lines[0].split(" ")
-        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-            raise HttpError(400, "malformed request line")
-        method, target = parts[0].upper(), parts[1]
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            if line:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip()
-        if headers.get("transfer-encoding", "").lower() == "chunked":
-            raise HttpError(400, "chunked bodies are not supported; send Content-Length")
-        try:
-            length = int(headers.get("content-length", "0") or 0)
-        except ValueError:
-            raise HttpError(400, "invalid Content-Length") from None
-        if length > MAX_BODY:
-            raise HttpError(413, f"body larger than {MAX_BODY} bytes")
-        raw = await reader.readexactly(length) if length else b""
-        body: Any = None
-        if raw.strip():
-            try:
-                body = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise HttpError(400, f"body is not valid JSON: {exc}") from None
-        parts = urlsplit(target)
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        return method, unquote(parts.path), query, body
-
-    @staticmethod
-    async def _respond(writer: asyncio.StreamWriter, status: int, payload: Any) -> None:
-        data = json.dumps(payload if payload is not None else {}).encode("utf-8")
-        head = (
-            f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\n"
-            "Content-Type: application/json\r\n"
-            f"Content-Length: {len(data)}\r\n"
-            "Connection: close\r\n\r\n"
-        ).encode("latin-1")
-        try:
-            writer.write(head + data)
-            await asyncio.wait_for(writer.drain(), 5)
-        except (ConnectionError, asyncio.TimeoutError):
-            pass
-
-
 # --------------------------------------------------------------------------- routing
-def _snake(kebab: str) -> str:
-    return kebab.strip().replace("-", "_").lower()
-
-
-def _pick(body: dict, *names: str, default: Any = None) -> Any:
-    for name in names:
-        if name in body:
-            return body[name]
-    return default
-
-
 CHARGE_POINT_ACTIONS = (
     "plug_in", "unplug", "present_id_tag", "power_cycle", "reboot", "go_offline", "come_online", "raise_fault",
     "clear_fault", "make_lock_fail", "make_unlock_fail", "suspend_ev", "resume_ev", "data_transfer",
@@ -178,27 +51,27 @@ def charge_point_handler(cp: ReferenceChargePoint) -> Handler:
             raise HttpError(404, f"no such endpoint {path}; use POST /<action> with one of: {', '.join(a.replace('_', '-') for a in CHARGE_POINT_ACTIONS)}")
         if method != "POST":
             raise HttpError(405, "use POST for charge point actions")
-        action = _snake(segments[0])
+        action = snake(segments[0])
         if action not in CHARGE_POINT_ACTIONS:
             raise HttpError(501, f"unknown charge point action {segments[0]!r}; known: {', '.join(a.replace('_', '-') for a in CHARGE_POINT_ACTIONS)}")
         if body is not None and not isinstance(body, dict):
             raise HttpError(400, "the body must be a JSON object")
         params = body or {}
-        connector = _pick(params, "connectorId", "connector_id", "connector")
+        connector = pick(params, "connectorId", "connector_id", "connector")
         try:
             if action in ("plug_in", "unplug", "suspend_ev", "resume_ev", "clear_fault"):
-                await getattr(cp, action)(_required(connector, "connectorId"))
+                await getattr(cp, action)(required(connector, "connectorId"))
             elif action == "present_id_tag":
-                await cp.present_id_tag(_required(_pick(params, "idTag", "id_tag"), "idTag"), connector)
+                await cp.present_id_tag(required(pick(params, "idTag", "id_tag"), "idTag"), connector)
             elif action == "raise_fault":
-                await cp.raise_fault(_required(connector, "connectorId"), _pick(params, "errorCode", "error_code", default="OtherError"))
+                await cp.raise_fault(required(connector, "connectorId"), pick(params, "errorCode", "error_code", default="OtherError"))
             elif action in ("make_lock_fail", "make_unlock_fail"):
-                await getattr(cp, action)(_required(connector, "connectorId"), bool(_pick(params, "fail", default=True)))
+                await getattr(cp, action)(required(connector, "connectorId"), bool(pick(params, "fail", default=True)))
             elif action == "data_transfer":
                 reply = await cp.data_transfer(
-                    _required(_pick(params, "vendorId", "vendor_id"), "vendorId"),
-                    _pick(params, "messageId", "message_id"),
-                    _pick(params, "data"),
+                    required(pick(params, "vendorId", "vendor_id"), "vendorId"),
+                    pick(params, "messageId", "message_id"),
+                    pick(params, "data"),
                 )
                 return 200, reply
             else:
@@ -216,12 +89,6 @@ def charge_point_handler(cp: ReferenceChargePoint) -> Handler:
     return handle
 
 
-def _required(value: Any, name: str) -> Any:
-    if value is None:
-        raise ValueError(f"missing {name} in the request body")
-    return value
-
-
 _OCTT_PREFIX = ["api", "octt", "1.6"]
 
 
@@ -230,17 +97,17 @@ CSMS_OPERATOR_ACTIONS = ("add-id-tag", "remove-id-tag", "set-boot-status")
 
 def csms_handler(csms: ReferenceCsms) -> Handler:
     async def operator(action: str, params: dict) -> tuple[int, Any]:
-        token = _pick(params, "idTag", "id_tag")
+        token = pick(params, "idTag", "id_tag")
         if action == "add-id-tag":
-            await csms.add_id_tag(_required(token, "idTag"), params.get("status", "Accepted"),
-                                  _pick(params, "expiryDate", "expiry_date"), _pick(params, "parentIdTag", "parent_id_tag"))
+            await csms.add_id_tag(required(token, "idTag"), params.get("status", "Accepted"),
+                                  pick(params, "expiryDate", "expiry_date"), pick(params, "parentIdTag", "parent_id_tag"))
         elif action == "remove-id-tag":
-            await csms.remove_id_tag(_required(token, "idTag"))
+            await csms.remove_id_tag(required(token, "idTag"))
         else:
             status = params.get("status", "Accepted")
             if status not in ("Accepted", "Pending", "Rejected"):
                 raise ValueError(f"status must be Accepted, Pending or Rejected, got {status!r}")
-            station = _pick(params, "stationId", "station_id")
+            station = pick(params, "stationId", "station_id")
             if station:
                 csms.boot_status_overrides[station] = status
             else:
@@ -263,8 +130,8 @@ def csms_handler(csms: ReferenceCsms) -> Handler:
                 await csms.add_id_tag(
                     token,
                     params.get("status", "Accepted"),
-                    _pick(params, "expiryDate", "expiry_date"),
-                    _pick(params, "parentIdTag", "parent_id_tag"),
+                    pick(params, "expiryDate", "expiry_date"),
+                    pick(params, "parentIdTag", "parent_id_tag"),
                 )
                 return 200, {"ok": True, "idTag": token}
             if method == "DELETE":
@@ -342,19 +209,6 @@ def _id_tag_spec(text: str) -> tuple[str, dict]:
     if len(parts) > 2 and parts[2]:
         entry["parentIdTag"] = parts[2]
     return token, entry
-
-
-def tcp_port(text: str) -> int:
-    """argparse type: a TCP port number, so a typo is one usage line instead of a traceback from bind()."""
-    import argparse
-
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a TCP port (0-65535; 0 picks a free one)")
-    return port
 
 
 def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
