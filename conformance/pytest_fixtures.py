@@ -77,19 +77,18 @@ def timeouts(conformance_iut: Any) -> Any:
 @pytest.fixture
 async def charge_point(conformance_iut: Any) -> Any:
     """The charge point under test, as seen by the suite playing the Central System (connected)."""
-    link = conformance_iut
-    if link.descriptor.sut is not Role.CHARGE_POINT:
-        raise Broken(f"case needs a charge point under test, {link.name} is a {link.descriptor.sut}")
-    await link.ensure_connected()
-    return link.peer
+    return await _connected_peer(conformance_iut, Role.CHARGE_POINT)
 
 
 @pytest.fixture
 async def csms(conformance_iut: Any) -> Any:
     """The CSMS under test, as seen by the suite playing a charge point (connected)."""
-    link = conformance_iut
-    if link.descriptor.sut is not Role.CSMS:
-        raise Broken(f"case needs a CSMS under test, {link.name} is a {link.descriptor.sut}")
+    return await _connected_peer(conformance_iut, Role.CSMS)
+
+
+async def _connected_peer(link: Any, sut: Role) -> Any:
+    if link.descriptor.sut is not sut:
+        raise Broken(f"case needs a {sut} under test, {link.name} is a {link.descriptor.sut}")
     await link.ensure_connected()
     return link.peer
 

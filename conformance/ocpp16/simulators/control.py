@@ -42,6 +42,24 @@ CHARGE_POINT_ACTIONS = (
 )
 
 
+def _failure(exc: Exception, station_id: str | None = None) -> tuple[int, Any]:
+    """How a simulator action that failed is answered: the charge point's CALLERROR is passed on (502); a request
+    the simulator cannot carry out is an HttpError (unknown station 404, unknown action 501, bad request 400,
+    not connected 503, no answer in time 504)."""
+    if isinstance(exc, CallError):
+        return 502, {"errorCode": exc.code, "errorDescription": exc.description, "errorDetails": exc.details}
+    if isinstance(exc, UnknownStation):
+        raise HttpError(404, str(exc)) from None
+    if isinstance(exc, UnknownAction):
+        raise HttpError(501, str(exc)) from None
+    if isinstance(exc, ValueError):
+        raise HttpError(400, str(exc)) from None
+    if isinstance(exc, CallTimeout):
+        raise HttpError(504, str(exc)) from None
+    lost = f"connection to {station_id} lost: {exc}" if station_id else str(exc)
+    raise HttpError(503, lost) from None
+
+
 def charge_point_handler(cp: ReferenceChargePoint) -> Handler:
     async def handle(method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         segments = [s for s in path.split("/") if s]
@@ -76,14 +94,8 @@ def charge_point_handler(cp: ReferenceChargePoint) -> Handler:
                 return 200, reply
             else:
                 await getattr(cp, action)()
-        except ValueError as exc:
-            raise HttpError(400, str(exc)) from None
-        except ConnectionError as exc:
-            raise HttpError(503, str(exc)) from None
-        except CallError as exc:
-            return 502, {"errorCode": exc.code, "errorDescription": exc.description, "errorDetails": exc.details}
-        except CallTimeout as exc:
-            raise HttpError(504, str(exc)) from None
+        except (ValueError, ConnectionError, CallError, CallTimeout) as exc:
+            return _failure(exc)
         return 200, {"ok": True, "action": segments[0]}
 
     return handle
@@ -169,18 +181,8 @@ def csms_handler(csms: ReferenceCsms) -> Handler:
                     raise future.exception()
                 return 202, {"sent": sent.is_set()}
             reply = await csms.send_command(station_id, action, body or {})
-        except UnknownStation as exc:
-            raise HttpError(404, str(exc)) from None
-        except UnknownAction as exc:
-            raise HttpError(501, str(exc)) from None
-        except ValueError as exc:
-            raise HttpError(400, str(exc)) from None
-        except CallError as exc:
-            return 502, {"errorCode": exc.code, "errorDescription": exc.description, "errorDetails": exc.details}
-        except CallTimeout as exc:
-            raise HttpError(504, str(exc)) from None
-        except (ConnectionError, ConnectionClosed) as exc:
-            raise HttpError(503, f"connection to {station_id} lost: {exc}") from None
+        except (UnknownStation, ValueError, ConnectionError, ConnectionClosed, CallError, CallTimeout) as exc:
+            return _failure(exc, station_id)
         return 200, reply
 
     return handle
@@ -315,12 +317,7 @@ async def run_charge_point(args: argparse.Namespace) -> None:
     control = ControlServer(charge_point_handler(cp), host=args.control_host, port=args.control_port)
     await control.start()
     await cp.start()
-    print(f"charge point {args.identity} -> {cp.url}; control API {control.url}", flush=True)
-    try:
-        await _wait_for_end(args.duration)
-    finally:
-        await control.stop()
-        await cp.stop()
+    await _serve(cp, control, args, f"charge point {args.identity} -> {cp.url}")
 
 
 async def run_csms(args: argparse.Namespace) -> None:
@@ -351,9 +348,14 @@ async def run_csms(args: argparse.Namespace) -> None:
     except OSError:
         await csms.stop()
         raise
-    print(f"CSMS listening on {csms.url}/<identity> (port {port}); control API {control.url}", flush=True)
+    await _serve(csms, control, args, f"CSMS listening on {csms.url}/<identity> (port {port})")
+
+
+async def _serve(simulator: Any, control: ControlServer, args: argparse.Namespace, banner: str) -> None:
+    """Run a started simulator and its control API until interrupted (or --duration), then stop both."""
+    print(f"{banner}; control API {control.url}", flush=True)
     try:
         await _wait_for_end(args.duration)
     finally:
         await control.stop()
-        await csms.stop()
+        await simulator.stop()

@@ -29,6 +29,7 @@ import jsonschema_rs
 import ocpp.v16
 from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import OCPPError
+from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 from websockets.exceptions import ConnectionClosed
 
@@ -147,6 +148,24 @@ def dumps(message: Any) -> str:
 
 def callerror_frame(unique_id: str, code: str, description: str = "", details: dict | None = None) -> str:
     return dumps([4, unique_id, code, description[:255], details or {}])
+
+
+def endpoint_settings(owner: Any) -> dict[str, Any]:
+    """An `RpcEndpoint`'s settings taken from the simulator that owns it."""
+    return {"response_timeout": owner.response_timeout, "faults": owner.faults,
+            "late_reply_delay": owner.late_reply_delay, "logger": owner.logger}
+
+
+def answer_data_transfer(owner: Any, vendor_id: str, message_id: str | None, data: str | None) -> Any:
+    """DataTransfer as both reference simulators answer it (C16 §4.3, §5.6): their own vendorId and messageIds are
+    Accepted (the data echoed), others UnknownVendorId / UnknownMessageId."""
+    if "datatransfer-not-implemented" in owner.faults:
+        raise RpcError("NotImplemented", "DataTransfer is not implemented")
+    if vendor_id != owner.vendor_id and "datatransfer-unknown-vendor-accepted" not in owner.faults:
+        return call_result.DataTransfer(status="UnknownVendorId")
+    if vendor_id == owner.vendor_id and message_id is not None and message_id not in owner.data_transfer_message_ids:
+        return call_result.DataTransfer(status="UnknownMessageId")
+    return call_result.DataTransfer(status="Accepted", data=data)
 
 
 class RpcEndpoint(ocpp.v16.ChargePoint):

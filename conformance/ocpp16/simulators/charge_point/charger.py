@@ -32,7 +32,7 @@ from conformance.ocpp16.simulators.charge_point.power import Power, PowerHandler
 from conformance.ocpp16.simulators.charge_point.remote_trigger import RemoteTrigger, RemoteTriggerHandlers
 from conformance.ocpp16.simulators.charge_point.state import Connector, Outgoing
 from conformance.ocpp16.simulators.charge_point.transactions import TransactionHandlers, Transactions
-from conformance.ocpp16.simulators.rpc import RpcEndpoint
+from conformance.ocpp16.simulators.rpc import RpcEndpoint, endpoint_settings
 from conformance.simulation import Observable
 
 LOGGER = logging.getLogger("conformance.ocpp16.simulators.charge_point")
@@ -43,14 +43,7 @@ class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHand
     """The charger's side of one WebSocket connection: the handlers of every Central System call it supports."""
 
     def __init__(self, cp: "ReferenceChargePoint", connection: Any) -> None:
-        super().__init__(
-            cp.identity,
-            connection,
-            response_timeout=cp.response_timeout,
-            faults=cp.faults,
-            late_reply_delay=cp.late_reply_delay,
-            logger=cp.logger,
-        )
+        super().__init__(cp.identity, connection, **endpoint_settings(cp))
         self.cp = cp
         self._plans: dict[str, Callable[[], Any]] = {}
 

@@ -30,7 +30,7 @@ from conformance.ocpp16.simulators.csms.data_transfer import DataTransferHandler
 from conformance.ocpp16.simulators.csms.firmware import FirmwareHandlers
 from conformance.ocpp16.simulators.csms.records import CsmsTransaction, IdTagRecord, Station
 from conformance.ocpp16.simulators.csms.transactions import TransactionHandlers, TransactionLedger
-from conformance.ocpp16.simulators.rpc import RpcEndpoint
+from conformance.ocpp16.simulators.rpc import RpcEndpoint, endpoint_settings
 from conformance.protocol import OCPP16
 from conformance.simulation import Observable
 
@@ -44,14 +44,7 @@ class CsmsRpc(BootHandlers, AuthorizationHandlers, TransactionHandlers, DataTran
     """The Central System's side of one charge point connection."""
 
     def __init__(self, csms: "ReferenceCsms", station: Station, connection: ServerConnection) -> None:
-        super().__init__(
-            station.identity,
-            connection,
-            response_timeout=csms.response_timeout,
-            faults=csms.faults,
-            late_reply_delay=csms.late_reply_delay,
-            logger=csms.logger,
-        )
+        super().__init__(station.identity, connection, **endpoint_settings(csms))
         self.csms = csms
         self.station = station
         self.opened_at = datetime.now(timezone.utc)
