@@ -166,6 +166,17 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     return run_matrix(args.summaries, Path(args.output))
 
 
+def _fail_on_option(text: str) -> str:
+    """Checks --fail-on when the command line is read, not after the run."""
+    from conformance.reporting import ReportError
+    from conformance.reporting.summary import parse_fail_on
+
+    try:
+        return ",".join(parse_fail_on(text))
+    except ReportError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ocpp-conformance", description="OCPP conformance test suite")
     parser.add_argument("--version", action="version", version=f"ocpp-conformance {__version__}")
@@ -179,7 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sim-fault", action="append", help="switch on a named fault in the built-in simulators")
     run.add_argument("--waivers", help="waiver file (YAML)")
     run.add_argument("--report-dir", default="reports", help="output folder (default: reports)")
-    run.add_argument("--fail-on", default="failed,broken", help="verdicts that make the exit code non-zero (default: failed,broken)")
+    run.add_argument("--fail-on", default="failed,broken", type=_fail_on_option,
+                     help="comma-separated verdicts that make the exit code non-zero (default: failed,broken; "
+                          "also: passed_with_warnings, inconclusive, not_applicable, waived)")
     run.add_argument("--no-html", action="store_true", help="do not build the Allure HTML report")
     run.add_argument("-v", "--verbose", action="store_true")
 

@@ -23,6 +23,8 @@ ROOT = Path(__file__).parents[1]
 DATA = Path(__file__).parent / "data"
 SHOTS = ROOT / "reports" / "screenshots"
 FAILED_CASE = "case-reference-charge-point-TC_010_CS"
+INCONCLUSIVE_CASE = "case-reference-charge-point-TC_028_CS"  # explained by a frame of TC_026_CS
+EXPLAINING_CASE = "case-reference-charge-point-TC_026_CS"
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,7 @@ def test_conformance_report_shows_identity_matrix_and_wire_log(browser, report_d
     matrix = browser.find_element("css selector", "#matrix table.matrix")
     assert matrix.is_displayed()
     cells = matrix.find_elements("css selector", "a.cell")
-    assert len(cells) == 10 and all(c.is_displayed() for c in cells)
+    assert len(cells) == 11 and all(c.is_displayed() for c in cells)
     failed_cell = matrix.find_element("css selector", f'a.cell[href="#{FAILED_CASE}"]')
     assert failed_cell.text == "Failed"
     # the cell's colour is the failed colour
@@ -91,6 +93,55 @@ def test_conformance_report_shows_identity_matrix_and_wire_log(browser, report_d
     browser.set_window_size(1400, min(int(height) + 200, 12000))
     case.screenshot(str(SHOTS / "report-failed-case.png"))
     browser.set_window_size(1400, 1000)
+
+
+def _top(driver, element) -> float:
+    """Where the element's top is, in pixels from the top of the window."""
+    return driver.execute_script("return arguments[0].getBoundingClientRect().top;", element)
+
+
+def _scrolled_to(driver, element) -> bool:
+    """The element's top is at the top of the window (the browser rounds a scroll by up to a pixel)."""
+    return -2 <= _top(driver, element) <= 20
+
+
+def test_inconclusive_case_shows_its_verdict_and_jumps_to_the_explanation(browser, report_dir):
+    browser.set_window_size(1400, 1000)
+    browser.get((report_dir / "conformance-report.html").as_uri())
+    cell = browser.find_element("css selector", f'#matrix a.cell[href="#{INCONCLUSIVE_CASE}"]')
+    assert cell.is_displayed() and cell.text == "Inconclusive"
+    assert cell.value_of_css_property("background-color") in ("rgba(78, 95, 112, 1)", "rgb(78, 95, 112)")
+    chip = browser.find_element("css selector", ".totals .total.v-inconclusive")
+    assert chip.is_displayed() and chip.text.split() == ["1", "Inconclusive"]
+
+    cell.click()
+    case = browser.find_element("css selector", f"#{INCONCLUSIVE_CASE}")
+    assert case.get_attribute("open") is not None and _scrolled_to(browser, case)
+    badge = case.find_element("css selector", "summary .badge.v-inconclusive")
+    assert badge.is_displayed() and badge.text == "Inconclusive"
+    assert badge.value_of_css_property("color") in ("rgba(59, 74, 90, 1)", "rgb(59, 74, 90)")
+    block = case.find_element("css selector", ".precondition")
+    assert block.is_displayed() and "precondition not reached" in block.text.lower()
+    assert 'precondition "connector 1 Available" not reached' in block.text
+    browser.execute_script("arguments[0].scrollIntoView();", case)
+    case.screenshot(str(SHOTS / "report-inconclusive-case.png"))
+
+    # The explanation link jumps to the earlier case ...
+    explaining = browser.find_element("css selector", f"#{EXPLAINING_CASE}")
+    assert _top(browser, explaining) < -100  # above, out of sight
+    case.find_element("css selector", "a.explained-by").click()
+    assert browser.current_url.endswith(f"#{EXPLAINING_CASE}")
+    assert explaining.get_attribute("open") is not None and _scrolled_to(browser, explaining)
+    assert browser.execute_script("return document.querySelector(':target').id") == EXPLAINING_CASE
+
+    # ... and the frame link opens that case's wire log at the frame.
+    browser.back()
+    frame_link = browser.find_element("css selector", f"#{INCONCLUSIVE_CASE} a.explained-by-frame")
+    assert not browser.find_element("css selector", f"#{EXPLAINING_CASE}-f602").is_displayed()
+    browser.execute_script("arguments[0].scrollIntoView();", frame_link)
+    frame_link.click()
+    frame = browser.find_element("css selector", f"#{EXPLAINING_CASE}-f602")
+    assert frame.is_displayed() and _scrolled_to(browser, frame) and "InternalError" in frame.text
 
 
 def test_filter_and_expand_controls_work(browser, report_dir):

@@ -6,6 +6,8 @@ import copy
 import json
 from pathlib import Path
 
+import pytest
+
 from conformance.reporting.compare import compare, format_comparison, run_compare
 
 DATA = Path(__file__).parent / "data"
@@ -23,6 +25,7 @@ def test_regressions_fixes_new_and_removed():
         ("TC_019_CS", "passed", "failed"),
         ("TC_036_CS", "passed", "broken"),
     }
+    assert [(c.id, c.before, c.after) for c in result.no_longer_judged] == [("TC_028_CS", "passed", "inconclusive")]
     assert [(c.id, c.before, c.after) for c in result.fixes] == [("TC_031_CS", "failed", "passed")]
     assert [(c.id, c.after) for c in result.new] == [("TC_026_CS", "failed")]
     assert [(c.id, c.before) for c in result.removed] == [("TC_013_CS", "passed")]
@@ -37,6 +40,36 @@ def test_every_good_to_bad_transition_is_a_regression():
         for after in ("failed", "broken"):
             base["cases"][0]["verdict"], new["cases"][0]["verdict"] = before, after
             assert len(compare(base, new).regressions) == 1, (before, after)
+
+
+BUCKETS = ("regressions", "no_longer_judged", "fixes", "changed")
+
+
+@pytest.mark.parametrize(
+    "before, after, bucket",
+    [
+        ("passed", "inconclusive", "no_longer_judged"),
+        ("passed_with_warnings", "inconclusive", "no_longer_judged"),
+        ("waived", "inconclusive", "no_longer_judged"),
+        ("not_applicable", "inconclusive", "no_longer_judged"),
+        ("inconclusive", "failed", "regressions"),  # now judged, and it fails
+        ("inconclusive", "broken", "regressions"),
+        ("inconclusive", "passed", "fixes"),
+        ("inconclusive", "passed_with_warnings", "fixes"),
+        ("inconclusive", "waived", "fixes"),
+        ("inconclusive", "not_applicable", "changed"),
+        ("failed", "inconclusive", "changed"),  # not fixed, just not judged any more
+        ("broken", "inconclusive", "changed"),
+        ("inconclusive", "inconclusive", None),
+    ],
+)
+def test_transitions_to_and_from_inconclusive(before, after, bucket):
+    base, new = _load(NEW), _load(NEW)
+    base["cases"][0]["verdict"], new["cases"][0]["verdict"] = before, after
+    result = compare(base, new)
+    found = [name for name in BUCKETS if any(c.id == "TC_001_CS" for c in getattr(result, name))]
+    assert found == ([bucket] if bucket else [])
+    assert result.has_regressions == (bucket in ("regressions", "no_longer_judged"))
 
 
 def test_other_changes_are_not_regressions_or_fixes():
@@ -61,12 +94,17 @@ def test_cases_are_keyed_by_iut_and_id():
 def test_format_comparison():
     text = format_comparison(compare(_load(BASE), _load(NEW)))
     lines = text.splitlines()
-    assert lines[0] == "2 regression(s), 1 fix(es), 1 new, 1 removed, 0 other change(s), 6 unchanged"
+    assert lines[0] == ("2 regression(s), 1 no longer judged, 1 fix(es), 1 new, 1 removed, 0 other change(s), "
+                        "6 unchanged")
     assert "REGRESSIONS:" in text
     assert "  TC_019_CS [reference-charge-point] Retrieve configuration: Passed → Failed" in lines
     assert "[behaviour] expected GetConfiguration.conf" in text
     assert "Fixed:" in text and "New cases:" in text and "Removed cases:" in text
-    assert text.index("REGRESSIONS") < text.index("Fixed")
+    assert text.index("REGRESSIONS") < text.index("NO LONGER JUDGED (precondition not reached):") < text.index("Fixed")
+    at = lines.index(
+        "  TC_028_CS [reference-charge-point] Remote Stop Transaction – Rejected: Passed → Inconclusive")
+    assert lines[at + 1] == ('      precondition "connector 1 Available" not reached: ChangeAvailability Operative '
+                             "answered Rejected; RemoteStopTransaction 17 answered Rejected")
 
 
 def test_run_compare_exit_codes(capsys, tmp_path):
@@ -76,6 +114,14 @@ def test_run_compare_exit_codes(capsys, tmp_path):
     capsys.readouterr()
     assert run_compare(NEW, NEW) == 0
     assert capsys.readouterr().out.startswith("0 regression(s)")
+    judged = _load(NEW)
+    next(c for c in judged["cases"] if c["id"] == "TC_028_CS")["verdict"] = "passed"
+    (tmp_path / "judged.json").write_text(json.dumps(judged), encoding="utf-8")
+    assert run_compare(tmp_path / "judged.json", NEW) == 1  # only a case no longer judged: the gate still fails
+    out = capsys.readouterr().out
+    assert out.startswith("0 regression(s), 1 no longer judged") and "NO LONGER JUDGED" in out
+    assert run_compare(NEW, tmp_path / "judged.json") == 0  # inconclusive → passed is a fix
+    assert capsys.readouterr().out.startswith("0 regression(s), 0 no longer judged, 1 fix(es)")
     assert run_compare(tmp_path / "missing.json", NEW) == 2
     err = capsys.readouterr().err
     assert "summary file not found" in err and err.count("\n") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import colorsys
 import copy
 import hashlib
 import json
@@ -14,13 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from conformance.reporting import VERDICTS, ReportError
+from conformance.reporting import VERDICT_LABELS, VERDICTS, ReportError
 from conformance.reporting.allure_env import CATEGORIES, environment_entries, write_categories, write_environment
-from conformance.reporting.html import FRAME_DISPLAY_LIMIT, render_conformance_report, render_wire_log
+from conformance.reporting.html import FRAME_DISPLAY_LIMIT, overall, render_conformance_report, render_wire_log
 from conformance.reporting.matrix import render_matrix, run_matrix
 from conformance.reporting.summary import (
     exit_code,
     load_summary,
+    parse_fail_on,
     sha256_of,
     validate_summary,
     verdict_totals,
@@ -28,6 +30,8 @@ from conformance.reporting.summary import (
 )
 
 DATA = Path(__file__).parent / "data"
+INCONCLUSIVE = "case-reference-charge-point-TC_028_CS"  # its precondition failed after TC_026_CS
+EXPLAINING = "case-reference-charge-point-TC_026_CS"
 
 
 @pytest.fixture
@@ -62,6 +66,36 @@ def test_schema_rejects_a_bad_verdict_and_missing_fields(summary):
     assert any("'run'" in e for e in errors)
 
 
+def _inconclusive(summary: dict) -> dict:
+    return next(c for c in summary["cases"] if c["verdict"] == "inconclusive")
+
+
+def test_schema_holds_an_inconclusive_case_to_its_contract(summary):
+    assert validate_summary(summary) == []
+    at = f"cases/{summary['cases'].index(_inconclusive(summary))}"
+    for change, expected in (
+        ({"category": "behaviour"}, f"{at}/category: 'behaviour' is not one of ['precondition', 'unreachable']"),
+        ({"category": "unreachable"}, None),
+        ({"message": ""}, f"{at}/message: '' should be non-empty"),
+        ({"explained_by": None}, None),
+        ({"explained_by": {}}, f"{at}/explained_by: {{}} should be non-empty"),
+        ({"explained_by": {"frame_seq": "602"}}, f"{at}/explained_by/frame_seq: '602' is not of type"),
+        ({"explained_by": {"frame_seq": 602}}, None),
+    ):
+        bad = copy.deepcopy(summary)
+        _inconclusive(bad).update(change)
+        errors = validate_summary(bad)
+        assert (errors == []) if expected is None else any(e.startswith(expected) for e in errors), (change, errors)
+    del _inconclusive(summary)["category"]
+    assert any(e.startswith(f"{at}: 'category' is a required property") for e in validate_summary(summary))
+
+
+def test_schema_still_reads_totals_written_before_inconclusive(summary):
+    del summary["totals"]["inconclusive"]
+    summary["cases"].remove(_inconclusive(summary))
+    assert validate_summary(summary) == []
+
+
 def test_write_summary_is_stable_and_round_trips(tmp_path, summary):
     shuffled = dict(reversed(list(summary.items())))
     shuffled["cases"] = [dict(reversed(list(c.items()))) for c in summary["cases"]]
@@ -74,6 +108,9 @@ def test_write_summary_is_stable_and_round_trips(tmp_path, summary):
     assert "–" in text  # UTF-8, not \u escapes
     assert load_summary(tmp_path / "a" / "summary.json") == summary
     assert load_summary(tmp_path / "a") == summary  # a report directory is accepted too
+    explained = next(c for c in json.loads(text)["cases"] if c.get("explained_by"))
+    assert list(explained)[12:14] == ["message", "explained_by"]
+    assert list(explained["explained_by"]) == ["case", "nodeid", "frame_seq", "message"]
 
 
 def test_write_summary_rejects_nan_and_objects(tmp_path, summary):
@@ -126,10 +163,44 @@ def test_verdict_totals_and_exit_code(summary):
         exit_code(ok, fail_on=("fail",))
 
 
+def test_exit_code_fails_on_inconclusive_only_when_asked(summary):
+    unjudged = copy.deepcopy(summary)
+    unjudged["cases"] = [c for c in unjudged["cases"] if c["verdict"] in ("passed", "inconclusive")]
+    assert exit_code(unjudged) == 0  # the default gate stays failed,broken
+    assert exit_code(unjudged, fail_on=("inconclusive",)) == 1
+    assert exit_code(unjudged, fail_on=parse_fail_on("failed, inconclusive")) == 1
+    judged = copy.deepcopy(unjudged)
+    judged["cases"] = [c for c in judged["cases"] if c["verdict"] != "inconclusive"]
+    assert exit_code(judged, fail_on=("inconclusive",)) == 0
+
+
+def test_parse_fail_on():
+    assert parse_fail_on(" failed, inconclusive ,failed,") == ("failed", "inconclusive")
+    assert parse_fail_on("") == ()
+    with pytest.raises(ReportError) as info:
+        parse_fail_on("failed,inconclusiv")
+    assert str(info.value) == f"unknown verdict(s) inconclusiv: choose from {', '.join(VERDICTS)}"
+
+
+def test_fail_on_option_is_checked_before_anything_runs(capsys):
+    from conformance.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["run"]).fail_on == "failed,broken"
+    assert parser.parse_args(["run", "--fail-on", "inconclusive, failed"]).fail_on == "inconclusive,failed"
+    with pytest.raises(SystemExit) as info:
+        parser.parse_args(["run", "--fail-on", "failed,bogus"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        "error: argument --fail-on: unknown verdict(s) bogus: choose from passed, passed_with_warnings, "
+        "not_applicable, waived, inconclusive, failed, broken")
+
+
 def test_reporting_imports_without_pytest_and_cheaply():
     code = (
         "import sys; import conformance.reporting.summary, conformance.reporting.html, "
         "conformance.reporting.compare, conformance.reporting.matrix, conformance.reporting.allure_env, "
+        "conformance.reporting.merge, "
         "conformance.reporting.allure_cli, conformance.waivers; "
         "heavy = [m for m in ('pytest', 'jsonschema', 'yaml', 'selenium', 'allure') if m in sys.modules]; "
         "print(','.join(heavy))"
@@ -212,6 +283,14 @@ def test_environment_entries_skip_missing_boot(summary):
          "IUT unreachable"),
         ("AssertionError: something [schema] inside", "failed", None),
         ("[unreachable] x", "failed", None),  # unreachable is a broken case, not a product failure
+        ('Skipped: inconclusive: precondition "connector 1 Available" not reached: ChangeAvailability\nx', "skipped",
+         "Inconclusive (precondition not reached)"),
+        ("_pytest.outcomes.Skipped: inconclusive: the IUT went away", "skipped",
+         "Inconclusive (precondition not reached)"),
+        ("inconclusive: precondition not reached", "skipped", "Inconclusive (precondition not reached)"),
+        ("Skipped: IUT descriptor does not declare feature profile Reservation", "skipped", None),  # not applicable
+        ("Skipped: see inconclusive: later", "skipped", None),
+        ("AssertionError: inconclusive: x", "failed", None),  # only a skipped case is inconclusive
     ],
 )
 def test_categories_sort_messages(tmp_path, message, status, expected):
@@ -355,6 +434,99 @@ def test_report_waiver_and_expired_waiver_are_stated(report_dir, summary):
     assert "Waiver expired on 2026-01-01" in html
 
 
+def _case_section(html: str, anchor_id: str) -> str:
+    section = html[html.index(f'id="{anchor_id}"'):]
+    return section[:section.index("</details></div></details>")]
+
+
+def test_report_inconclusive_case_names_its_precondition_and_links_the_explanation(report_dir, summary):
+    html = render_conformance_report(summary, report_dir).read_text(encoding="utf-8")
+    parser = _Collect()
+    parser.feed(html)
+    ids = {a.get("id") for _, a in parser.tags if a.get("id")}
+    section = _case_section(html, INCONCLUSIVE)
+    assert '<span class="badge v-inconclusive">Inconclusive</span>' in section
+    assert "<h4>Precondition not reached</h4>" in section
+    assert ("precondition &quot;connector 1 Available&quot; not reached: ChangeAvailability Operative answered "
+            "Rejected; RemoteStopTransaction 17 answered Rejected") in section
+    assert "The case's own requirement was not judged." in section
+    assert "<dt>Category</dt><dd>precondition</dd>" in section
+    assert re.search(rf'<details class="case k-inconclusive" id="{INCONCLUSIVE}"[^>]* open>', html)
+    # the explanation links the earlier case and the frame in its wire log
+    links = {a["class"]: a["href"] for t, a in parser.tags if t == "a" and "explained-by" in (a.get("class") or "")}
+    assert links == {"explained-by": f"#{EXPLAINING}", "explained-by-frame": f"#{EXPLAINING}-f602"}
+    assert {EXPLAINING, f"{EXPLAINING}-f602"} <= ids
+    assert "connector busy&#x27;; connector 1 stayed occupied" in section
+    assert '<span class="badge v-failed">Failed</span>' in section  # the explaining case's verdict
+    # every other place a verdict shows
+    assert 'NOT CONFORMANT<small>4 failed, 1 broken, 1 inconclusive</small>' in html
+    assert '<div class="total v-inconclusive"><b>1</b><span>Inconclusive</span></div>' in html
+    assert f'<a class="cell v-inconclusive" href="#{INCONCLUSIVE}"' in html
+    assert '<input type="checkbox" data-verdict="inconclusive" checked> Inconclusive' in html
+
+
+def test_report_explanation_outside_the_report_in_the_case_itself_or_by_nodeid(report_dir, summary):
+    case = _inconclusive(summary)
+    nodeid = next(c["nodeid"] for c in summary["cases"] if c["id"] == "TC_026_CS")
+    for explained_by, present, absent in (
+        ({"case": "TC_099_CS", "frame_seq": 1003, "message": "<b>gone</b>"},
+         ['TC_099_CS <span class="note">(not in this report)</span>', f'href="#{INCONCLUSIVE}-f1003">#1003</a>',
+          ": &lt;b&gt;gone&lt;/b&gt;"], ['class="explained-by"', "<b>gone</b>"]),
+        ({"frame_seq": 1005}, ["Explained by frame #1005"], ["-f1005"]),  # an event row has no anchor
+        ({"frame_seq": 99999}, ["Explained by frame #99999"], ["explained-by-frame"]),
+        ({"case": "TC_000_CS", "nodeid": nodeid}, [f'class="explained-by" href="#{EXPLAINING}"'], ["TC_000_CS"]),
+        ({"message": "IUT went away"}, ["<p>Explained by: IUT went away</p>"], ["explained-by"]),
+        (None, ["Precondition not reached"], ["Explained by"]),
+    ):
+        case["explained_by"] = explained_by
+        section = _case_section(render_conformance_report(summary, report_dir).read_text(encoding="utf-8"),
+                                INCONCLUSIVE)
+        for text in present:
+            assert text in section, (explained_by, text)
+        for text in absent:
+            assert text not in section, (explained_by, text)
+
+
+def test_overall_headline_with_inconclusive_cases():
+    assert overall({"passed": 3, "inconclusive": 1}) == (
+        "warn", "INCONCLUSIVE", "1 case(s) could not reach their starting state")
+    assert overall({"passed": 3, "failed": 1, "inconclusive": 2}) == (
+        "bad", "NOT CONFORMANT", "1 failed, 2 inconclusive")
+    assert overall({"passed": 3}) == ("ok", "PASSED", "all 3 applicable cases passed")
+
+
+def _contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _hue_distance(a: str, b: str) -> float:
+    hues = [colorsys.rgb_to_hls(*(int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)))[0] * 360 for c in (a, b)]
+    distance = abs(hues[0] - hues[1])
+    return min(distance, 360 - distance)
+
+
+def test_inconclusive_colours_are_readable_and_distinct():
+    css = (Path(__file__).parents[1] / "conformance" / "reporting" / "report.css").read_text(encoding="utf-8")
+    var = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", css))
+    assert _contrast(var["inconc"], var["inconc-bg"]) >= 4.5  # badge text
+    assert _contrast("#ffffff", var["inconc-cell"]) >= 4.5  # matrix cell text
+    alpha = float(re.search(r"--inconc-stripes:[^;]*rgba\(255, 255, 255, ([\d.]+)\)", css).group(1))
+    stripe = "#" + "".join(f"{round(int(var['inconc-cell'][i:i + 2], 16) * (1 - alpha) + 255 * alpha):02x}"
+                           for i in (1, 3, 5))
+    assert _contrast("#ffffff", stripe) >= 4.5  # on the lighter stripe too
+    for failure in ("warn", "fail", "broken"):  # far in hue from the colours that mean "something is wrong"
+        assert _hue_distance(var["inconc-cell"], var[f"{failure}-cell"]) >= 90, failure
+    assert _contrast(var["inconc-cell"], var["na-cell"]) >= 2  # and much darker than not applicable
+    for selector in (".v-inconclusive {", ".cell.v-inconclusive", ".case.k-inconclusive"):
+        assert selector in css, selector
+
+
 def test_report_survives_missing_or_hostile_wire_log_paths(report_dir, summary):
     summary["cases"][0]["wire_log"] = "wire/nope.jsonl"
     summary["cases"][1]["wire_log"] = "../../../../etc/passwd"
@@ -410,6 +582,12 @@ def test_matrix_compares_implementations(tmp_path, summary):
     row = html[html.index('<td class="cid">TC_043_CS</td>'):]
     row = row[:row.index("</tr>")]
     assert "cell v-not_applicable" in row and "cell missing" in row
+    row = html[html.index('<td class="cid">TC_028_CS</td>'):]
+    row = row[:row.index("</tr>")]
+    assert 'class="cell v-inconclusive" title="precondition &quot;connector 1 Available&quot; not reached' in row
+    assert "cell missing" in row
+    assert "<b>1</b> inconclusive" in html
+    assert f'<span class="badge v-inconclusive">{VERDICT_LABELS["inconclusive"]}</span>' in html  # the legend
     assert html.index("TC_001_CS") < html.index("TC_010_CS") < html.index("TC_043_CS")
 
 

@@ -112,6 +112,7 @@ def test_strip_analytics(tmp_path):
 
 _TINY = '''
 import allure
+import pytest
 
 
 class Unreachable(Exception):
@@ -138,6 +139,25 @@ def test_remote_start():
 @allure.sub_suite("Provisioning")
 def test_boot_201():
     raise Unreachable("[unreachable] charge point did not connect to ws://127.0.0.1:1/x")
+
+
+@pytest.fixture
+def available_connector():
+    pytest.skip('inconclusive: precondition "connector 1 Available" not reached: ChangeAvailability Rejected')
+
+
+@allure.parent_suite("OCPP 1.6")
+@allure.suite("core")
+@allure.sub_suite("Core Profile - Remote Actions Non-Happy Flow")
+def test_remote_stop_rejected(available_connector):
+    pass
+
+
+@allure.parent_suite("OCPP 1.6")
+@allure.suite("local_auth_list")
+@allure.sub_suite("Local Authorization List")
+def test_send_local_list():
+    pytest.skip("IUT descriptor does not declare feature profile LocalAuthListManagement")
 '''
 
 
@@ -177,7 +197,7 @@ def test_build_single_file_report(allure_results, tmp_path):
     html = index.read_text(encoding="utf-8")
     assert "googletagmanager" not in html and "gtag(" not in html
     stats = json.loads((out / "summary.json").read_text(encoding="utf-8"))["stats"]
-    assert stats == {"total": 3, "passed": 1, "failed": 1, "broken": 1}
+    assert stats == {"total": 5, "passed": 1, "failed": 1, "broken": 1, "skipped": 2}
 
 
 def test_build_multi_file_report_groups_and_categorises(allure_results, tmp_path):
@@ -192,7 +212,14 @@ def test_build_multi_file_report_groups_and_categorises(allure_results, tmp_path
     assert sorted(roots) == ["OCPP 1.6", "OCPP 2.0.1"]
     categories = json.loads((widgets / "categories.json").read_text(encoding="utf-8"))
     found = {n["name"] for n in categories["nodes"].values() if n.get("type") == "category"}
-    assert {"Schema violation", "IUT unreachable"} <= found
+    assert {"Schema violation", "IUT unreachable", "Inconclusive (precondition not reached)"} <= found
+    # the inconclusive case is in its category, the not-applicable one (also skipped) is not
+    category = next(n for n in categories["nodes"].values()
+                    if n.get("name") == "Inconclusive (precondition not reached)")
+    messages = [categories["nodes"][m] for m in category["childrenIds"]]
+    assert [m["name"] for m in messages] == [
+        'Skipped: inconclusive: precondition "connector 1 Available" not reached: ChangeAvailability Rejected']
+    assert [categories["nodes"][t]["name"] for t in messages[0]["childrenIds"]] == ["test_remote_stop_rejected"]
     env = json.loads((widgets / "allure_environment.json").read_text(encoding="utf-8"))
     flat = json.dumps(env)
     assert "ACME Energy" in flat and "W22-000417" in flat

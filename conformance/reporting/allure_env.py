@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -21,6 +22,12 @@ _PREFIX = r"^(?:[\w.]+: )?\["
 
 def _message_regex(category: str) -> str:
     return _PREFIX + category.replace("-", r"\-") + r"\][\s\S]*"
+
+
+# An inconclusive case reaches Allure as skipped with the reason "inconclusive: …", which allure-pytest
+# writes as "Skipped: inconclusive: …"; a not-applicable case is skipped too, with another reason.
+INCONCLUSIVE_PREFIX = "inconclusive:"
+_INCONCLUSIVE_REGEX = r"^(?:[\w.]+: )?" + re.escape(INCONCLUSIVE_PREFIX) + r"[\s\S]*"
 
 
 CATEGORIES: list[dict[str, Any]] = [
@@ -40,6 +47,10 @@ CATEGORIES: list[dict[str, Any]] = [
      "description": "The implementation under test could not be reached: no verdict on its behaviour."},
     {"name": "Suite or environment error", "matchedStatuses": ["broken"], "messageRegex": _message_regex("suite"),
      "description": "The test suite or its environment failed: no verdict on the implementation."},
+    {"name": "Inconclusive (precondition not reached)", "matchedStatuses": ["skipped"],
+     "messageRegex": _INCONCLUSIVE_REGEX,
+     "description": "The implementation could not be brought into the case's starting state, so the case's "
+                    "requirement was not judged. The message names the precondition and what was tried."},
 ]
 
 

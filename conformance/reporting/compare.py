@@ -1,4 +1,17 @@
-"""Comparing two runs: what regressed, what got fixed, what is new or gone (keyed by (IUT, case ID))."""
+"""Comparing two runs: what regressed, what got fixed, what is new or gone (keyed by (IUT, case ID)).
+
+Verdicts fall in three kinds: good (passed, passed with warnings, waived, not applicable), bad (failed,
+broken) and unjudged (inconclusive: the case's starting state was not reached, so its requirement was not
+judged). A change of verdict is sorted as:
+
+- good → bad, and inconclusive → bad: a regression (the case now fails or breaks);
+- good → inconclusive: *no longer judged*, a regression of its own kind. It is listed on its own, because it
+  says the IUT (or its set-up) no longer reaches the case's starting state, not that the requirement is
+  broken; it still counts for the exit code, so a CI gate does not let a case silently drop out of judgement;
+- bad → good other than not applicable, and inconclusive → good other than not applicable: a fix;
+- anything else (good → another good verdict, bad → another bad one, bad → inconclusive, bad or
+  inconclusive → not applicable): another change.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +20,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from . import BAD_VERDICTS, GOOD_VERDICTS, VERDICT_LABELS, ReportError
+from . import BAD_VERDICTS, GOOD_VERDICTS, UNJUDGED_VERDICTS, VERDICT_LABELS, ReportError
 
 Key = tuple[str, str]  # (iut, case id)
 
@@ -24,8 +37,9 @@ class CaseChange:
 
 @dataclass
 class Comparison:
-    regressions: list[CaseChange] = field(default_factory=list)  # passed/…/waived/n.a. → failed/broken
-    fixes: list[CaseChange] = field(default_factory=list)  # failed/broken → passed/passed with warnings/waived
+    regressions: list[CaseChange] = field(default_factory=list)  # passed/…/n.a./inconclusive → failed/broken
+    no_longer_judged: list[CaseChange] = field(default_factory=list)  # passed/…/n.a. → inconclusive
+    fixes: list[CaseChange] = field(default_factory=list)  # failed/broken/inconclusive → passed/…/waived
     new: list[CaseChange] = field(default_factory=list)
     removed: list[CaseChange] = field(default_factory=list)
     changed: list[CaseChange] = field(default_factory=list)  # any other verdict change
@@ -33,7 +47,8 @@ class Comparison:
 
     @property
     def has_regressions(self) -> bool:
-        return bool(self.regressions)
+        """What a CI gate fails on: a case that now fails or breaks, or one that is no longer judged."""
+        return bool(self.regressions or self.no_longer_judged)
 
 
 def _index(summary: Mapping[str, Any]) -> dict[Key, Mapping[str, Any]]:
@@ -66,9 +81,11 @@ def compare(base: Mapping[str, Any], new: Mapping[str, Any]) -> Comparison:
         b, a = before.get("verdict"), case.get("verdict")
         if b == a:
             result.unchanged += 1
-        elif b in GOOD_VERDICTS and a in BAD_VERDICTS:
+        elif (b in GOOD_VERDICTS or b in UNJUDGED_VERDICTS) and a in BAD_VERDICTS:
             result.regressions.append(_change(key, before, case))
-        elif b in BAD_VERDICTS and a in GOOD_VERDICTS and a != "not_applicable":
+        elif b in GOOD_VERDICTS and a in UNJUDGED_VERDICTS:
+            result.no_longer_judged.append(_change(key, before, case))
+        elif (b in BAD_VERDICTS or b in UNJUDGED_VERDICTS) and a in GOOD_VERDICTS and a != "not_applicable":
             result.fixes.append(_change(key, before, case))
         else:
             result.changed.append(_change(key, before, case))
@@ -85,7 +102,8 @@ def _label(verdict: str | None) -> str:
 def format_comparison(c: Comparison) -> str:
     """Readable text for a terminal or a CI log."""
     lines = [
-        f"{len(c.regressions)} regression(s), {len(c.fixes)} fix(es), {len(c.new)} new, "
+        f"{len(c.regressions)} regression(s), {len(c.no_longer_judged)} no longer judged, "
+        f"{len(c.fixes)} fix(es), {len(c.new)} new, "
         f"{len(c.removed)} removed, {len(c.changed)} other change(s), {c.unchanged} unchanged"
     ]
 
@@ -101,6 +119,7 @@ def format_comparison(c: Comparison) -> str:
                 lines.append(f"      {ch.message}")
 
     block("REGRESSIONS", c.regressions, True)
+    block("NO LONGER JUDGED (precondition not reached)", c.no_longer_judged, True)
     block("Fixed", c.fixes, False)
     block("Other verdict changes", c.changed, True)
     block("New cases", c.new, True)
@@ -109,7 +128,8 @@ def format_comparison(c: Comparison) -> str:
 
 
 def run_compare(base_path: str | os.PathLike[str], new_path: str | os.PathLike[str]) -> int:
-    """CLI: print the comparison; exit 1 on a regression, 2 when a summary cannot be read, else 0."""
+    """CLI: print the comparison; exit 1 on a regression or a case no longer judged, 2 when a summary cannot be
+    read, else 0."""
     from .summary import load_summary
 
     try:

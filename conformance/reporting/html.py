@@ -242,8 +242,11 @@ def overall(totals: Mapping[str, int]) -> tuple[str, str, str]:
     """(css class, headline, detail) of the run as a whole."""
     bad = totals.get("failed", 0) + totals.get("broken", 0)
     if bad:
-        parts = [f"{totals[v]} {VERDICT_LABELS[v].lower()}" for v in ("failed", "broken") if totals.get(v)]
+        parts = [f"{totals[v]} {VERDICT_LABELS[v].lower()}" for v in ("failed", "broken", "inconclusive")
+                 if totals.get(v)]
         return "bad", "NOT CONFORMANT", ", ".join(parts)
+    if totals.get("inconclusive"):  # nothing failed, but not every applicable case was judged
+        return "warn", "INCONCLUSIVE", f"{totals['inconclusive']} case(s) could not reach their starting state"
     run = sum(totals.get(v, 0) for v in ("passed", "passed_with_warnings", "waived"))
     if not run:
         return "warn", "NO VERDICT", "no case was run"
@@ -335,12 +338,75 @@ def _value(v: Any) -> str:
     return str(v)
 
 
-def _case_html(case: Mapping[str, Any], report_dir: Path, case_id: str) -> str:
+class _CaseIndex:
+    """Finds the case an inconclusive case's `explained_by` names, and its anchor in the report."""
+
+    def __init__(self, cases: list[Mapping[str, Any]], anchors: dict[int, str]) -> None:
+        self.anchors = anchors
+        self.by_nodeid: dict[str, Mapping[str, Any]] = {}
+        self.by_iut_and_id: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for case in cases:
+            if case.get("nodeid"):
+                self.by_nodeid.setdefault(str(case["nodeid"]), case)
+            self.by_iut_and_id.setdefault((str(case.get("iut")), str(case.get("id"))), case)
+
+    def find(self, explained_by: Mapping[str, Any], iut: Any) -> Mapping[str, Any] | None:
+        if explained_by.get("nodeid") and str(explained_by["nodeid"]) in self.by_nodeid:
+            return self.by_nodeid[str(explained_by["nodeid"])]
+        if explained_by.get("case"):
+            return self.by_iut_and_id.get((str(iut), str(explained_by["case"])))
+        return None
+
+
+def _has_frame(records: Iterable[Mapping[str, Any]], seq: int) -> bool:
+    """Only frame rows carry an id in the rendered wire log, so only they can be linked to."""
+    return any(r.get("seq") == seq and r.get("kind") != "event" for r in records)
+
+
+def _precondition_html(case: Mapping[str, Any], report_dir: Path, case_id: str,
+                       own_records: list[dict[str, Any]], index: _CaseIndex) -> str:
+    """The block of an inconclusive case: the precondition not reached and what explains it."""
+    parts = ['<div class="precondition"><h4>Precondition not reached</h4>']
+    if case.get("message"):
+        parts.append(f'<div class="msg">{esc(case["message"])}</div>')
+    parts.append("<p>The case's own requirement was not judged.</p>")
+    explained_by = case.get("explained_by")
+    if isinstance(explained_by, Mapping) and explained_by:
+        seq = explained_by.get("frame_seq")
+        seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+        target = index.find(explained_by, case.get("iut"))
+        what = []
+        if target is not None:
+            target_id = index.anchors[id(target)]
+            what.append(f'<a class="explained-by" href="#{esc(target_id)}">{esc(target.get("id"))}</a> '
+                        f'{verdict_badge(target.get("verdict"))}')
+            frame_records = own_records if target is case else read_wire_log(report_dir, target.get("wire_log"))[0]
+        else:
+            named = explained_by.get("case") or explained_by.get("nodeid")
+            if named:
+                what.append(f'{esc(named)} <span class="note">(not in this report)</span>')
+            target_id, frame_records = case_id, own_records
+        if seq is not None:
+            if _has_frame(frame_records, seq):
+                what.append(f'frame <a class="explained-by-frame" href="#{esc(target_id)}-f{seq}">#{seq}</a>')
+            else:
+                what.append(f"frame #{seq}")
+        text = f": {esc(explained_by['message'])}" if explained_by.get("message") else ""
+        if what or text:
+            parts.append(f'<p>Explained by {", ".join(what)}{text}</p>' if what else f"<p>Explained by{text}</p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _case_html(case: Mapping[str, Any], report_dir: Path, case_id: str, index: _CaseIndex) -> str:
     verdict = str(case.get("verdict"))
-    bad = verdict in ("failed", "broken")
+    needs_attention = verdict in ("failed", "broken", "inconclusive")
+    records, note = read_wire_log(report_dir, case.get("wire_log"))
     parts = []
     message = case.get("message")
-    if message:
+    if verdict == "inconclusive":
+        parts.append(_precondition_html(case, report_dir, case_id, records, index))
+    elif message:
         parts.append(f'<div class="msg v-{esc(verdict)}">{esc(message)}</div>')
     waiver = case.get("waiver")
     if isinstance(waiver, Mapping):
@@ -380,7 +446,6 @@ def _case_html(case: Mapping[str, Any], report_dir: Path, case_id: str) -> str:
         rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td>{esc(_value(v))}</td></tr>"
                        for k, v in sorted(measurements.items()))
         parts.append(f'<h4>Measurements</h4><table class="measurements"><tbody>{rows}</tbody></table>')
-    records, note = read_wire_log(report_dir, case.get("wire_log"))
     frames = sum(1 for r in records if r.get("kind") == "frame")
     marked = sum(len(r.get("violations") or []) for r in records)
     links = " · ".join(f'<a href="{esc(case[k])}">{label}</a>' for k, label in
@@ -395,7 +460,8 @@ def _case_html(case: Mapping[str, Any], report_dir: Path, case_id: str) -> str:
         + "</details>"
     )
     return (
-        f'<details class="case k-{esc(verdict)}" id="{esc(case_id)}" data-verdict="{esc(verdict)}"{" open" if bad else ""}>'
+        f'<details class="case k-{esc(verdict)}" id="{esc(case_id)}" data-verdict="{esc(verdict)}"'
+        f'{" open" if needs_attention else ""}>'
         f'<summary><span class="cid">{esc(case.get("id"))}</span><span class="ctitle">{esc(case.get("title"))}</span>'
         f'<span class="meta">{esc(case.get("iut"))} · {format_duration(case.get("duration_s"))}</span>'
         f'{verdict_badge(verdict)}</summary><div class="body">{"".join(parts)}</div></details>'
@@ -478,6 +544,7 @@ def render_conformance_report(summary: Mapping[str, Any], report_dir: str | os.P
         if c.get("iut") not in iut_names:
             iut_names.append(str(c.get("iut")))
     anchors = _case_anchors(cases)
+    index = _CaseIndex(cases, anchors)
 
     if len(iuts) == 1:
         ident = iut_identity(iuts[0])
@@ -537,7 +604,7 @@ def render_conformance_report(summary: Mapping[str, Any], report_dir: str | os.P
             out.append(f'<h3 class="group-heading">{esc(section)}OCPP <b>{esc(group[1])}</b> · '
                        f"profile <b>{esc(group[2])}</b></h3>")
             last_group = group
-        out.append(_case_html(case, report_dir, anchors[id(case)]))
+        out.append(_case_html(case, report_dir, anchors[id(case)], index))
     out.append("</section>")
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     out.append(

@@ -69,7 +69,8 @@ def render_matrix(summaries: Sequence[Mapping[str, Any]], out: str | os.PathLike
             counts[case.get("verdict")] = counts.get(case.get("verdict"), 0) + 1
         passed = counts["passed"] + counts["passed_with_warnings"]
         bad = counts["failed"] + counts["broken"]
-        totals_cells.append(f'<td class="tot"><b>{passed}</b> passed · <b>{bad}</b> failed/broken'
+        unjudged = f' · <b>{counts["inconclusive"]}</b> inconclusive' if counts["inconclusive"] else ""
+        totals_cells.append(f'<td class="tot"><b>{passed}</b> passed · <b>{bad}</b> failed/broken{unjudged}'
                             f'<br><span class="note">{len(col["cases"])} cases</span></td>')
     rows.append(f'<tr class="totals-row"><th colspan="2">Totals</th>{"".join(totals_cells)}</tr>')
     for (version, profile) in sorted(groups, key=lambda k: (_natural(k[0]), k[1])):

@@ -25,11 +25,12 @@ _IUT_ORDER = ("name", "sut", "ocpp_version", "identity", "endpoint", "security_p
 _BOOT_ORDER = ("chargePointVendor", "chargePointModel", "chargePointSerialNumber", "firmwareVersion")
 _CASE_ORDER = (
     "id", "title", "iut", "nodeid", "ocpp_version", "profile", "section", "sut", "spec", "requirement",
-    "verdict", "category", "message", "details", "duration_s", "violations", "waiver", "measurements",
+    "verdict", "category", "message", "explained_by", "details", "duration_s", "violations", "waiver", "measurements",
     "wire_log", "wire_log_text",
 )
 _VIOLATION_ORDER = ("rule_id", "level", "message", "seq", "by_iut", "spec")
 _WAIVER_ORDER = ("reason", "expires", "matched", "expired", "case", "rule", "iut")
+_EXPLAINED_BY_ORDER = ("case", "nodeid", "frame_seq", "message")
 
 
 def _ordered(mapping: Mapping[str, Any], order: Iterable[str]) -> dict[str, Any]:
@@ -71,6 +72,8 @@ def canonical(summary: Mapping[str, Any]) -> dict[str, Any]:
             case["violations"] = [_ordered(v, _VIOLATION_ORDER) for v in case["violations"]]
         if isinstance(case.get("waiver"), Mapping):
             case["waiver"] = _ordered(case["waiver"], _WAIVER_ORDER)
+        if isinstance(case.get("explained_by"), Mapping):
+            case["explained_by"] = _ordered(case["explained_by"], _EXPLAINED_BY_ORDER)
         if isinstance(case.get("measurements"), Mapping):
             case["measurements"] = _sorted_deep(case["measurements"])
         cases.append(case)
@@ -177,11 +180,26 @@ def verdict_totals(cases: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     return totals
 
 
-def exit_code(summary: Mapping[str, Any], fail_on: Iterable[str] = ("failed", "broken")) -> int:
+DEFAULT_FAIL_ON: tuple[str, ...] = ("failed", "broken")
+
+
+def parse_fail_on(text: str) -> tuple[str, ...]:
+    """`"failed, inconclusive"` → ("failed", "inconclusive"); an unknown verdict is a ReportError listing the
+    known ones."""
+    verdicts = tuple(dict.fromkeys(v.strip() for v in text.split(",") if v.strip()))
+    _check_verdicts(verdicts)
+    return verdicts
+
+
+def _check_verdicts(verdicts: Iterable[str]) -> None:
+    unknown = [v for v in verdicts if v not in VERDICTS]
+    if unknown:
+        raise ReportError(f"unknown verdict(s) {', '.join(unknown)}: choose from {', '.join(VERDICTS)}")
+
+
+def exit_code(summary: Mapping[str, Any], fail_on: Iterable[str] = DEFAULT_FAIL_ON) -> int:
     """1 when any case has a verdict in `fail_on`, else 0 (the CI gate). Totals are recounted from the cases."""
     fail_on = tuple(fail_on)
-    unknown = [v for v in fail_on if v not in VERDICTS]
-    if unknown:
-        raise ReportError(f"unknown verdict(s) in fail_on: {', '.join(unknown)} (choose from {', '.join(VERDICTS)})")
+    _check_verdicts(fail_on)
     totals = verdict_totals(summary.get("cases") or [])
     return 1 if any(totals.get(v, 0) for v in fail_on) else 0

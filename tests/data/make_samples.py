@@ -88,8 +88,8 @@ def write_log(report_dir: Path, iut: str, log: Log) -> tuple[str, str]:
 
 def case(cid: str, title: str, section: str, verdict: str, *, profile: str = "core", category=None, message=None,
          details=None, violations=(), waiver=None, measurements=None, spec="OCPP 1.6", requirement=None,
-         duration=1.0, iut=IUT) -> dict:
-    return {
+         duration=1.0, iut=IUT, explained_by=None) -> dict:
+    entry = {
         "id": cid, "title": title, "iut": iut,
         "nodeid": f"profiles/ocpp16/{profile}/charge_point/test_{section.lower().replace(' ', '_')}.py::"
                   f"test_{cid.lower()}[{iut}]",
@@ -98,6 +98,9 @@ def case(cid: str, title: str, section: str, verdict: str, *, profile: str = "co
         "details": details, "duration_s": duration, "violations": [v.to_dict() for v in violations],
         "waiver": waiver, "measurements": measurements or {}, "wire_log": None, "wire_log_text": None,
     }
+    if explained_by is not None:
+        entry["explained_by"] = explained_by
+    return entry
 
 
 def main() -> None:
@@ -236,6 +239,25 @@ def main() -> None:
     c["wire_log"], c["wire_log_text"] = write_log(report, IUT, log)
     cases.append(c)
 
+    # Inconclusive: connector 1 never became Available again after TC_026_CS left it busy.
+    log = Log("TC_028_CS", 100)
+    log.frame(False, json.dumps([2, "ca-1", "ChangeAvailability", {"connectorId": 1, "type": "Operative"}]))
+    log.answered(log.frame(True, json.dumps([3, "ca-1", {"status": "Rejected"}])), "ChangeAvailability")
+    log.frame(False, json.dumps([2, "rt-2", "RemoteStopTransaction", {"transactionId": 17}]))
+    log.answered(log.frame(True, json.dumps([3, "rt-2", {"status": "Rejected"}])), "RemoteStopTransaction")
+    log.event("precondition", precondition="connector 1 Available", reached=False)
+    busy = next(c for c in cases if c["id"] == "TC_026_CS")
+    c = case("TC_028_CS", "Remote Stop Transaction – Rejected", "Core Profile - Remote Actions Non-Happy Flow",
+             "inconclusive", category="precondition",
+             message='precondition "connector 1 Available" not reached: ChangeAvailability Operative answered '
+                     "Rejected; RemoteStopTransaction 17 answered Rejected",
+             explained_by={"case": "TC_026_CS", "nodeid": busy["nodeid"], "frame_seq": 602,
+                           "message": "RemoteStartTransaction answered CALLERROR InternalError 'connector busy'; "
+                                      "connector 1 stayed occupied"},
+             spec="OCPP 1.6 §5.16", duration=12.0)
+    c["wire_log"], c["wire_log_text"] = write_log(report, IUT, log)
+    cases.append(c)
+
     iut = {"name": IUT, "sut": "charge_point", "ocpp_version": "1.6", "identity": "REFCP001",
            "endpoint": "ws://127.0.0.1:19600/ocpp/REFCP001", "security_profile": 0,
            "descriptor": "fixtures/iut/reference-charge-point.yaml", "features": ["core"],
@@ -254,8 +276,9 @@ def main() -> None:
     base = copy.deepcopy(summary)
     base["run"]["started"], base["run"]["finished"] = "2026-11-14T09:00:00.000Z", "2026-11-14T09:02:01.000Z"
     by_id = {c["id"]: c for c in base["cases"]}
-    for cid in ("TC_019_CS", "TC_036_CS"):
+    for cid in ("TC_019_CS", "TC_036_CS", "TC_028_CS"):
         by_id[cid].update(verdict="passed", category=None, message=None, details=None, violations=[])
+    del by_id["TC_028_CS"]["explained_by"]
     by_id["TC_031_CS"].update(verdict="failed", category="behaviour",
                               message="[behaviour] expected UnlockConnector.conf status=NotSupported")
     base["cases"] = [c for c in base["cases"] if c["id"] != "TC_026_CS"]
