@@ -1,0 +1,1 @@
+"""What the suite does in OCPP 1.6: roles, steps, preconditions, reference simulators."""
