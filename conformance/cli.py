@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
+from conformance.pki_command import add_pki_arguments, run_pki
 from conformance.versions import support
 
 
@@ -210,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     mat.add_argument("summaries", nargs="+")
     mat.add_argument("-o", "--output", default="reports/matrix.html")
 
+    add_pki_arguments(sub)
     support("1.6").add_simulate_arguments(sub)  # the reference simulators of each version the suite plays
     return parser
 
@@ -233,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_compare(args)
     if args.command == "matrix":
         return cmd_matrix(args)
+    if args.command == "pki":
+        return run_pki(args)
     if args.command == "simulate":
         return args.handler(args)
     parser.error(f"unknown command {args.command}")
