@@ -31,6 +31,7 @@ test: setup-dev
 bench: setup
 	$(BIN)/python benchmarks/bench_judge.py
 	$(BIN)/python benchmarks/bench_peer.py
+	$(BIN)/python benchmarks/bench_file_transfer.py
 
 clean:
 	rm -rf $(VENV) .tools reports/*
