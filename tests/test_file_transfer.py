@@ -37,7 +37,7 @@ from conformance.file_transfer import (
     make_firmware_image,
     upload,
 )
-from conformance.pki import generate
+from conformance.pki import ensure_pki
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -156,7 +156,7 @@ async def test_http_head_tells_the_size_without_a_transfer(servers: FileServers)
 
 
 async def test_https_download_with_trusted_ca_and_refusal_without(tmp_path: Path, served: tuple[Path, str]) -> None:
-    pki = generate(tmp_path / "pki", client_cn="CP-FILES")
+    pki = ensure_pki(tmp_path / "pki", identity="CP-FILES")
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(pki.server_cert, pki.server_key)
     trusting = ssl.create_default_context(cafile=str(pki.ca_cert))
