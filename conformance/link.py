@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from conformance import drivers, pki, steps
 from conformance.drivers.base import DriverError, NeedsManualAction
-from conformance.errors import NOT_APPLICABLE_PREFIX, Broken, Unreachable
+from conformance.errors import NOT_APPLICABLE_PREFIX, Broken, Inconclusive, Unreachable
 from conformance.peer import Peer
 from conformance.rules import Judge
 from conformance.transport import ChargePointClient, CsmsServer
@@ -27,6 +28,19 @@ LEFT_BEHIND = {
     "suspend_ev": ("resume_ev", "connector"),
 }
 UNDOES = {inverse: action for action, (inverse, _) in LEFT_BEHIND.items() if inverse != action}
+
+
+@dataclass
+class Trouble:
+    """Why the IUT is not there to be judged: it is gone (unreachable, closed and not back) or mute (answers no CALL).
+    Found once, it makes later cases inconclusive at once instead of each waiting out its timeouts."""
+
+    kind: str  # "gone" | "mute"
+    reason: str
+    nodeid: str | None  # the case in which it showed
+    frame_seq: int | None = None
+    connection: int | None = None  # mute: the connection it was mute on (a new one gets a new probe)
+    probed: bool = False
 
 
 class Link:
@@ -68,6 +82,8 @@ class Link:
         self.start_error: BaseException | None = None
         self.physical: set[tuple[str, int | None]] = set()  # (action, connector) a case left behind
         self.booted_on: int | None = None  # the connection on which the suite's charge point last booted
+        self.trouble: Trouble | None = None
+        self.unreached: dict[str, int] = {}  # preconditions given up on this link -> wire position at the time
 
     @property
     def suite_is_csms(self) -> bool:
@@ -119,20 +135,77 @@ class Link:
             self.endpoint.descriptor = descriptor
 
     async def ensure_connected(self) -> None:
-        """Suite as CSMS: wait until the charge point is connected. Suite as charge point: connect if needed."""
+        """Suite as CSMS: wait until the charge point is connected. Suite as charge point: connect if needed.
+
+        An IUT that was there earlier in the run and is not now is gone: the case is inconclusive (and so are the
+        following ones, at once); one that never was is unreachable (broken: check the descriptor)."""
         if self.peer.connected:
             return
         timeout = self.descriptor.timeouts.connect
-        if self.suite_is_csms:
+        try:
+            if self.suite_is_csms:
+                try:
+                    await asyncio.wait_for(self.peer._connected.wait(), timeout)
+                except TimeoutError:
+                    raise Unreachable(
+                        f"the charge point {self.descriptor.identity} did not connect to {self.endpoint_url} within "
+                        f"{timeout:g} s — point the charger at this URL (listen.* in "
+                        f"{self.descriptor.path or 'the IUT descriptor'})") from None
+            else:
+                await self.endpoint.connect()
+        except Unreachable as exc:
+            if self.peer.connection_no is None:  # never reached in this run: the environment or the descriptor
+                self.trouble = Trouble("gone", f"it was never reachable ({exc.headline})", self.wire.segment,
+                                       probed=True)
+                raise
+            closed = self._last_close()
+            self.trouble = Trouble("gone", f"the IUT closed the connection and is not back ({exc.headline})",
+                                   closed.segment if closed else None, closed.seq if closed else None, probed=True)
+            raise self._inconclusive() from None
+
+    def _last_close(self) -> Any:
+        for rec in reversed(self.wire.records):
+            if rec.event == "close":
+                return rec
+        return None
+
+    def _inconclusive(self) -> Inconclusive:
+        t = self.trouble
+        assert t is not None
+        what = "the IUT is connected" if t.kind == "gone" else "the IUT answers"
+        return Inconclusive(what, t.reason, frame_seq=t.frame_seq, own_violations=False,
+                            category="unreachable" if t.kind == "gone" else "precondition")
+
+    async def check_alive(self) -> None:
+        """At the start of a case: an IUT found gone or mute is probed once (bounded); while it stays so, the case
+        is inconclusive at once, pointing at the case where it showed."""
+        silent = self.peer.silent_since
+        if self.trouble is None and silent is not None and self.peer.connected:
+            self.trouble = Trouble("mute", f"it left the suite's {silent.action} CALL (#{silent.seq}) unanswered",
+                                   silent.segment, silent.seq, connection=self.peer.connection_no)
+        t = self.trouble
+        if t is None:
+            return
+        if self.peer.connected and (t.kind == "gone" or t.connection != self.peer.connection_no):
+            self.trouble = None  # back, or reconnected since it went mute: give it a chance
+            return
+        if t.kind == "mute" and not t.probed:
+            t.probed = True
+            action, payload = self.version.liveness_probe(self.descriptor)
+            answer = await self.peer.probe(action, payload, self.descriptor.timeouts.response)
+            if answer is not None:
+                self.trouble = None
+                return
+            t.reason += f"; it did not answer a {action} probe within {self.descriptor.timeouts.response:g} s either"
+        if t.kind == "gone" and not t.probed:
+            t.probed = True
             try:
-                await asyncio.wait_for(self.peer._connected.wait(), timeout)
-            except TimeoutError:
-                raise Unreachable(
-                    f"the charge point {self.descriptor.identity} did not connect to {self.endpoint_url} within {timeout:g} s"
-                    f" — point the charger at this URL (listen.* in {self.descriptor.path or 'the IUT descriptor'})"
-                ) from None
-        else:
-            await self.endpoint.connect()
+                await self.ensure_connected()
+                self.trouble = None
+                return
+            except (Unreachable, Inconclusive):
+                pass
+        raise self._inconclusive()
 
     # -- physical state left by driver actions ---------------------------------------------------
     def note_physical(self, action: str, args: tuple, kwargs: dict) -> None:

@@ -186,6 +186,8 @@ class Peer:
         self._overrides: list[_Override] = []
         self._waiters: list[tuple[Callable[[Record], bool], asyncio.Future]] = []
         self._close_waiters: dict[asyncio.Future, int] = {}  # waits that end when their connection closes
+        self._iut_close_waiters: dict[asyncio.Future, int] = {}  # waits that end when the IUT closes their connection
+        self.silent_since: Record | None = None  # the first of the suite's CALLs the IUT left unanswered since its last answer
         self._consumed: set[int] = set()
         self._mark = 0
         self._connected = asyncio.Event()
@@ -245,6 +247,10 @@ class Peer:
         for fut, number in list(self._close_waiters.items()):
             if number == connection_no and not fut.done():
                 fut.set_result(None)
+        if info.get("by") != "suite":
+            for fut, number in list(self._iut_close_waiters.items()):
+                if number == connection_no and not fut.done():
+                    fut.set_result(None)
 
     def _dropped_frame_violations(self, info: dict[str, Any], seq: int) -> list[Violation]:
         """A text frame that is not UTF-8 never reaches the recorder: the WebSocket layer closes the connection with
@@ -351,6 +357,7 @@ class Peer:
             task.add_done_callback(self._handler_tasks.discard)
         elif rec.message_type in (MessageType.CALLRESULT, MessageType.CALLERROR) and rec.unique_id in self._pending:
             fut = self._pending.pop(rec.unique_id)
+            self.silent_since = None  # an answer in time: the IUT is listening
             if not fut.done():
                 fut.set_result(rec)
 
@@ -451,6 +458,7 @@ class Peer:
                 reply: Record = await asyncio.wait_for(fut, within)
             except TimeoutError:
                 self._pending.pop(unique_id, None)
+                self.silent_since = self.silent_since or sent
                 raise NoResponse(
                     f"no answer to {action} (#{sent.seq}) within {within:g} s",
                     _req(requirement) + self.last_frames(),
@@ -474,6 +482,21 @@ class Peer:
         result = Result(action, reply.payload, reply)
         result.__dict__["error_code"] = None
         return result
+
+    async def probe(self, action: str, payload: dict, within: float) -> Record | None:
+        """Ask an IUT that went silent whether it answers at all: a CALL never judged against it (its silence was
+        judged in the case that met it). Returns the answer, or None when none came within `within`."""
+        async with self._call_lock:
+            unique_id = str(uuid.uuid4())
+            fut: asyncio.Future = asyncio.get_running_loop().create_future()
+            self._pending[unique_id] = fut
+            try:
+                await self._send_text(json.dumps([2, unique_id, action, payload], separators=(",", ":")), deliberate=True)
+                return await asyncio.wait_for(fut, within)
+            except (ConnectionLost, TimeoutError):
+                return None
+            finally:
+                self._pending.pop(unique_id, None)
 
     async def send_raw(self, text: str | bytes) -> Record:
         """Send a frame exactly as given (a deliberate protocol violation); it is never judged against anyone."""
@@ -503,9 +526,10 @@ class Peer:
         return rec.sender == self.iut_role
 
     async def _wait_for(self, predicate: Callable[[Record], bool], after: int, within: float, *,
-                        connection: int | None = None) -> Record | None:
+                        connection: int | None = None, until_iut_closes: int | None = None) -> Record | None:
         """The first eligible record matching `predicate`, or None after `within` seconds (or, with `connection`,
-        as soon as that connection is closed: an answer can only come on the connection its CALL went out on)."""
+        as soon as that connection is closed: an answer can only come on the connection its CALL went out on; with
+        `until_iut_closes`, as soon as the IUT closes that connection)."""
         for rec in self.wire.after(after):
             if self._eligible(rec, after) and predicate(rec):
                 return rec
@@ -520,6 +544,8 @@ class Peer:
         self._waiters.append(entry)
         if connection is not None:
             self._close_waiters[fut] = connection
+        if until_iut_closes is not None:
+            self._iut_close_waiters[fut] = until_iut_closes
         try:
             return await asyncio.wait_for(fut, within)
         except TimeoutError:
@@ -528,6 +554,7 @@ class Peer:
             if entry in self._waiters:
                 self._waiters.remove(entry)
             self._close_waiters.pop(fut, None)
+            self._iut_close_waiters.pop(fut, None)
 
     def _notify_waiters(self, rec: Record | None) -> None:
         if rec is None:
@@ -556,13 +583,15 @@ class Peer:
             return rec.message_type == MessageType.CALL and rec.action == action and matches(rec.payload, subset)
 
         began = time.monotonic()
+        # A CSMS does not come back to a charge point by itself: once it closed the connection, nothing more can come.
+        watched = self._connection_no if self.iut_role is Role.CSMS and self.connected else None
         with steps.step(f"expect {_describe(action, subset)} within {within:g} s"):
-            rec = await self._wait_for(predicate, start, within)
+            rec = await self._wait_for(predicate, start, within, until_iut_closes=watched)
             if rec is not None:
                 steps.note(steps.frame_title(rec))
         if rec is None:
             raise ExpectationFailed(
-                f"expected {_describe(action, subset)} from the IUT within {within:g} s; it did not arrive",
+                f"expected {_describe(action, subset)} from the IUT within {within:g} s; " + self._why_absent(watched),
                 _req(requirement) + self._near_misses(action, subset, start) + self.last_frames(),
             )
         self._consumed.add(rec.seq)
@@ -663,8 +692,20 @@ class Peer:
             return f"  nearest candidates: no {action} from the IUT since #{start}\n"
         return "  nearest candidates:\n" + "\n".join(lines[-5:]) + "\n"
 
+    def _why_absent(self, watched: int | None) -> str:
+        """How an expected frame failed to come: the IUT closed the connection (and did not come back), or it did
+        not send it."""
+        info = self.close_info
+        if not self.connected and info:
+            closed = f"the connection was closed by {info.get('by', 'the network')} (code {info.get('code')}{_reason(info)})"
+            return closed + (" before it came" if watched is not None else " and the IUT has not reconnected")
+        return "it did not arrive"
+
     def last_frames(self, n: int = 12) -> str:
-        recent = self.wire.records[-n:]  # one wire per IUT link: both directions and the harness events
+        """The case's last frames and events (only its own: an earlier case's frames are that case's evidence)."""
+        segment = self.wire.segment
+        tail = self.wire.records[-4 * n:]
+        recent = [r for r in tail if segment is None or r.segment == segment][-n:]
         return "  last frames:\n" + "\n".join("    " + r.describe() for r in recent) + "\n"
 
     async def drain(self) -> None:

@@ -99,6 +99,31 @@ def _label(item: pytest.Item, info: Any) -> None:
     item.obj.__allure_display_name__ = f"{info.id} {info.title}"
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Any:
+    try:
+        return (yield)
+    except Exception as exc:
+        _settle(item, exc)
+        raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    try:
+        return (yield)
+    except Exception as exc:
+        _settle(item, exc)
+        raise
+
+
+def _settle(item: pytest.Item, exc: Exception) -> None:
+    """Raise what a case's exception amounts to as a verdict (see RunState.outcome), if that is another one."""
+    outcome = _state(item.config).outcome(item, exc)
+    if outcome is not exc:
+        raise outcome from exc
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     report = yield

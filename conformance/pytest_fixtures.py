@@ -42,6 +42,7 @@ async def conformance_iut(request: pytest.FixtureRequest, conformance_links: Run
     link.wire.event("case", id=info.id, title=info.title)
     try:
         await link.start()
+        await link.check_alive()
         yield link
     finally:
         link.peer.reset_overrides()

@@ -14,18 +14,18 @@ import pytest
 
 from conformance import __version__
 from conformance.case_info import CaseInfo
-from conformance.errors import CATEGORIES, NOT_APPLICABLE_PREFIX, Broken, IutDeviation
+from conformance.errors import CATEGORIES, INCONCLUSIVE_PREFIX, NOT_APPLICABLE_PREFIX, Broken, Inconclusive, IutDeviation
 from conformance.iut import DescriptorError, load_descriptor
 from conformance.options import BUILTIN_IUTS, option
+from conformance.reporting import VERDICTS
 from conformance.schemas import applied_errata
-from conformance.session import also_broke
+from conformance.session import also_broke, outcome_of
 from conformance.versions import check_fault_names, unmet_need
 from conformance.wire import Level, render_jsonl, render_text
 
 STATE = pytest.StashKey["RunState"]()
 
 MAX_VIOLATIONS_LISTED = 200
-VERDICTS = ("passed", "passed_with_warnings", "not_applicable", "failed", "broken", "waived")
 
 
 @dataclass
@@ -42,6 +42,7 @@ class CaseResult:
     violations_total: int = 0
     measurements: dict[str, Any] = field(default_factory=dict)
     waiver: dict | None = None
+    explained_by: dict | None = None  # inconclusive: the earlier case or frame that explains it
     wire_log: str | None = None
     wire_log_text: str | None = None
     phases: dict[str, str] = field(default_factory=dict)
@@ -54,6 +55,7 @@ class CaseResult:
             verdict=self.verdict,
             category=self.category,
             message=self.message,
+            explained_by=self.explained_by,
             details=self.details,
             duration_s=round(self.duration_s, 3),
             violations=self.violations,
@@ -89,6 +91,7 @@ class RunState:
         self.items: dict[str, tuple[CaseInfo, str]] = {}
         self.results: dict[str, CaseResult] = {}
         self.contexts: dict[str, Any] = {}
+        self.unreached: dict[str, Inconclusive] = {}  # nodeid -> the precondition its case could not reach
         self.touched = False
         self.started = dt.datetime.now(dt.timezone.utc)
         self.t0 = time.monotonic()
@@ -146,6 +149,41 @@ class RunState:
     def register_item(self, item: pytest.Item, info: CaseInfo, iut: str) -> None:
         self.items[item.nodeid] = (info, iut)
 
+    def outcome(self, item: pytest.Item, exc: Exception) -> BaseException:
+        """What an exception that ended a case's setup or body amounts to: the IUT's MUST violations win (failed);
+        an unreached precondition becomes a skip whose reason starts with "inconclusive: " (JUnit and Allure show
+        it as skipped with that reason); anything else stays as it is."""
+        if not self.is_case(item):
+            return exc
+        settled = outcome_of(self.contexts.get(item.nodeid), exc)
+        if isinstance(settled, Inconclusive):
+            if settled.explained_by is None:
+                settled.explained_by = self._explanation(item, settled)
+            self.unreached[item.nodeid] = settled
+            return pytest.skip.Exception(INCONCLUSIVE_PREFIX + settled.headline, _use_item_location=True)
+        return settled
+
+    def _explanation(self, item: pytest.Item, exc: Inconclusive) -> dict | None:
+        """The earlier case (and frame) that explains why a precondition was out of reach: the case in which the
+        IUT went silent or away, else the last case that failed or broke against the same IUT."""
+        _, iut = self.items[item.nodeid]
+        link = self.links.get(iut)
+        trouble = getattr(link, "trouble", None)
+        origin = trouble.nodeid if trouble is not None else None
+        if origin is None:
+            earlier = [r for r in self.results.values()
+                       if r.iut == iut and r.nodeid != item.nodeid and r.verdict in ("failed", "broken")]
+            origin = earlier[-1].nodeid if earlier else None
+        found: dict[str, Any] = {}
+        if origin in self.items:
+            found["case"], found["nodeid"] = self.items[origin][0].id, origin
+            if origin in self.results and self.results[origin].message:
+                found["message"] = self.results[origin].message
+        seq = exc.frame_seq if exc.frame_seq is not None else (trouble.frame_seq if trouble is not None else None)
+        if seq is not None:
+            found["frame_seq"] = seq
+        return found or None
+
     def is_case(self, item: pytest.Item) -> bool:
         return item.nodeid in self.items
 
@@ -170,10 +208,15 @@ class RunState:
         res.phases[report.when] = report.outcome
         ctx = self.contexts.get(item.nodeid)
         if report.skipped and res.verdict == "passed":
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            reason = reason.removeprefix("Skipped: ")
-            res.verdict = "not_applicable"
-            res.message = reason.removeprefix(NOT_APPLICABLE_PREFIX)
+            unreached = self.unreached.get(item.nodeid)
+            if unreached is not None:
+                res.verdict, res.category = "inconclusive", unreached.category
+                res.message, res.explained_by = unreached.headline, unreached.explained_by
+            else:
+                reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+                reason = reason.removeprefix("Skipped: ")
+                res.verdict = "not_applicable"
+                res.message = reason.removeprefix(NOT_APPLICABLE_PREFIX)
         elif report.failed and res.verdict in ("passed", "not_applicable"):
             exc = call.excinfo.value if call.excinfo else None
             if isinstance(exc, IutDeviation):
@@ -207,7 +250,7 @@ class RunState:
         link = self.links.get(res.iut)
         if link is not None and ctx is not None:
             records = link.wire.segment_records(ctx.segment)
-            found = [v for r in records for v in r.violations]
+            found = link.wire.own_violations(ctx.segment)
             res.violations = [v.to_dict() for v in found]
             res.measurements = dict(ctx.measurements)
             if res.verdict == "passed" and any(v.by_iut and v.level is Level.SHOULD for v in found):

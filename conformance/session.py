@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from conformance.case_info import CaseInfo
-from conformance.errors import Broken, NoResponse, RuleViolations
+from conformance.errors import Broken, Inconclusive, NoResponse, RuleViolations
 from conformance.wire import Level, Violation
 
 
@@ -47,7 +47,7 @@ def category_of(rule_id: str) -> str:
 def case_violations(ctx: CaseContext) -> list[Violation]:
     if ctx.link is None:
         return []
-    return ctx.link.wire.violations(ctx.segment)
+    return ctx.link.wire.own_violations(ctx.segment)
 
 
 def violation_failure(ctx: CaseContext) -> Exception | None:
@@ -110,6 +110,27 @@ def _clip_line(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def outcome_of(ctx: CaseContext | None, exc: BaseException) -> BaseException:
+    """What a case that stopped on `exc` amounts to. The IUT's MUST violations in the case win over whatever went
+    wrong afterwards: a driver that broke, a wait the case did not explain, a precondition then out of reach — the
+    case is *failed* with the violation as its reason and the later trouble noted."""
+    if ctx is None or isinstance(exc, AssertionError):
+        return exc
+    if isinstance(exc, Inconclusive) and not exc.own_violations:
+        return exc
+    if not isinstance(exc, Exception):  # a skip, an interrupt: not a verdict of the IUT's
+        return exc
+    failure = violation_failure(ctx)
+    if not isinstance(failure, RuleViolations):
+        return exc
+    what = "a precondition was then out of reach" if isinstance(exc, Inconclusive) else \
+        f"the case then stopped on {type(exc).__name__}"
+    note = f"  {what}: {_clip_line(getattr(exc, 'headline', None) or str(exc), 300)}\n"
+    combined = type(failure)(failure.headline, failure.details + note, category=failure.category)
+    combined.__cause__ = exc
+    return combined
+
+
 async def run_case_body(fn: Callable[..., Awaitable[None]], args: tuple, kwargs: dict) -> None:
     ctx = current
     if ctx is None:  # run outside the plugin (e.g. imported): just run it
@@ -124,11 +145,13 @@ async def run_case_body(fn: Callable[..., Awaitable[None]], args: tuple, kwargs:
         await asyncio.wait_for(fn(*args, **kwargs), cap)
     except TimeoutError as exc:
         if time.monotonic() - began >= cap:
-            raise Broken(f"the case exceeded its hard cap of {cap:g} s (timeouts.case) — a wait in the case is unbounded") from None
-        stopped_on = exc  # the case's own bounded wait expired and it did not say what that means
-    except (AssertionError, Broken):
+            stopped_on = Broken(f"the case exceeded its hard cap of {cap:g} s (timeouts.case) — a wait in the case "
+                                "is unbounded")
+        else:
+            stopped_on = exc  # the case's own bounded wait expired and it did not say what that means
+    except AssertionError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # a suite or driver error, an unreached precondition, code that tripped over the IUT
         stopped_on = exc
     finally:
         await link.peer.drain()
@@ -136,14 +159,11 @@ async def run_case_body(fn: Callable[..., Awaitable[None]], args: tuple, kwargs:
         if overdue:
             rec = link.wire.event("timeout", connection=link.peer.connection_no, overdue=len(overdue))
             rec.violations.extend(overdue)
-    failure = violation_failure(ctx)
     if stopped_on is not None:
         # An IUT that sent wrong types (a string interval, a number for a date) makes case code trip (TypeError);
         # when it broke MUST rules on the wire, that is the verdict: failed, not a suite error.
-        if isinstance(failure, RuleViolations):
-            note = f"  the case then stopped on {type(stopped_on).__name__}: {_clip_line(str(stopped_on), 300)}\n"
-            raise type(failure)(failure.headline, failure.details + note, category=failure.category) from stopped_on
-        raise stopped_on
+        raise outcome_of(ctx, stopped_on)
+    failure = violation_failure(ctx)
     if failure is not None:
         raise failure
 

@@ -31,6 +31,9 @@ class VersionSupport(Protocol):
     async def restore_idle(self, link: Any) -> None:
         """After a case: bring the IUT back to its idle state (bounded, never raises)."""
 
+    def liveness_probe(self, descriptor: Any) -> tuple[str, dict]:
+        """A CALL without side effects that any IUT of this version must answer: (action, payload)."""
+
     def unmet_need(self, need: str, descriptor: Any) -> str | None:
         """Why a case that `needs` this version-specific feature is not applicable to `descriptor` (None: it is)."""
 

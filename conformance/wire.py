@@ -86,6 +86,7 @@ class Record:
     payload: Any = None
     error_code: str | None = None  # CALLERROR only
     parse_error: str | None = None  # why the frame is not a usable OCPP-J message
+    answers: int | None = None  # CALLRESULT/CALLERROR: the sequence number of the CALL it answers
     # --- events ---
     event: str | None = None  # connect | handshake | close | driver | note | timeout
     data: dict[str, Any] = field(default_factory=dict)
@@ -249,8 +250,26 @@ class Wire:
     def last_seq(self) -> int:
         return self._seq
 
+    def record(self, seq: int) -> Record | None:
+        """The record with sequence number `seq`, if it is in the log."""
+        found = self.after(seq - 1)
+        return found[0] if found and found[0].seq == seq else None
+
     def violations(self, segment: str | None = None) -> list[Violation]:
         return [v for r in self.records if segment is None or r.segment == segment for v in r.violations]
+
+    def own_violations(self, segment: str) -> list[Violation]:
+        """The violations a case's segment is answerable for: a reply that arrives in it late, to a CALL of an earlier
+        case, is that case's business (it already met the silence); the reply stays in this segment's log."""
+        out = []
+        for rec in self.records:
+            if rec.segment != segment or not rec.violations:
+                continue
+            call = self.record(rec.answers) if rec.answers is not None else None
+            if call is not None and call.segment != segment:
+                continue
+            out.extend(rec.violations)
+        return out
 
 
 def render_text(records: Iterable[Record]) -> str:

@@ -154,8 +154,9 @@ def test_every_case_has_a_verdict_with_one_clear_line(outcomes: dict, scenario: 
     got = {c["id"]: c for c in o.cases}
     assert set(got) == o.expected_ids, f"cases without a verdict: {sorted(o.expected_ids - set(got))}" + o.context()
     for c in o.cases:
-        assert c["verdict"] in ("failed", "broken", "not_applicable", "passed", "passed_with_warnings"), o.context()
-        if c["verdict"] in ("failed", "broken"):
+        assert c["verdict"] in ("failed", "broken", "inconclusive", "not_applicable", "passed",
+                                "passed_with_warnings"), o.context()
+        if c["verdict"] in ("failed", "broken", "inconclusive"):
             message = c["message"]
             assert message.strip(), f"{c['id']}: empty message" + o.context()
             assert "\n" not in message, f"{c['id']}: the message is not one line: {message!r}"
@@ -173,11 +174,17 @@ def _judged(o: Outcome) -> list[dict]:
 
 
 def _all_failed(o: Outcome) -> list[dict]:
+    """Every case that talked to the misbehaving IUT failed, or — once the IUT stopped answering or went away — is
+    inconclusive, pointing at a case that failed: one deviation, one failure (broken = the suite's fault, passed =
+    missed). Returns the failed ones."""
     judged = _judged(o)
     assert judged, "every case was not applicable" + o.context()
-    wrong = [c for c in judged if c["verdict"] != "failed"]
-    assert not wrong, "a misbehaving IUT must fail these cases (broken = the suite's fault, passed = missed)" + o.context()
-    return judged
+    failed = {c["nodeid"] for c in judged if c["verdict"] == "failed"}
+    assert failed, "no case failed" + o.context()
+    wrong = [c for c in judged if c["verdict"] != "failed" and not (
+        c["verdict"] == "inconclusive" and (c.get("explained_by") or {}).get("nodeid") in failed)]
+    assert not wrong, "a misbehaving IUT must fail these cases or leave them inconclusive for a failed one" + o.context()
+    return [c for c in judged if c["verdict"] == "failed"]
 
 
 @pytest.mark.parametrize("role,rule", [("charge_point", "RPC-001"), ("csms", "RPC-001")])
@@ -237,8 +244,12 @@ def test_silence_fails_with_no_response(outcomes: dict, role: str) -> None:
     judged = _all_failed(o)
     silent = [c for c in judged if c["category"] == "no-response"]
     assert silent, "no case reported that the IUT did not answer" + o.context()
-    if role == "csms":  # the suite's first CALL of every case is the unanswered BootNotification
+    if role == "csms":  # the suite's first CALL of a case is the unanswered BootNotification
         assert len(silent) == len(judged), o.context()
+    later = [c for c in _judged(o) if c["verdict"] == "inconclusive"]
+    waited = [c["id"] for c in later if c["duration_s"] >= TIMEOUTS["response"]]
+    assert later and len(waited) <= 1, (  # the one probe; the cases after it are inconclusive at once
+        f"a silent IUT's cases must not each wait out the response timeout: {waited}" + o.context())
 
 
 @pytest.mark.parametrize("role", ["charge_point", "csms"])
@@ -253,30 +264,36 @@ def test_close_mid_call_fails_with_no_response_naming_the_close(outcomes: dict, 
 @pytest.mark.parametrize("behaviour", ["never_connects", "stalls_handshake"])
 def test_charge_point_that_never_connects_is_unreachable(outcomes: dict, behaviour: str) -> None:
     o = outcomes[("charge_point", behaviour)]
-    judged = _judged(o)
-    assert judged, o.context()
-    for c in judged:
-        assert c["verdict"] == "broken" and c["category"] == "unreachable", o.context()
-        assert "did not connect" in c["message"] and "listen" in c["message"], o.context()
+    first, *later = _judged(o)
+    assert first["verdict"] == "broken" and first["category"] == "unreachable", o.context()
+    assert "did not connect" in first["message"] and "listen" in first["message"], o.context()
+    _inconclusive_at_once_after(first, later, o)
 
 
 @pytest.mark.parametrize("behaviour", ["nothing_listening", "stalls_handshake"])
 def test_csms_that_cannot_be_reached_is_unreachable(outcomes: dict, behaviour: str) -> None:
     o = outcomes[("csms", behaviour)]
-    judged = _judged(o)
-    assert judged, o.context()
-    for c in judged:
-        assert c["verdict"] == "broken" and c["category"] == "unreachable", o.context()
-        assert "cannot connect to the CSMS" in c["message"] and "endpoint" in c["message"], o.context()
+    first, *later = _judged(o)
+    assert first["verdict"] == "broken" and first["category"] == "unreachable", o.context()
+    assert "cannot connect to the CSMS" in first["message"] and "endpoint" in first["message"], o.context()
+    _inconclusive_at_once_after(first, later, o)
+
+
+def _inconclusive_at_once_after(first: dict, later: list[dict], o: Outcome) -> None:
+    """The cases after the one that found the IUT unreachable do not wait for it again: inconclusive, pointing at it."""
+    assert later, o.context()
+    for c in later:
+        assert c["verdict"] == "inconclusive" and c["category"] == "unreachable", o.context()
+        assert (c.get("explained_by") or {}).get("nodeid") == first["nodeid"], o.context()
+        assert c["duration_s"] < TIMEOUTS["connect"], f"{c['id']} waited for the IUT again" + o.context()
 
 
 def test_csms_that_refuses_the_handshake_is_unreachable_naming_the_status(outcomes: dict) -> None:
     o = outcomes[("csms", "refuses_handshake")]
-    judged = _judged(o)
-    assert judged, o.context()
-    for c in judged:
-        assert c["verdict"] == "broken" and c["category"] == "unreachable", o.context()
-        assert "refused the WebSocket handshake" in c["message"] and "HTTP 404" in c["message"], o.context()
+    first, *later = _judged(o)
+    assert first["verdict"] == "broken" and first["category"] == "unreachable", o.context()
+    assert "refused the WebSocket handshake" in first["message"] and "HTTP 404" in first["message"], o.context()
+    _inconclusive_at_once_after(first, later, o)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,19 +10,16 @@ from typing import Any, AsyncIterator
 
 import pytest
 
-from conformance.errors import ExpectationFailed
-from conformance.ocpp16.preconditions import start_charging
+from conformance.errors import ExpectationFailed, Inconclusive
+from conformance.ocpp16.preconditions import reach_available, start_charging
 from conformance.ocpp16.roles.station import SuiteStation
-from conformance.wire import Role
 
 
 @pytest.fixture
 async def available_connector(conformance_iut: Any, booted: Any) -> int:
-    """OCTT "Before": connector 1 is Available."""
-    link = conformance_iut
+    """OCTT "Before": connector 1 is Available (brought there actively, see `reach_available`)."""
     connector = 1
-    if link.descriptor.sut is Role.CHARGE_POINT and link.responder.statuses.get(connector) != "Available":
-        await link.peer.expect("StatusNotification", connectorId=connector, status="Available", after=0)
+    await reach_available(conformance_iut, connector)
     return connector
 
 
@@ -61,10 +58,9 @@ async def configure(conformance_iut: Any) -> AsyncIterator[Any]:
                 current[key] = text
                 touched.add(key)
             elif required:
-                raise ExpectationFailed(
-                    f"the charge point answered ChangeConfiguration {key}={text} with {reply.status}; the case needs it",
-                    "  requirement: Core configuration keys the case depends on are writable (OCPP 1.6 §9.1)\n"
-                    + peer.last_frames())
+                raise Inconclusive(f"configuration {key} = {text}",
+                                   f"the charge point answered ChangeConfiguration with {reply.status}",
+                                   frame_seq=reply.record.seq if reply.record else None)
         return changed
 
     async def apply(**values: Any) -> None:
@@ -88,4 +84,8 @@ async def configure(conformance_iut: Any) -> AsyncIterator[Any]:
 @pytest.fixture
 async def charging_session(charge_point: Any, iut: Any, available_connector: int, id_tags: Any) -> Any:
     """OCTT "Before": a transaction runs on connector 1 with the valid id tag (status Charging)."""
-    return await start_charging(charge_point, iut, available_connector, id_tags.valid)
+    try:
+        return await start_charging(charge_point, iut, available_connector, id_tags.valid)
+    except ExpectationFailed as exc:
+        raise Inconclusive(f"a transaction runs on connector {available_connector}", exc.headline,
+                           frame_seq=charge_point.wire.last_seq) from None

@@ -8,19 +8,168 @@ from typing import Any
 
 import pytest
 
-from conformance.errors import NOT_APPLICABLE_PREFIX, ExpectationFailed
+from conformance.errors import NOT_APPLICABLE_PREFIX, ExpectationFailed, Inconclusive, NoResponse
 from conformance.ocpp16.roles.station import boot_charge_point
-from conformance.wire import Record, Role
+from conformance.wire import Kind, Record, Role
 
 
 async def reach_booted(link: Any) -> None:
-    """OCTT "Before: booted": the link is up and a BootNotification was accepted on it."""
+    """OCTT "Before: booted": the link is up and a BootNotification was accepted on it.
+
+    A charge point under test that is not registered is asked to boot again (TriggerMessage BootNotification), then
+    rebooted through its driver; the suite's own charge point boots itself. When neither works the case is
+    inconclusive: its requirement is not about booting."""
     await link.ensure_connected()
     if link.descriptor.sut is Role.CHARGE_POINT:
-        if not link.responder.boot_accepted:
-            await link.peer.expect("BootNotification", within=link.descriptor.timeouts.connect, after=0)
+        await _charger_registered(link)
         return
-    await boot_charge_point(link)
+    try:
+        await boot_charge_point(link)
+    except ExpectationFailed as exc:
+        raise Inconclusive("the suite's charge point is registered (BootNotification Accepted)", exc.headline,
+                           frame_seq=link.wire.last_seq) from None
+
+
+async def _charger_registered(link: Any) -> None:
+    peer, responder, t = link.peer, link.responder, link.descriptor.timeouts
+    if responder.boot_accepted:
+        return
+    precondition = "the charge point is registered (BootNotification Accepted)"
+    _given_up_already(link, precondition, lambda r: r.action == "BootNotification")
+
+    async def booted(within: float) -> bool:
+        since = link.wire.last_seq
+        deadline = asyncio.get_running_loop().time() + within
+        while not responder.boot_accepted:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0 or await peer._wait_for(lambda r: r.action == "BootNotification", since, left) is None:
+                return False
+            since = link.wire.last_seq
+            await peer.drain()  # the suite's answer (and so `boot_accepted`) follows the frame
+        return True
+
+    tried: list[str] = []
+    fresh = not any(r.action == "BootNotification" and r.connection == peer.connection_no for r in link.wire.records)
+    if peer.connected and await booted(t.expect if fresh else t.settle):  # it may be booting right now
+        return
+    if peer.connected:
+        tried.append("TriggerMessage BootNotification")
+        reply = await _quiet_call(peer, "TriggerMessage", {"requestedMessage": "BootNotification"}, t.response)
+        if reply is not None and reply.get("status") == "Accepted" and await booted(t.expect):
+            return
+    if link.driver is not None and link.driver.can("reboot"):
+        tried.append("a reboot through the driver")
+        await link.undo("reboot")
+        if await booted(t.connect + t.expect):
+            return
+    _give_up(link, precondition)
+    why = "its BootNotification was not accepted" if responder.boot is not None else "it sent no BootNotification"
+    raise Inconclusive(precondition, why, tried=tried,
+                       frame_seq=_last(link, lambda r: r.action == "BootNotification"))
+
+
+async def reach_available(link: Any, connector: int) -> None:
+    """OCTT "Before: connector Available". A charge point under test whose connector is not Available is brought
+    there with what the descriptor allows — its transaction stopped remotely, the cable taken out and a fault
+    cleared through the driver, ChangeAvailability Operative, UnlockConnector — and asked for its status
+    (TriggerMessage StatusNotification); when none of it works the case is inconclusive, naming what was tried."""
+    await reach_booted(link)
+    if link.descriptor.sut is not Role.CHARGE_POINT:
+        return
+    peer, responder, t = link.peer, link.responder, link.descriptor.timeouts
+    if responder.statuses.get(connector) == "Available":
+        return
+    precondition = f"connector {connector} Available"
+    _given_up_already(link, precondition, lambda r: _status_of(r, connector))
+
+    async def available(within: float) -> bool:
+        deadline = asyncio.get_running_loop().time() + within
+        while responder.statuses.get(connector) != "Available":
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0 or await peer._wait_for(lambda r: _status_of(r, connector), link.wire.last_seq, left) is None:
+                return False
+            await peer.drain()
+        return True
+
+    async def stop_transactions() -> None:
+        for tx, start in list(responder.transactions.items()):
+            if "stop" not in start and start.get("connectorId") == connector:
+                await _quiet_call(peer, "RemoteStopTransaction", {"transactionId": tx}, t.response)
+
+    remedies: list[tuple[str, Any]] = [
+        ("RemoteStopTransaction", stop_transactions),
+        ("unplug through the driver", lambda: _driver(link, "unplug", connector=connector)),
+        ("clear_fault through the driver", lambda: _driver(link, "clear_fault", connector=connector)),
+        ("ChangeAvailability Operative", lambda: _quiet_call(
+            peer, "ChangeAvailability", {"connectorId": connector, "type": "Operative"}, t.response)),
+        ("UnlockConnector", lambda: _quiet_call(peer, "UnlockConnector", {"connectorId": connector}, t.response)),
+        ("TriggerMessage StatusNotification", lambda: _quiet_call(
+            peer, "TriggerMessage", {"requestedMessage": "StatusNotification", "connectorId": connector}, t.response)),
+    ]
+    if await available(t.settle):  # still finishing what the last case began
+        return
+    tried = []
+    for label, remedy in remedies:
+        if label.endswith("through the driver") and not _driver_can(link, label.split()[0]):
+            continue
+        if label == "RemoteStopTransaction" and not any(
+                "stop" not in s and s.get("connectorId") == connector for s in responder.transactions.values()):
+            continue
+        tried.append(label)
+        await remedy()
+        # a correct charger reports the change at once; the status asked for last gets the usual time
+        if await available(t.expect if label.startswith("TriggerMessage") else t.settle):
+            return
+    _give_up(link, precondition)
+    raise Inconclusive(precondition, f"it is {responder.statuses.get(connector) or 'not reported'}", tried=tried,
+                       frame_seq=_last(link, lambda r: _status_of(r, connector)))
+
+
+def _status_of(rec: Record, connector: int) -> bool:
+    return rec.action == "StatusNotification" and rec.from_iut and (rec.payload or {}).get("connectorId") == connector
+
+
+async def _quiet_call(peer: Any, action: str, payload: dict, within: float) -> Any:
+    """A CALL a precondition makes: a CALLERROR or a closed connection only means this remedy did not work (the
+    IUT's silence still counts: the next case probes it)."""
+    try:
+        result = await peer.call(action, payload, within=within, error_ok=True)
+    except NoResponse:
+        return None
+    return None if result.error_code else result
+
+
+def _driver_can(link: Any, action: str) -> bool:
+    return link.driver is not None and link.driver.can(action)
+
+
+async def _driver(link: Any, action: str, **params: Any) -> None:
+    await link.undo(action, **params)
+
+
+def _last(link: Any, predicate: Any) -> int | None:
+    for rec in reversed(link.wire.records):
+        if rec.kind is Kind.FRAME and predicate(rec):
+            return rec.seq
+    return None
+
+
+def _give_up(link: Any, precondition: str) -> None:
+    """Remember that `precondition` could not be reached on this link, as of now."""
+    link.unreached[precondition] = link.wire.last_seq
+
+
+def _given_up_already(link: Any, precondition: str, relevant: Any) -> None:
+    """A precondition given up in an earlier case, with nothing relevant heard from the IUT since, is not tried
+    again: the case is inconclusive at once."""
+    since = link.unreached.get(precondition)
+    if since is None:
+        return
+    if any(r.from_iut and relevant(r) for r in link.wire.after(since)):
+        del link.unreached[precondition]
+        return
+    raise Inconclusive(precondition, "an earlier case could not reach it either and the IUT has not changed since",
+                       frame_seq=_last(link, relevant))
 
 
 @dataclass

@@ -24,6 +24,11 @@ class Ocpp16Support:
     async def restore_idle(self, link: Any) -> None:
         await preconditions.restore_idle(link)
 
+    def liveness_probe(self, descriptor: Any) -> tuple[str, dict]:
+        if descriptor.sut is Role.CHARGE_POINT:
+            return "GetConfiguration", {"key": ["HeartbeatInterval"]}
+        return "Heartbeat", {}
+
     def unmet_need(self, need: str, descriptor: Any) -> str | None:
         kind, _, value = need.partition(":")
         if kind == "power_loss_stop":

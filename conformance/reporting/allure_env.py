@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
+from conformance.errors import INCONCLUSIVE_PREFIX as INCONCLUSIVE_REASON
+
 from .summary import iut_identity
 
 # The failure message starts with "[category] "; pytest/Allure put the exception type before it
@@ -26,7 +28,7 @@ def _message_regex(category: str) -> str:
 
 # An inconclusive case reaches Allure as skipped with the reason "inconclusive: …", which allure-pytest
 # writes as "Skipped: inconclusive: …"; a not-applicable case is skipped too, with another reason.
-INCONCLUSIVE_PREFIX = "inconclusive:"
+INCONCLUSIVE_PREFIX = INCONCLUSIVE_REASON.rstrip()
 _INCONCLUSIVE_REGEX = r"^(?:[\w.]+: )?" + re.escape(INCONCLUSIVE_PREFIX) + r"[\s\S]*"
 
 

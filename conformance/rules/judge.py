@@ -507,6 +507,7 @@ class Judge:
             if not pending_list:
                 del pending[message_id]
             rec.action = call.action
+            rec.answers = call.seq
             self._answered[caller][message_id] = (call.action, rec.seq, message_type)
             if not call.usable:
                 self._broken[caller].remove(call)  # answered by its id: no "-1" answer due any more

@@ -301,6 +301,8 @@ class RpcEndpoint(ocpp.v16.ChargePoint):
                     continue
                 if "late-reply" in self.faults:
                     await asyncio.sleep(self.late_reply_delay)
+                if "wrong-message-id" in self.faults:  # the answer carries a MessageId nobody sent
+                    reply = reply.replace(json.dumps(unique_id), json.dumps(unique_id + "-x"), 1)
                 try:
                     await self._send(reply)
                 except ConnectionClosed:

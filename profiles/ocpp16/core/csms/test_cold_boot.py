@@ -9,7 +9,7 @@ SECTION = "Cold Boot Charge Point"
       spec="OCPP 1.6 §4.2, §4.6, §4.9",
       requirement="The Central System SHALL answer BootNotification with a status, its current time and the heartbeat "
                   "interval, accept the connectors' StatusNotifications and answer Heartbeat with its current time.")
-async def test_cold_boot(csms, booted, station, descriptor, timeouts):
+async def test_cold_boot(csms, station, descriptor, timeouts):
     # A cold boot: a new connection, then BootNotification and every connector's status (connector 0 first).
     await station.reconnect()
     conf = await station.boot_now()  # judged: Accepted, a positive interval, currentTime within the tolerance
