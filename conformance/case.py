@@ -20,8 +20,12 @@ def case(
     ocpp_version: str = "",
     needs: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Awaitable[None]]], Callable[..., Awaitable[None]]]:
-    """Mark an async test function as a conformance case and run its body under the verdict wrapper."""
+    """Mark an async test function as a conformance case and run its body under the verdict wrapper.
 
+    `needs` names what the case needs beyond its feature profile: descriptor features ("fixed_cable") and the
+    optional test data it reads (`conformance.iut.OPTIONAL_DATA`, e.g. "id_tags.blocked"); without one of them the
+    case is not applicable."""
+    _check_data_needs(case_id, needs)
     info = CaseInfo(
         id=case_id,
         title=title,
@@ -41,6 +45,17 @@ def case(
         return run_case
 
     return decorate
+
+
+def _check_data_needs(case_id: str, needs: tuple[str, ...]) -> None:
+    data = [n for n in needs if "." in n]
+    if not data:
+        return
+    from conformance.iut import OPTIONAL_DATA  # imported here so that `import conformance` stays free of yaml
+
+    unknown = [n for n in data if n not in OPTIONAL_DATA]
+    if unknown:
+        raise ValueError(f"{case_id}: needs {unknown[0]!r} is no optional test data; those are: {', '.join(OPTIONAL_DATA)}")
 
 
 def case_info(fn: Any) -> CaseInfo | None:

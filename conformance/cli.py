@@ -45,6 +45,7 @@ def catalogue(root: Path | None = None) -> list[dict[str, Any]]:
                 continue
             located = info.located(path, getattr(module, "SECTION", None))
             entry = located.to_dict()
+            entry["needs"] = list(located.needs)
             entry["module"] = str(path.relative_to(root.parent))
             entry["function"] = attr.__name__
             out.append(entry)

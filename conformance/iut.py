@@ -3,6 +3,12 @@
 `load_descriptor(path)` reads and validates it against `iut_schema.json` (defaults come from the schema too), then
 checks the rules a schema cannot express well (which of listen/endpoint, security profile needs, id tag lengths).
 Every mistake becomes a `DescriptorError` whose text is one line: ``<file>: <field path>: <problem> — <fix>``.
+
+Test data an IUT does not have (a CSMS without a Blocked tag) is declared absent with null, e.g.
+``id_tags: {blocked: null}``; `OPTIONAL_DATA` lists what may be absent. A case that uses such data names it in
+``@case(..., needs=("id_tags.blocked",))``: it is then not applicable to a descriptor without it
+(`Descriptor.lacks`), and the descriptor a case sees (`Descriptor.for_case`) refuses to hand out optional data the
+case did not declare, so a forgotten `needs` is a suite error instead of a wrong verdict.
 """
 
 from __future__ import annotations
@@ -13,14 +19,16 @@ import functools
 import json
 import shlex
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 from urllib.parse import quote, urlsplit
 
 import jsonschema
 import yaml
 
+from conformance.errors import Broken
 from conformance.protocol import PROTOCOLS, protocol
 from conformance.wire import Role
 
@@ -48,6 +56,31 @@ CHARGE_POINT_ACTIONS: dict[str, tuple[str, ...]] = {
 # Placeholders an exec command template may use.
 PLACEHOLDERS = ("connector", "id_tag", "identity", "action", "payload", "version", "station_id", "error_code", "fail")
 
+# Where a CSMS endpoint puts the charge point's identity when its URL does not end with it.
+IDENTITY_PLACEHOLDER = "{identity}"
+# Characters of an identity left as they are in a URL path segment (RFC 3986 pchar); the rest is percent-encoded.
+_IDENTITY_SAFE = "*-_=+@."
+
+# Test data a descriptor may declare absent (null): the `needs` name a case declares -> what it is, for messages.
+OPTIONAL_DATA: dict[str, str] = {
+    "id_tags.valid_2": "second accepted id tag",
+    "id_tags.invalid": "invalid (unknown) id tag",
+    "id_tags.blocked": "blocked id tag",
+    "id_tags.expired": "expired id tag",
+    "id_tags.parent": "parent/child id tag group",
+    "configuration.unsupported_key": "unsupported configuration key",
+    "configuration.read_only_key": "read-only configuration key",
+}
+# IdTags attribute -> the optional data it belongs to.
+_ID_TAG_DATA = {
+    "valid_2": "id_tags.valid_2",
+    "invalid": "id_tags.invalid",
+    "blocked": "id_tags.blocked",
+    "expired": "id_tags.expired",
+    "parent_id_tag": "id_tags.parent",
+    "child_id_tag": "id_tags.parent",
+}
+
 
 class DescriptorError(Exception):
     """A mistake in an IUT descriptor. str(e) is one line: ``<file>: <field path>: <problem> — <fix>``.
@@ -73,13 +106,21 @@ class Timeouts:
 
 @dataclass(frozen=True)
 class IdTags:
+    """The id tags of the descriptor; None where the descriptor declares the tag absent."""
+
     valid: str
-    valid_2: str
-    invalid: str
-    blocked: str
-    expired: str
-    parent_id_tag: str
-    child_id_tag: str  # an accepted tag whose parent is parent_id_tag
+    valid_2: str | None
+    invalid: str | None
+    blocked: str | None
+    expired: str | None
+    parent_id_tag: str | None
+    child_id_tag: str | None  # an accepted tag whose parent is parent_id_tag
+
+    def statuses(self) -> dict[str, str]:
+        """Every declared tag -> the status its role stands for (Accepted, Invalid, Blocked, Expired)."""
+        table = {self.valid: "Accepted", self.valid_2: "Accepted", self.child_id_tag: "Accepted",
+                 self.invalid: "Invalid", self.blocked: "Blocked", self.expired: "Expired"}
+        return {tag: status for tag, status in table.items() if tag is not None}
 
 
 @dataclass(frozen=True)
@@ -136,15 +177,120 @@ class Descriptor:
     @property
     def url(self) -> str:
         """The WebSocket URL of the link: where the suite connects (csms) or where the charger connects (charge_point)."""
-        segment = quote(self.identity, safe="*-_=+|@.")
+        return self.url_for(self.identity)
+
+    def url_for(self, identity: str) -> str:
+        """The WebSocket URL a charge point with `identity` uses (the suite sometimes connects as another one):
+        the identity, percent-encoded as a path segment, in place of the endpoint's {identity} or appended."""
+        segment = quote(identity, safe=_IDENTITY_SAFE)
         if self.sut is Role.CSMS:
-            return f"{self.endpoint}/{segment}"
+            endpoint = self.endpoint or ""
+            if IDENTITY_PLACEHOLDER in endpoint:
+                return endpoint.replace(IDENTITY_PLACEHOLDER, segment)
+            return f"{endpoint}/{segment}"
         return f"{self.scheme}://{self.listen_host}:{self.listen_port}{self.listen_path}/{segment}"
+
+    def lacks(self, item: str) -> str | None:
+        """Why the optional test data `item` (a key of OPTIONAL_DATA) is absent from this descriptor; None if present."""
+        if _data_value(self, item) is not None:
+            return None
+        given, _ = _raw_entry(self.raw, item)
+        where = f"{item}: null" if given else f"{item} is not given"
+        return f"the IUT descriptor declares no {OPTIONAL_DATA[item]} ({where})"
+
+    def declared_data(self) -> list[str]:
+        """The optional test data the descriptor's file gives explicitly (defaults not counted), in OPTIONAL_DATA order."""
+        return [item for item in OPTIONAL_DATA if _raw_entry(self.raw, item)[1] is not None]
+
+    def for_case(self, case_id: str, needs: Iterable[str]) -> "CaseDescriptor":
+        """The descriptor as the case `case_id` sees it: optional test data only where its `needs` name it."""
+        return CaseDescriptor(self, case_id, frozenset(needs))
 
     @property
     def label(self) -> str:
         """Where the descriptor came from, for messages."""
         return str(self.path) if self.path else "<descriptor>"
+
+
+def _data_value(descriptor: Descriptor, item: str) -> Any:
+    block, _, name = item.partition(".")
+    if block == "id_tags":
+        return descriptor.id_tags.child_id_tag if name == "parent" else getattr(descriptor.id_tags, name)
+    return descriptor.configuration.get(name)
+
+
+def _raw_entry(raw: Any, item: str) -> tuple[bool, Any]:
+    """(whether the descriptor file gives `item`, its value there)."""
+    block, _, name = item.partition(".")
+    section = raw.get(block) if isinstance(raw, dict) else None
+    if not isinstance(section, dict) or name not in section:
+        return False, None
+    return True, section[name]
+
+
+class UndeclaredNeed(Broken):
+    """A case read optional test data its @case does not declare in `needs`: a mistake of the suite."""
+
+    def __init__(self, case_id: str, item: str) -> None:
+        super().__init__(f"{case_id} reads {item}, which an IUT descriptor may declare absent, but its @case does not "
+                         f"declare it — add {item!r} to the case's needs=(...)")
+
+
+class CaseDescriptor:
+    """A descriptor as one case sees it: everything as in the descriptor, except that optional test data
+    (`OPTIONAL_DATA`) is handed out only when the case's `needs` name it."""
+
+    def __init__(self, descriptor: Descriptor, case_id: str, needs: frozenset[str]) -> None:
+        self._descriptor = descriptor
+        self.case_id = case_id
+        self.needs = needs
+        self.id_tags = CaseIdTags(self)
+        self.configuration = CaseConfiguration(self)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._descriptor, name)
+
+    def require(self, item: str) -> None:
+        if item not in self.needs:
+            raise UndeclaredNeed(self.case_id, item)
+
+    @property
+    def whole(self) -> Descriptor:
+        """The descriptor itself, for the suite's own machinery."""
+        return self._descriptor
+
+
+class CaseIdTags:
+    """The descriptor's id tags as a case sees them (see `CaseDescriptor`)."""
+
+    def __init__(self, view: CaseDescriptor) -> None:
+        self._view = view
+
+    def __getattr__(self, name: str) -> Any:
+        item = _ID_TAG_DATA.get(name)
+        if item is not None:
+            self._view.require(item)
+        return getattr(self._view.whole.id_tags, name)
+
+
+class CaseConfiguration(Mapping):
+    """The descriptor's configuration as a case sees it (see `CaseDescriptor`)."""
+
+    def __init__(self, view: CaseDescriptor) -> None:
+        self._view = view
+        self._data = view.whole.configuration
+
+    def __getitem__(self, key: str) -> Any:
+        item = f"configuration.{key}"
+        if item in OPTIONAL_DATA:
+            self._view.require(item)
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -299,7 +445,7 @@ def _apply_defaults(schema: dict, value: Any) -> None:
         if name not in value:
             if "default" in sub:
                 value[name] = copy.deepcopy(sub["default"])
-            elif sub.get("type") == "object" and any("default" in _resolve(p) for p in sub.get("properties", {}).values()):
+            elif "object" in _types(sub) and any("default" in _resolve(p) for p in sub.get("properties", {}).values()):
                 value[name] = {}
             else:
                 continue
@@ -309,6 +455,11 @@ def _apply_defaults(schema: dict, value: Any) -> None:
         const = branch.get("if", {}).get("properties", {}).get("type", {}).get("const")
         if const is not None and value.get("type") == const:
             _apply_defaults(branch["then"], value)
+
+
+def _types(schema: dict) -> list[str]:
+    kind = schema.get("type", [])
+    return kind if isinstance(kind, list) else [kind]
 
 
 def _render(label: str, err: jsonschema.ValidationError) -> str:
@@ -468,10 +619,7 @@ def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple
                 out.append(("endpoint", f"security profile {profile} uses TLS but the endpoint is {scheme}:// — use wss://"))
             if profile <= 1 and scheme == "wss":
                 out.append(("endpoint", f"security profile {profile} has no TLS but the endpoint is wss:// — use ws://, or security.profile 2 or 3"))
-            if endpoint.rstrip("/").rsplit("/", 1)[-1] == data["identity"]:
-                out.append(("endpoint", f"ends with the identity '{data['identity']}' — remove it; the suite appends '/<identity>' itself"))
-            if urlsplit(endpoint).query or urlsplit(endpoint).fragment:
-                out.append(("endpoint", "has a query or fragment — remove the part after '?' or '#'; the suite appends '/<identity>'"))
+            out.extend(_endpoint_problems(endpoint, data["identity"]))
 
     if profile in (1, 2) and not sec.get("password"):
         out.append(("security.password", f"missing: security profile {profile} uses HTTP Basic auth — add the charge point's password (1.6 AuthorizationKey, 2.x BasicAuthPassword)"))
@@ -489,15 +637,17 @@ def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple
                 out.append((f"security.tls.{name}", f"file not found: {_resolve_file(base, tls[name])} — fix the path (relative to the descriptor's folder) or use `generate: true`"))
 
     tags = data["id_tags"]
+    parent = tags["parent"] or {}
     flat = {
         "valid": tags["valid"],
         "valid_2": tags["valid_2"],
         "invalid": tags["invalid"],
         "blocked": tags["blocked"],
         "expired": tags["expired"],
-        "parent.id_tag": tags["parent"]["id_tag"],
-        "parent.parent_id_tag": tags["parent"]["parent_id_tag"],
+        "parent.id_tag": parent.get("id_tag"),
+        "parent.parent_id_tag": parent.get("parent_id_tag"),
     }
+    flat = {name: tag for name, tag in flat.items() if tag is not None}  # null: the IUT has no such tag
     version = protocol(data["ocpp_version"])
     for name, tag in flat.items():
         if len(tag) > version.id_token_max_length:
@@ -510,7 +660,7 @@ def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple
         if tag in owners:
             out.append((f"id_tags.{name}", f"{tag!r} is also id_tags.{owners[tag]} — give each id tag its own value"))
         owners.setdefault(tag, name)
-    if flat["parent.id_tag"] == flat["parent.parent_id_tag"]:
+    if parent and flat["parent.id_tag"] == flat["parent.parent_id_tag"]:
         out.append(("id_tags.parent.parent_id_tag", "equals parent.id_tag — a tag cannot be its own parent; use another value"))
 
     t = data["timeouts"]
@@ -523,6 +673,26 @@ def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple
         out.append(("driver.convention", "'octt' is the CSMS test-API convention, but sut is charge_point — use `convention: vendor`"))
     if driver["type"] == "exec":
         out.extend(_exec_problems(driver, sut, base))
+    return out
+
+
+def _endpoint_problems(endpoint: str, identity: str) -> list[tuple[str, str]]:
+    """A CSMS endpoint ends before the identity, or marks where the identity goes with {identity}."""
+    out: list[tuple[str, str]] = []
+    parts = urlsplit(endpoint)
+    marks = endpoint.count(IDENTITY_PLACEHOLDER)
+    others = endpoint.replace(IDENTITY_PLACEHOLDER, "")
+    if marks > 1:
+        out.append(("endpoint", f"has {IDENTITY_PLACEHOLDER} {marks} times — write it once, where the CSMS expects the charge point's identity"))
+    elif "{" in others or "}" in others:
+        out.append(("endpoint", f"has a brace outside {IDENTITY_PLACEHOLDER} — the only placeholder is {IDENTITY_PLACEHOLDER} (spelt exactly so); remove the other braces"))
+    elif marks and IDENTITY_PLACEHOLDER not in parts.path:
+        out.append(("endpoint", f"has {IDENTITY_PLACEHOLDER} outside the URL's path — put it in the path, e.g. ws://127.0.0.1:9000/ws/ocpp/{IDENTITY_PLACEHOLDER}/"))
+    if parts.query or parts.fragment:
+        out.append(("endpoint", "has a query or fragment — remove the part after '?' or '#'"))
+    if not marks and endpoint.rstrip("/").rsplit("/", 1)[-1] == identity:
+        out.append(("endpoint", f"ends with the identity '{identity}' — remove it; the suite appends '/<identity>' itself "
+                                f"(or write {IDENTITY_PLACEHOLDER} where the CSMS expects it)"))
     return out
 
 
@@ -626,7 +796,7 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
         listen_host=listen["host"],
         listen_port=int(listen["port"]),
         listen_path=listen["path"].rstrip("/") or "",
-        endpoint=data["endpoint"].rstrip("/") if data.get("endpoint") else None,
+        endpoint=_normal_endpoint(data.get("endpoint")),
         security=security,
         features=frozenset(data["features"]) | {"core"},
         connectors=int(data["connectors"]["count"]),
@@ -637,8 +807,8 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
             invalid=tags["invalid"],
             blocked=tags["blocked"],
             expired=tags["expired"],
-            parent_id_tag=tags["parent"]["parent_id_tag"],
-            child_id_tag=tags["parent"]["id_tag"],
+            parent_id_tag=(tags["parent"] or {}).get("parent_id_tag"),
+            child_id_tag=(tags["parent"] or {}).get("id_tag"),
         ),
         configuration=data["configuration"],
         timeouts=Timeouts(**{k: float(v) for k, v in t.items()}),
@@ -646,3 +816,11 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
         vendor=data["vendor"],
         raw=raw,
     )
+
+
+def _normal_endpoint(endpoint: str | None) -> str | None:
+    """Without a trailing '/' (the suite appends '/<identity>'); an endpoint with {identity} stays as written, since
+    what follows the identity is the CSMS's own choice."""
+    if not endpoint:
+        return None
+    return endpoint if IDENTITY_PLACEHOLDER in endpoint else endpoint.rstrip("/")

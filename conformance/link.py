@@ -93,7 +93,7 @@ class Link:
     def endpoint_url(self) -> str:
         if self.suite_is_csms:
             return self.endpoint.url if self.endpoint is not None else ""
-        return self.descriptor.endpoint.rstrip("/") + "/" + self.descriptor.identity
+        return self.descriptor.url
 
     async def start(self) -> None:
         """Open the suite's endpoint and start the IUT when it is a built-in simulator."""
@@ -123,7 +123,7 @@ class Link:
                 raise Broken(f"the reference simulator did not start: {exc}", category="unreachable") from None
             real = getattr(self.simulator, "url", None)
             if not self.suite_is_csms and real and self.descriptor.endpoint != real:
-                self._set_descriptor(dataclasses.replace(self.descriptor, endpoint=real.rstrip("/")))
+                self._set_descriptor(dataclasses.replace(self.descriptor, endpoint=real))
         else:
             self.driver = drivers.create(self.descriptor, wire=self.wire, interactive=self.interactive)
         if not self.suite_is_csms:

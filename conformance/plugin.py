@@ -82,6 +82,14 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items[:] = keep
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = _state(session.config)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if state.has_cases and reporter is not None:
+        for note in state.declaration_notes():
+            reporter.write_line(note)
+
+
 SPEC_URL = "https://openchargealliance.org/protocols/open-charge-point-protocol/"
 
 

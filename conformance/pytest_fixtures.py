@@ -61,13 +61,15 @@ def iut(conformance_iut: Any) -> Any:
 
 
 @pytest.fixture
-def descriptor(conformance_iut: Any) -> Any:
-    return conformance_iut.descriptor
+def descriptor(request: pytest.FixtureRequest, conformance_iut: Any) -> Any:
+    """The IUT descriptor as this case sees it: optional test data only where the case's `needs` name it."""
+    info, _ = request.config.stash[STATE].items[request.node.nodeid]
+    return conformance_iut.descriptor.for_case(info.id, info.needs)
 
 
 @pytest.fixture
-def id_tags(conformance_iut: Any) -> Any:
-    return conformance_iut.descriptor.id_tags
+def id_tags(descriptor: Any) -> Any:
+    return descriptor.id_tags
 
 
 @pytest.fixture

@@ -184,6 +184,26 @@ class RunState:
             found["frame_seq"] = seq
         return found or None
 
+    def declaration_notes(self) -> list[str]:
+        """One line for each IUT declaring feature profiles or optional test data that no selected case would use:
+        a declaration the run does not check is worth knowing, but it is no error."""
+        notes = []
+        for d in self.descriptors():
+            infos = [info for info, iut in self.items.values() if iut == d.name]
+            if not infos:
+                continue  # nothing selected for this IUT at all: its declarations are not the story
+            listed = [f for f in d.raw.get("features") or [] if isinstance(f, str)]
+            idle = [f for f in listed if not any(info.profile == f for info in infos)]
+            if idle:
+                names = ", ".join(f"'{f}'" for f in idle)
+                notes.append(f"note: {d.name} declares feature{_s(idle)} {names}, but no selected case belongs to "
+                             f"{_it(idle)}")
+            runnable = [info for info in infos if self.not_applicable_reason(info, d) is None]
+            unused = [item for item in d.declared_data() if not any(item in info.needs for info in runnable)]
+            if unused:
+                notes.append(f"note: {d.name} declares {', '.join(unused)}, but no selected case uses {_it(unused)}")
+        return notes
+
     def is_case(self, item: pytest.Item) -> bool:
         return item.nodeid in self.items
 
@@ -309,7 +329,7 @@ class RunState:
                 "sut": str(d.sut),
                 "ocpp_version": d.ocpp_version,
                 "identity": d.identity,
-                "endpoint": link.endpoint_url if link and link.endpoint else (d.endpoint or f"ws://{d.listen_host}:{d.listen_port}{d.listen_path}/{d.identity}"),
+                "endpoint": link.endpoint_url if link and link.endpoint else d.url,
                 "security_profile": d.security.profile,
                 "descriptor": str(d.path) if d.path else None,
                 "features": sorted(d.features),
@@ -328,6 +348,7 @@ class RunState:
                 "host": platform.node(),
                 "python": platform.python_version(),
                 "schema_errata": _errata_for({d.ocpp_version for d in self.descriptors()}),
+                "notes": self.declaration_notes(),
             },
             "iuts": [i for i in iuts if any(c["iut"] == i["name"] for c in cases)],
             "totals": totals,
@@ -371,6 +392,14 @@ def _one_line(message: str, details: str) -> tuple[str, str]:
     if len(lines) == 1:
         return lines[0], details
     return lines[0], "\n".join(["  " + line.strip() for line in lines[1:]] + ([details] if details else []))
+
+
+def _s(items: list) -> str:
+    return "s" if len(items) > 1 else ""
+
+
+def _it(items: list) -> str:
+    return "them" if len(items) > 1 else "it"
 
 
 def id_matches(case_id: str, prefix: str) -> bool:

@@ -183,7 +183,7 @@ class ChargePointClient:
 
     @property
     def url(self) -> str:
-        return self.descriptor.endpoint.rstrip("/") + "/" + self.descriptor.identity
+        return self.descriptor.url
 
     async def connect(
         self,
@@ -203,7 +203,7 @@ class ChargePointClient:
 
         identity = identity or self.descriptor.identity
         offered = subprotocols if subprotocols is not None else [self.descriptor.subprotocol]
-        url = self.descriptor.endpoint.rstrip("/") + "/" + identity
+        url = self.descriptor.url_for(identity)
         if password is True:
             password = self.descriptor.security.password if self.descriptor.security.profile in (1, 2) else None
         headers = {"Authorization": basic_auth_header(identity, password)} if password else {}
@@ -276,6 +276,7 @@ class HandshakeRefused(Unreachable):
         hint = {
             401: f"check security.password in {where}",
             403: f"check that the CSMS accepts this identity and the credentials in {where}",
-            404: f"check endpoint in {where} and that the identity is registered in the CSMS",
+            404: f"check endpoint in {where} (write {{identity}} in it where the identity goes, if not at the end) "
+                 "and that the identity is registered in the CSMS",
         }.get(status, f"check endpoint in {where} and the CSMS's log")
         super().__init__(f"the CSMS refused the WebSocket handshake at {url} with HTTP {status} — {hint}")

@@ -73,13 +73,18 @@ def support(version: str) -> VersionSupport:
 
 
 def unmet_need(info: "CaseInfo", descriptor: Any) -> str | None:
-    """Why `info` does not apply to `descriptor` because of a feature it `needs` (None when every need is met)."""
+    """Why `info` does not apply to `descriptor` because of a feature or test data it `needs` (None when every
+    need is met)."""
     for need in info.needs:
         if need == "fixed_cable" and not descriptor.fixed_cable:
             return "the IUT has no fixed cable (connectors.fixed_cable: false)"
         if need == "not_fixed_cable" and descriptor.fixed_cable:
             return "the IUT has a fixed cable (connectors.fixed_cable: true)"
-        if need not in ("fixed_cable", "not_fixed_cable"):
+        if "." in need:  # optional test data, e.g. "id_tags.blocked" (@case checks the name)
+            reason = descriptor.lacks(need)
+            if reason:
+                return reason
+        elif need not in ("fixed_cable", "not_fixed_cable"):
             reason = support(descriptor.ocpp_version).unmet_need(need, descriptor)
             if reason:
                 return reason

@@ -12,9 +12,11 @@ import pytest
 import yaml
 
 from conformance.iut import (
+    OPTIONAL_DATA,
     SCHEMA_PATH,
     Descriptor,
     DescriptorError,
+    UndeclaredNeed,
     descriptor_from_dict,
     load_descriptor,
 )
@@ -253,6 +255,135 @@ def test_endpoint_scheme_must_match_the_profile(tmp_path: Path) -> None:
 def test_endpoint_must_not_include_the_identity(tmp_path: Path) -> None:
     data = merged(CSMS, endpoint="ws://127.0.0.1:9100/ocpp/CP001")
     assert ": endpoint: ends with the identity 'CP001' — remove it" in error_of(tmp_path, data)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# {identity} in a CSMS endpoint
+
+
+@pytest.mark.parametrize(("endpoint", "url"), [
+    ("ws://127.0.0.1:9000/ws/ocpp/{identity}/", "ws://127.0.0.1:9000/ws/ocpp/CP001/"),
+    ("ws://127.0.0.1:9000/ocpp/{identity}/v16", "ws://127.0.0.1:9000/ocpp/CP001/v16"),
+    ("ws://127.0.0.1:9000/ocpp/{identity}", "ws://127.0.0.1:9000/ocpp/CP001"),
+    ("ws://127.0.0.1:9000/ocpp/", "ws://127.0.0.1:9000/ocpp/CP001"),  # no placeholder: appended, one '/'
+])
+def test_endpoint_url_with_and_without_identity_placeholder(endpoint: str, url: str) -> None:
+    d = descriptor_from_dict(merged(CSMS, endpoint=endpoint))
+    assert d.url == url
+    assert d.url_for("OTHER") == url.replace("CP001", "OTHER")
+
+
+def test_identity_is_percent_encoded_as_a_path_segment() -> None:
+    d = descriptor_from_dict(merged(CSMS, identity="CP|1", endpoint="ws://h:9000/ws/{identity}/"))
+    assert d.url == "ws://h:9000/ws/CP%7C1/"
+    assert d.url_for("a/b c") == "ws://h:9000/ws/a%2Fb%20c/"  # another identity the suite connects as
+    assert descriptor_from_dict(merged(CSMS, identity="*-_=+@.")).url == "ws://127.0.0.1:9100/ocpp/*-_=+@."
+
+
+def test_charge_point_url_uses_the_same_helper() -> None:
+    assert descriptor_from_dict(CHARGE_POINT).url_for("CP|2") == "ws://127.0.0.1:9000/ocpp/CP%7C2"
+
+
+@pytest.mark.parametrize(("endpoint", "message"), [
+    ("ws://h:9000/{identity}/{identity}", ": endpoint: has {identity} 2 times — write it once"),
+    ("ws://h:9000/ocpp/{id}", ": endpoint: has a brace outside {identity} — the only placeholder is {identity}"),
+    ("ws://h:9000/ocpp/{identity}/{x}", ": endpoint: has a brace outside {identity}"),
+    ("ws://h:9000/ocpp/{Identity}", ": endpoint: has a brace outside {identity}"),
+    ("ws://h:9000/ocpp/identity}", ": endpoint: has a brace outside {identity}"),
+    ("ws://{identity}.h:9000/ocpp", ": endpoint: has {identity} outside the URL's path — put it in the path"),
+    ("ws://h:9000/ocpp/{identity}?x=1", ": endpoint: has a query or fragment"),
+])
+def test_bad_identity_placeholders(tmp_path: Path, endpoint: str, message: str) -> None:
+    assert message in error_of(tmp_path, merged(CSMS, endpoint=endpoint))
+
+
+def test_placeholder_endpoint_may_end_with_the_identity_text(tmp_path: Path) -> None:
+    d = descriptor_from_dict(merged(CSMS, endpoint="ws://h:9000/CP001/{identity}"))  # a path segment named like it
+    assert d.url == "ws://h:9000/CP001/CP001"
+    assert "(or write {identity} where the CSMS expects it)" in error_of(
+        tmp_path, merged(CSMS, endpoint="ws://h:9000/ocpp/CP001"))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# test data declared absent
+
+
+ABSENT = {"valid_2": None, "invalid": None, "blocked": None, "expired": None, "parent": None}
+
+
+def test_id_tags_and_configuration_entries_can_be_declared_absent() -> None:
+    d = descriptor_from_dict(merged(CSMS, id_tags=ABSENT, configuration={"unsupported_key": None}))
+    assert d.id_tags.valid == "CONFVALID01"
+    assert (d.id_tags.valid_2, d.id_tags.invalid, d.id_tags.blocked, d.id_tags.expired) == (None, None, None, None)
+    assert d.id_tags.parent_id_tag is None and d.id_tags.child_id_tag is None
+    assert d.id_tags.statuses() == {"CONFVALID01": "Accepted"}
+    assert d.lacks("id_tags.blocked") == "the IUT descriptor declares no blocked id tag (id_tags.blocked: null)"
+    assert d.lacks("id_tags.parent") == "the IUT descriptor declares no parent/child id tag group (id_tags.parent: null)"
+    assert d.lacks("configuration.unsupported_key") == (
+        "the IUT descriptor declares no unsupported configuration key (configuration.unsupported_key: null)")
+    assert d.lacks("configuration.read_only_key") == (
+        "the IUT descriptor declares no read-only configuration key (configuration.read_only_key is not given)")
+    assert d.declared_data() == []
+
+
+def test_defaults_are_present_but_only_written_data_counts_as_declared() -> None:
+    d = descriptor_from_dict(merged(CSMS, id_tags={"blocked": "B1"}, configuration={"read_only_key": "NumberOfConnectors"}))
+    assert all(d.lacks(item) is None for item in OPTIONAL_DATA)
+    assert d.declared_data() == ["id_tags.blocked", "configuration.read_only_key"]
+    assert d.id_tags.expired == "CONFEXPIRED"  # a default: present, but not written in the file
+
+
+def test_valid_id_tag_cannot_be_absent(tmp_path: Path) -> None:
+    text = error_of(tmp_path, merged(CSMS, id_tags={"valid": None}))
+    assert ": id_tags.valid: null is an empty value, expected a string" in text
+
+
+def test_absent_tags_need_not_differ(tmp_path: Path) -> None:
+    d = descriptor_from_dict(merged(CHARGE_POINT, id_tags={"blocked": None, "expired": None}))
+    assert d.id_tags.blocked is None and d.id_tags.expired is None
+
+
+def test_parent_group_is_absent_as_a_whole(tmp_path: Path) -> None:
+    text = error_of(tmp_path, merged(CSMS, id_tags={"parent": {"id_tag": None}}))
+    assert ": id_tags.parent.id_tag: null is an empty value, expected a string" in text
+
+
+def test_the_examples_show_the_identity_placeholder_and_absent_data() -> None:
+    """The commented alternatives in the examples are valid: uncommented, they load and mean what they say."""
+    text = EXAMPLE_CSMS.read_text(encoding="utf-8")
+    endpoint = "# endpoint: ws://127.0.0.1:9100/ws/ocpp/{identity}/"
+    assert endpoint in text
+    text = text.replace("\nendpoint: ws://127.0.0.1:9100/ocpp\n", "\n" + endpoint[2:] + "\n")
+    for role in ("blocked", "expired"):
+        line = f"  # {role}: null"
+        assert line in text, f"{EXAMPLE_CSMS} shows how to declare {role} absent"
+        text = text.replace(f"  {role}: CONF{role.upper()}", f"  {role}: null", 1)
+    d = descriptor_from_dict(yaml.safe_load(text))
+    assert d.url == "ws://127.0.0.1:9100/ws/ocpp/CP001/"
+    assert d.lacks("id_tags.blocked") and d.lacks("id_tags.expired") and not d.lacks("id_tags.invalid")
+    assert "blocked: null" in EXAMPLE_CP.read_text(encoding="utf-8")
+
+
+def test_a_case_sees_optional_data_only_through_its_needs() -> None:
+    d = descriptor_from_dict(merged(CSMS, id_tags={"blocked": "B1"}))
+    view = d.for_case("TC_X", ("id_tags.blocked",))
+    assert view.id_tags.blocked == "B1" and view.id_tags.valid == "CONFVALID01"
+    assert view.name == "csms" and view.url == d.url and view.configuration.get("HeartbeatInterval") is None
+    for read in (lambda: view.id_tags.expired, lambda: view.id_tags.child_id_tag,
+                 lambda: view.configuration.get("unsupported_key"), lambda: view.configuration["read_only_key"]):
+        with pytest.raises(UndeclaredNeed) as info:
+            read()
+        text = str(info.value)
+        assert text.startswith("[suite] TC_X reads ") and "add '" in text and "to the case's needs=(...)" in text
+    with pytest.raises(UndeclaredNeed, match="add 'id_tags.parent'"):
+        view.id_tags.parent_id_tag
+
+
+def test_case_rejects_an_unknown_data_need() -> None:
+    from conformance.case import case
+
+    with pytest.raises(ValueError, match="needs 'id_tags.blockd' is no optional test data"):
+        case("TC_X", "t", spec="s", requirement="r", needs=("id_tags.blockd",))
 
 
 def test_identity_with_colon(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 REF_CP = ROOT / "fixtures" / "iut" / "reference-charge-point.yaml"
@@ -168,3 +169,60 @@ def test_unknown_fault_is_one_clear_line(project: pytest.Pytester) -> None:
     errors = [line for line in result.stderr.lines if "no-such-fault" in line]
     assert len(errors) == 1 and "known:" in errors[0], result.stderr.str()
     assert "Traceback" not in result.stderr.str() + result.stdout.str()
+
+
+NEEDS_CASES = '''
+from conformance import case
+
+SECTION = "Optional test data"
+
+
+@case("TC_907_CS", "declares the data it reads", spec="s", requirement="A case that declares the blocked tag gets it.",
+      needs=("id_tags.blocked",))
+async def test_declared(id_tags):
+    assert id_tags.blocked == "CONFBLOCKED"
+
+
+@case("TC_908_CS", "forgets to declare it", spec="s", requirement="Reading optional data without needs is a suite error.")
+async def test_undeclared(id_tags):
+    assert id_tags.blocked
+'''
+
+
+@pytest.fixture
+def needs_project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(".ini", pytest=INI)
+    path = pytester.path / "profiles" / "ocpp16" / "core" / "charge_point" / "test_plugin_needs.py"
+    path.parent.mkdir(parents=True)
+    path.write_text(textwrap.dedent(NEEDS_CASES), encoding="utf-8")
+    return pytester
+
+
+def test_a_case_reading_optional_data_it_does_not_declare_is_broken(needs_project: pytest.Pytester) -> None:
+    needs_project.runpytest_subprocess("profiles", "--iut", str(REF_CP), "--report-dir", "out", "--import-mode=importlib")
+    cases = {c["id"]: c for c in _summary(needs_project)["cases"]}
+    assert cases["TC_907_CS"]["verdict"] == "passed", cases["TC_907_CS"]["message"]
+    assert cases["TC_908_CS"]["verdict"] == "broken" and cases["TC_908_CS"]["category"] == "suite"
+    assert cases["TC_908_CS"]["message"] == ("TC_908_CS reads id_tags.blocked, which an IUT descriptor may declare absent, "
+                                            "but its @case does not declare it — add 'id_tags.blocked' to the case's needs=(...)")
+
+
+def test_absent_data_makes_the_case_not_applicable_and_unused_declarations_are_noted(needs_project: pytest.Pytester) -> None:
+    data = yaml.safe_load(REF_CP.read_text(encoding="utf-8"))
+    data["id_tags"]["blocked"] = None
+    data["features"] = ["core", "reservation"]
+    data["configuration"]["read_only_key"] = None
+    (needs_project.path / "iut.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    result = needs_project.runpytest_subprocess("profiles", "--iut", "iut.yaml", "--report-dir", "out",
+                                                "--case", "TC_907", "--import-mode=importlib")
+    case = _summary(needs_project)["cases"][0]
+    assert (case["id"], case["verdict"]) == ("TC_907_CS", "not_applicable")
+    assert case["message"] == "the IUT descriptor declares no blocked id tag (id_tags.blocked: null)"
+    feature_note = "note: reference-charge-point declares feature 'reservation', but no selected case belongs to it"
+    data_note = ("note: reference-charge-point declares id_tags.valid_2, id_tags.invalid, id_tags.expired, id_tags.parent, "
+                 "configuration.unsupported_key, but no selected case uses them")
+    lines = result.stdout.lines
+    assert lines.count(feature_note) == 1 and lines.count(data_note) == 1, result.stdout.str()
+    assert not [line for line in lines if line.startswith("note:") and line not in (feature_note, data_note)]
+    assert lines.index(feature_note) < next(i for i, line in enumerate(lines) if "ocpp-conformance verdicts" in line)
+    assert _summary(needs_project)["run"]["notes"] == [feature_note, data_note]

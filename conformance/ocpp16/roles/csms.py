@@ -22,15 +22,8 @@ class CsmsResponder16:
         self.descriptor = descriptor
         tags = descriptor.id_tags
         self.heartbeat_interval = int(descriptor.configuration.get("HeartbeatInterval", 300))
-        self.tag_status: dict[str, str] = {
-            tags.valid: "Accepted",
-            tags.valid_2: "Accepted",
-            tags.invalid: "Invalid",
-            tags.blocked: "Blocked",
-            tags.expired: "Expired",
-            tags.child_id_tag: "Accepted",
-        }
-        self.tag_parent: dict[str, str] = {tags.child_id_tag: tags.parent_id_tag}
+        self.tag_status: dict[str, str] = tags.statuses()
+        self.tag_parent: dict[str, str] = {tags.child_id_tag: tags.parent_id_tag} if tags.child_id_tag else {}
         self._tx_ids = itertools.count(1000)
         self.boot: dict[str, Any] | None = None
         self.boot_accepted = False

@@ -601,10 +601,7 @@ class SuiteStation:
     # judging the Central System's answers by their meaning (the schema is judged on every frame anyway)
     def expected_status(self, id_tag: str) -> str | None:
         """The status the descriptor says the Central System's token database has for `id_tag` (None: not known)."""
-        tags = self.descriptor.id_tags
-        table = {tags.valid: "Accepted", tags.valid_2: "Accepted", tags.child_id_tag: "Accepted",
-                 tags.invalid: "Invalid", tags.blocked: "Blocked", tags.expired: "Expired"}
-        for token, status in table.items():
+        for token, status in self.descriptor.id_tags.statuses().items():
             if token.lower() == id_tag.lower():
                 return status
         return None
@@ -626,7 +623,7 @@ class SuiteStation:
                 self._deviation(f"{where} accepts id tag {id_tag} with expiryDate {info.get('expiryDate')}, "
                                 f"{late:.0f} s in the past: an accepted tag must not be expired already", REQ_ID_TAG)
         tags = self.descriptor.id_tags
-        if status == "Accepted" and id_tag.lower() == tags.child_id_tag.lower():
+        if status == "Accepted" and tags.child_id_tag is not None and id_tag.lower() == tags.child_id_tag.lower():
             parent = info.get("parentIdTag")
             if not isinstance(parent, str) or parent.lower() != tags.parent_id_tag.lower():
                 self._deviation(f"{where} gives id tag {id_tag} parentIdTag {parent!r}; its group is "

@@ -239,7 +239,8 @@ def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
     cs = roles.add_parser("csms", help="a Central System charge points connect to")
     cs.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     cs.add_argument("--port", type=tcp_port, default=9000, help="listen port (default 9000, 0 = any free port)")
-    cs.add_argument("--path", default="/ocpp", help="endpoint path; charge points connect to <path>/<identity>")
+    cs.add_argument("--path", default="/ocpp", help="endpoint path; charge points connect to <path>/<identity>, or to the path with "
+                    "{identity} replaced when it holds one (e.g. /ws/ocpp/{identity}/)")
     cs.add_argument("--id-tag", action="append", type=_id_tag_spec, default=[], metavar="TOKEN[=STATUS[,EXPIRY[,PARENT]]]", help="token database entry (repeatable)")
     cs.add_argument("--reject-unknown", action="store_true", help="answer 404 to identities not given with --station or --basic-auth")
     cs.add_argument("--station", action="append", default=[], metavar="IDENTITY", help="a known charge point identity (repeatable)")

@@ -215,7 +215,7 @@ def build_charge_point(descriptor: "Descriptor") -> ReferenceChargePoint:
 def csms_token_database(descriptor: "Descriptor") -> dict[str, dict[str, Any]]:
     """The descriptor's id tags as a token database with the statuses the cases expect."""
     tags = descriptor.id_tags
-    return {
+    database = {
         tags.valid: {"status": "Accepted"},
         tags.valid_2: {"status": "Accepted"},
         tags.blocked: {"status": "Blocked"},
@@ -224,6 +224,7 @@ def csms_token_database(descriptor: "Descriptor") -> dict[str, dict[str, Any]]:
         tags.child_id_tag: {"status": "Accepted", "parentIdTag": tags.parent_id_tag},
         # tags.invalid is deliberately unknown
     }
+    return {tag: entry for tag, entry in database.items() if tag is not None}  # None: the descriptor has no such tag
 
 
 def build_csms(descriptor: "Descriptor") -> ReferenceCsms:

@@ -1,6 +1,6 @@
 """The reference OCPP 1.6 Central System: the Core profile as a real CSMS does it, plus named faults.
 
-A WebSocket server on `<path>/<identity>` negotiating `ocpp1.6` (HTTP Basic authentication where configured); it
+A WebSocket server on `<path>/<identity>` (or a path with `{identity}` in it) negotiating `ocpp1.6` (HTTP Basic authentication where configured); it
 keeps a token database (Accepted, Blocked, Expired, unknown = Invalid, with parentIdTag and expiryDate), tracks every
 charge point's connectors and transactions, and offers an operator API to send any Central System command to a
 connected charge point. One class per functional area (this package's other modules) makes up `ReferenceCsms`."""
@@ -22,6 +22,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from conformance.iut import IDENTITY_PLACEHOLDER as IDENTITY
 from conformance.ocpp16.simulators import faults as fault_registry
 from conformance.ocpp16.simulators.csms.authorization import AuthorizationHandlers, TokenDatabase
 from conformance.ocpp16.simulators.csms.boot import BootHandlers, Registration
@@ -83,7 +84,14 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorComm
     ) -> None:
         self.host = host
         self.port = port
-        self.path = "/" + path.strip("/") if path.strip("/") else ""
+        # Charge points connect to <path>/<identity>, or, when the path holds {identity}, to the path with the
+        # identity in its place (CSMSs whose URLs go on after the identity, e.g. /ws/ocpp/{identity}/).
+        if IDENTITY in path:
+            self.path = "/" + path.lstrip("/")
+            self._before, _, self._after = self.path.partition(IDENTITY)
+        else:
+            self.path = "/" + path.strip("/") if path.strip("/") else ""
+            self._before, self._after = self.path + "/", ""
         self.faults = fault_registry.check_faults(faults, "csms")
         self.id_tags: dict[str, IdTagRecord] = {k: IdTagRecord.from_value(v) for k, v in (id_tags or {}).items()}
         self.accept_unknown_chargers = accept_unknown_chargers
@@ -149,10 +157,9 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorComm
 
     def _identity_from_path(self, raw_path: str) -> str | None:
         path = urlsplit(raw_path).path
-        prefix = self.path + "/"
-        if not path.startswith(prefix):
+        if not path.startswith(self._before) or not path.endswith(self._after):
             return None
-        rest = path[len(prefix):]
+        rest = path[len(self._before):len(path) - len(self._after)]
         if not rest or "/" in rest:
             return None
         return unquote(rest)
@@ -160,7 +167,7 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorComm
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         identity = self._identity_from_path(request.path)
         if identity is None:
-            return connection.respond(http.HTTPStatus.NOT_FOUND, f"no OCPP endpoint at {request.path}; use {self.path}/<identity>\n")
+            return connection.respond(http.HTTPStatus.NOT_FOUND, f"no OCPP endpoint at {request.path}; use {self._before}<identity>{self._after}\n")
         known = identity in self.known_stations or identity in self.stations
         if not self.accept_unknown_chargers and not known and "unknown-charger-accepted" not in self.faults:
             # J16 §3.2: an unknown identity SHOULD get HTTP 404 and the handshake aborted.

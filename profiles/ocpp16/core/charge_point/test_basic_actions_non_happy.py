@@ -14,7 +14,8 @@ def _invalid(p):
       spec="OCPP 1.6 §4.1, §4.8",
       requirement="When the Central System answers Authorize.req for an idTag presented at the Charge Point with a "
                   "status other than Accepted, the Charge Point SHALL NOT start a transaction (no "
-                  "StartTransaction.req), even with a cable plugged in.")
+                  "StartTransaction.req), even with a cable plugged in.",
+      needs=("id_tags.invalid",))
 async def test_local_start_authorize_invalid(charge_point, iut, available_connector, id_tags, timeouts):
     connector, tag = available_connector, id_tags.invalid
     charge_point.respond("Authorize", _invalid)
@@ -36,7 +37,8 @@ async def test_local_start_authorize_invalid(charge_point, iut, available_connec
       spec="OCPP 1.6 §5.11, §4.1, §9.1 (AuthorizeRemoteTxRequests)",
       requirement="With AuthorizeRemoteTxRequests true the Charge Point SHALL authorize the idTag of a "
                   "RemoteStartTransaction.req with Authorize.req like a local one, and SHALL NOT start the "
-                  "transaction when the Central System answers Invalid.")
+                  "transaction when the Central System answers Invalid.",
+      needs=("id_tags.invalid",))
 async def test_remote_start_authorize_invalid(charge_point, iut, configure, available_connector, id_tags, timeouts):
     await configured(charge_point, configure, AuthorizeRemoteTxRequests=True)
     connector, tag = available_connector, id_tags.invalid

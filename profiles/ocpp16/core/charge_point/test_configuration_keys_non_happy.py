@@ -16,7 +16,8 @@ def _value(conf, key):
 @case("TC_040_1_CS", "Configuration key - NotSupported",
       spec="OCPP 1.6 §5.3",
       requirement="The Charge Point SHALL answer ChangeConfiguration.req for a key it does not support with "
-                  "NotSupported.")
+                  "NotSupported.",
+      needs=("configuration.unsupported_key",))
 async def test_change_unknown_key(charge_point, descriptor):
     key = descriptor.configuration.get("unsupported_key") or "ConformanceUnsupportedKey"
     conf = await charge_point.call("ChangeConfiguration", {"key": key, "value": "true"})

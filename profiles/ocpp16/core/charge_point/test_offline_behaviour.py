@@ -148,7 +148,8 @@ async def _offline_start_with_invalid_id(charge_point, iut, configure, connector
       spec="OCPP 1.6 §3.5.3, §4.8, §9.1 (StopTransactionOnInvalidId)",
       requirement="When StartTransaction.conf of a transaction started offline is not Accepted and "
                   "StopTransactionOnInvalidId is false, the Charge Point SHALL stop the energy delivery "
-                  "(SuspendedEVSE) but keep the transaction going.")
+                  "(SuspendedEVSE) but keep the transaction going.",
+      needs=("id_tags.invalid",))
 async def test_offline_start_invalid_id_keep_transaction(charge_point, iut, configure, available_connector, id_tags,
                                                          timeouts):
     connector = available_connector
@@ -167,7 +168,8 @@ async def test_offline_start_invalid_id_keep_transaction(charge_point, iut, conf
       spec="OCPP 1.6 §3.5.3, §4.8, §4.10, §9.1 (StopTransactionOnInvalidId)",
       requirement="When StartTransaction.conf of a transaction started offline is not Accepted and "
                   "StopTransactionOnInvalidId is true, the Charge Point SHALL stop the transaction with "
-                  "StopTransaction.req reason DeAuthorized, referring to the transactionId it was given.")
+                  "StopTransaction.req reason DeAuthorized, referring to the transactionId it was given.",
+      needs=("id_tags.invalid",))
 async def test_offline_start_invalid_id_stop_transaction(charge_point, iut, configure, available_connector, id_tags,
                                                          timeouts):
     connector = available_connector

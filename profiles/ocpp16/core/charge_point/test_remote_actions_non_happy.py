@@ -8,7 +8,8 @@ SECTION = "Core Profile - Remote Actions Non-Happy Flow"
 @case("TC_026_CS", "Remote Start Charging Session – Rejected",
       spec="OCPP 1.6 §5.11",
       requirement="The Charge Point SHALL answer RemoteStartTransaction.req with Rejected when it cannot start a "
-                  "transaction on the requested connector, e.g. because a transaction already runs there.")
+                  "transaction on the requested connector, e.g. because a transaction already runs there.",
+      needs=("id_tags.valid_2",))
 async def test_remote_start_rejected(charge_point, configure, charging_session, id_tags):
     await configure(LocalPreAuthorize=False)
     session = charging_session

@@ -48,7 +48,8 @@ async def test_stop_with_same_id_tag(charge_point, iut, charging_session):
       spec="OCPP 1.6 §3.5, §4.1, §4.10",
       requirement="Another idTag with the same parentIdTag as the one that started the transaction SHALL be allowed "
                   "to stop it: the Charge Point learns its parentIdTag with Authorize.req and sends StopTransaction.req "
-                  "with that idTag.")
+                  "with that idTag.",
+      needs=("id_tags.parent", "id_tags.valid_2"))
 async def test_stop_with_same_parent_id_tag(charge_point, iut, configure, available_connector, id_tags):
     await configure(LocalPreAuthorize=False)  # the second card's group is learned from the Central System
     session = await start_charging(charge_point, iut, available_connector, id_tags.child_id_tag)

@@ -15,21 +15,24 @@ async def _refused(station, id_tag, connector, expected):
 @case("TC_023_1_CSMS", "Start Charging Session – Authorize invalid",
       spec="OCPP 1.6 §4.1",
       requirement="The Central System SHALL answer Authorize of an id tag it does not know with idTagInfo status "
-                  "Invalid.")
+                  "Invalid.",
+      needs=("id_tags.invalid",))
 async def test_authorize_invalid(csms, booted, station, id_tags, available_connector):
     await _refused(station, id_tags.invalid, available_connector, "Invalid")
 
 
 @case("TC_023_2_CSMS", "Start Charging Session – Authorize expired",
       spec="OCPP 1.6 §4.1",
-      requirement="The Central System SHALL answer Authorize of an expired id tag with idTagInfo status Expired.")
+      requirement="The Central System SHALL answer Authorize of an expired id tag with idTagInfo status Expired.",
+      needs=("id_tags.expired",))
 async def test_authorize_expired(csms, booted, station, id_tags, available_connector):
     await _refused(station, id_tags.expired, available_connector, "Expired")
 
 
 @case("TC_023_3_CSMS", "Start Charging Session – Authorize blocked",
       spec="OCPP 1.6 §4.1",
-      requirement="The Central System SHALL answer Authorize of a blocked id tag with idTagInfo status Blocked.")
+      requirement="The Central System SHALL answer Authorize of a blocked id tag with idTagInfo status Blocked.",
+      needs=("id_tags.blocked",))
 async def test_authorize_blocked(csms, booted, station, id_tags, available_connector):
     await _refused(station, id_tags.blocked, available_connector, "Blocked")
 

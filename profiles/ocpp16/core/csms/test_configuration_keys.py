@@ -19,7 +19,8 @@ async def _change(csms, iut, timeouts, key, value):
 @case("TC_040_1_CSMS", "Configuration keys",
       spec="OCPP 1.6 §5.3",
       requirement="The Central System SHALL handle a charge point answering ChangeConfiguration.req for a key it does "
-                  "not support with NotSupported.")
+                  "not support with NotSupported.",
+      needs=("configuration.unsupported_key",))
 async def test_configuration_key_not_supported(csms, booted, station, iut, descriptor, timeouts):
     key = descriptor.configuration.get("unsupported_key") or "ConformanceUnsupportedKey"
     req = await _change(csms, iut, timeouts, key, "true")

@@ -38,7 +38,8 @@ async def test_offline_start_valid(csms, booted, station, id_tags, available_con
       spec="OCPP 1.6 §3.5.4, §3.6, §4.8, §4.10, §9.1 StopTransactionOnInvalidId",
       requirement="The Central System SHALL answer a StartTransaction queued offline for an id tag it does not know "
                   "with idTagInfo Invalid and still a transactionId, and accept the StopTransaction with reason "
-                  "DeAuthorized that the charge point then sends.")
+                  "DeAuthorized that the charge point then sends.",
+      needs=("id_tags.invalid",))
 async def test_offline_start_invalid(csms, booted, station, id_tags, available_connector):
     c = available_connector
     station.configure(LocalAuthorizeOffline=True, AllowOfflineTxForUnknownId=True, StopTransactionOnInvalidId=True)

@@ -1,4 +1,8 @@
-"""OCTT 3.21 — Security: WebSocket subprotocol negotiation (the suite plays the charge point)."""
+"""OCTT 3.21 — Security: WebSocket subprotocol negotiation (the suite plays the charge point).
+
+OCTT files the case under Security, but subprotocol negotiation is OCPP-J itself (OCPP-J 1.6 §3.1.2), required of
+every 1.6 Central System whatever profiles it declares, so it lives with the Core cases and always runs.
+"""
 
 from conformance import case, warn
 from conformance.transport import HandshakeRefused
