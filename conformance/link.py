@@ -158,12 +158,13 @@ class Link:
                 self.trouble = Trouble("gone", f"it was never reachable ({exc.headline})", self.wire.segment,
                                        probed=True)
                 raise
-            closed = self._last_close()
+            closed = self.last_close()
             self.trouble = Trouble("gone", f"the IUT closed the connection and is not back ({exc.headline})",
                                    closed.segment if closed else None, closed.seq if closed else None, probed=True)
             raise self._inconclusive() from None
 
-    def _last_close(self) -> Any:
+    def last_close(self) -> Any:
+        """The wire's latest close event (None: no connection closed yet)."""
         for rec in reversed(self.wire.records):
             if rec.event == "close":
                 return rec

@@ -220,7 +220,10 @@ async def configured(charge_point: Any, configure: Any, **values: Any) -> None:
 
 
 async def restore_idle(link: Any) -> None:
-    """After a charge point case: stop transactions, undo physical actions, wait for connectors to be Available.
+    """After a charge point case: the charger back online, what the case changed in its configuration restored, its
+    transactions stopped (also one it starts while the suite cleans up, after a RemoteStartTransaction the case
+    accepted), physical actions undone, and its connectors Available again — waiting for what it is still doing
+    (a ConnectionTimeOut running out) rather than leaving it to the next case.
 
     Bounded and best effort: what cannot be restored is noted in the wire log, never raised."""
     if not link.suite_is_csms or link.driver is None:
@@ -234,32 +237,94 @@ async def restore_idle(link: Any) -> None:
             await peer.wait_connected(t.connect)
         except AssertionError:
             pass
+    stopped: set[int] = set()
+
+    async def stop_running() -> None:
+        for tx in [tx for tx, start in link.responder.transactions.items() if "stop" not in start and tx not in stopped]:
+            stopped.add(tx)
+            await _quiet_call(peer, "RemoteStopTransaction", {"transactionId": tx}, t.response)
+
     if peer.connected:
-        for tx in [tx for tx, start in link.responder.transactions.items() if "stop" not in start]:
-            try:
-                await peer.call("RemoteStopTransaction", {"transactionId": tx}, within=t.response)
-            except (AssertionError, Exception):
-                pass
+        await _restore_configuration(link)
+        await stop_running()
     await link.undo_physical()
-    if peer.connected:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + t.expect
-        for connector in range(1, link.descriptor.connectors + 1):
-            unlocked = False
-            while link.responder.statuses.get(connector) not in ("Available", None) and loop.time() < deadline:
-                try:
-                    news = await peer._wait_for(
-                        lambda r, c=connector: r.action == "StatusNotification" and (r.payload or {}).get("connectorId") == c,
-                        link.wire.last_seq, max(0.05, min(t.settle, deadline - loop.time())))
-                except Exception:
-                    break
-                if news is None and not unlocked and link.responder.statuses.get(connector) == "Finishing":
-                    # a cable kept locked after its transaction (e.g. DeAuthorized) only comes free this way
-                    unlocked = True
-                    try:
-                        await peer.call("UnlockConnector", {"connectorId": connector}, within=t.response)
-                    except (AssertionError, Exception):
-                        pass
+    if not peer.connected:
+        return
+    loop = asyncio.get_running_loop()
+    timeout_s = str(_known_value(link, "ConnectionTimeOut", link.wire.last_seq) or "")
+    segment = link.wire.segment
+    for connector in range(1, link.descriptor.connectors + 1):
+        if not any(_status_of(r, connector) for r in link.wire.segment_records(segment)):
+            continue  # the case did not move it: a connector already out of reach stays the next case's business
+        # a connector Preparing for an authorization without a cable comes free when ConnectionTimeOut runs out
+        preparing = link.responder.statuses.get(connector) == "Preparing" and timeout_s.isdigit()
+        deadline = loop.time() + max(t.expect, int(timeout_s) + t.tolerance if preparing else 0)
+        unlocked = False
+        while link.responder.statuses.get(connector) not in ("Available", None) and loop.time() < deadline:
+            news = await peer._wait_for(lambda r, c=connector: _status_of(r, c), link.wire.last_seq,
+                                        max(0.05, min(t.settle, deadline - loop.time())))
+            await stop_running()
+            if news is None and not unlocked and link.responder.statuses.get(connector) == "Finishing":
+                # a cable kept locked after its transaction (e.g. DeAuthorized) only comes free this way
+                unlocked = True
+                await _quiet_call(peer, "UnlockConnector", {"connectorId": connector}, t.response)
+
+
+async def _restore_configuration(link: Any) -> None:
+    """Put back every configuration key the case changed — by ChangeConfiguration, or HeartbeatInterval through the
+    interval of an accepted BootNotification — to the value it held before the case, as the wire shows it; a key
+    whose earlier value the wire does not show is noted."""
+    records = link.wire.segment_records(link.wire.segment)
+    if not records:
+        return
+    keys = [key for call, key, _ in _accepted_changes(link) if call.segment == link.wire.segment]
+    if any(r.action == "BootNotification" and not r.from_iut and r.is_result for r in records):
+        keys.append("HeartbeatInterval")
+    for key in dict.fromkeys(keys):
+        before = _known_value(link, key, records[0].seq - 1)
+        now = _known_value(link, key, link.wire.last_seq)
+        if before is None:
+            link.wire.event("note", restore_failed=f"configuration {key}: its value before the case is not known")
+        elif str(now) != str(before):
+            reply = await _quiet_call(link.peer, "ChangeConfiguration", {"key": key, "value": str(before)},
+                                      link.descriptor.timeouts.response)
+            if reply is None or reply.get("status") not in ("Accepted", "RebootRequired"):
+                link.wire.event("note", restore_failed=f"ChangeConfiguration {key}={before}")
+
+
+def _accepted_changes(link: Any) -> list[tuple[Record, str, Any]]:
+    replies = {r.answers: r for r in link.wire.records if r.from_iut and r.answers is not None and r.is_result}
+    out = []
+    for call in link.wire.records:
+        if call.is_call and not call.from_iut and call.action == "ChangeConfiguration" and call.seq in replies:
+            if (replies[call.seq].payload or {}).get("status") in ("Accepted", "RebootRequired"):
+                out.append((call, (call.payload or {}).get("key"), (call.payload or {}).get("value")))
+    return out
+
+
+def _known_value(link: Any, key: str, upto: int) -> Any:
+    """The latest value of configuration `key` the wire shows up to position `upto`: reported by GetConfiguration or
+    set by an accepted ChangeConfiguration (None when it shows none)."""
+    known = None
+    replies = {r.answers: r for r in link.wire.records if r.answers is not None and r.is_result}
+    for call in link.wire.records:
+        if call.seq > upto:
+            break
+        if not call.is_call or call.seq not in replies or replies[call.seq].seq > upto:
+            continue
+        reply = replies[call.seq].payload or {}
+        if call.from_iut:  # the interval of an accepted BootNotification becomes the HeartbeatInterval (§4.2)
+            if call.action == "BootNotification" and key == "HeartbeatInterval" and reply.get("status") == "Accepted":
+                known = reply.get("interval", known)
+            continue
+        if call.action == "GetConfiguration":
+            for entry in reply.get("configurationKey") or []:
+                if isinstance(entry, dict) and str(entry.get("key", "")).lower() == key.lower():
+                    known = entry.get("value")
+        elif call.action == "ChangeConfiguration" and str((call.payload or {}).get("key", "")).lower() == key.lower():
+            if reply.get("status") in ("Accepted", "RebootRequired"):
+                known = (call.payload or {}).get("value")
+    return known
 
 
 def power_loss_mismatch(mode: str, configuration: dict[str, Any]) -> str | None:

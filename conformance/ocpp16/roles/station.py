@@ -14,7 +14,7 @@ import asyncio
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from conformance.errors import Broken, ExpectationFailed
+from conformance.errors import Broken, ExpectationFailed, Inconclusive
 from conformance.ocpp16.roles.charge_point import SuiteTransaction
 from conformance.session import measure
 from conformance.timestamps import parse_iso, utc_now
@@ -338,14 +338,21 @@ class SuiteStation:
         order, with their original timestamps, on reconnection (OCPP 1.6 §3.6)."""
         m = self.model
         entry = (action, build, (requirement, handle))
-        if m.offline or m.flushing or m.queue or not self.peer.connected:
+        if not m.offline and not self.peer.connected:
+            self._not_connected(action)
+        if m.offline or m.flushing or m.queue:
             m.queue.append(entry)
             return None
         return await self._deliver(entry)
 
     async def _deliver(self, entry: tuple) -> Any:
         action, build, (requirement, handle) = entry
-        result = await self._call(action, build(), requirement)
+        payload = build()
+        if "transactionId" in payload and payload["transactionId"] is None:
+            # its StartTransaction never got an id: no message may refer to that transaction (never with null)
+            self.link.wire.event("note", dropped=f"queued {action} of a transaction the Central System never gave an id")
+            return None
+        result = await self._call(action, payload, requirement)
         if handle is not None:
             await handle(result)
         return result
@@ -587,8 +594,10 @@ class SuiteStation:
         """Tell the Central System a connector's status if it changed since the last acknowledged one (held back while
         offline or while queued messages are being delivered)."""
         m, conn = self.model, self.model.connectors[c]
-        if m.offline or m.flushing or not self.peer.connected or conn.reported == (conn.status, conn.error_code):
+        if m.offline or m.flushing or conn.reported == (conn.status, conn.error_code):
             return
+        if not self.peer.connected:
+            self._not_connected("StatusNotification")
         await self._call("StatusNotification", {
             "connectorId": c, "errorCode": conn.error_code, "status": conn.status, "timestamp": utc_now(),
         }, REQ_STATUS)
@@ -596,6 +605,15 @@ class SuiteStation:
 
     async def _call(self, action: str, payload: dict, requirement: str) -> Any:
         return await self.peer.call(action, payload, requirement=requirement)
+
+    def _not_connected(self, action: str) -> None:
+        """The suite's charge point must send `action` but has no connection it did not give up on purpose: the case
+        cannot go on as written (never a pass on a step that did not happen)."""
+        info = self.peer.close_info
+        why = (f"the connection was closed by {info.get('by', 'the network')} (code {info.get('code')})" if info
+               else "it has not connected")
+        raise Inconclusive("the suite's charge point is connected to the Central System",
+                           f"it had to send {action}, but {why}", frame_seq=getattr(self.link.last_close(), "seq", None))
 
     # ==============================================================================================================
     # judging the Central System's answers by their meaning (the schema is judged on every frame anyway)

@@ -81,6 +81,9 @@ _CHARGE_POINT = [
     ("invalid-id-always-stops", "stops a transaction whose StartTransaction.conf is not Accepted although StopTransactionOnInvalidId is false"),
     ("invalid-id-never-stops", "keeps charging when StartTransaction.conf is not Accepted although StopTransactionOnInvalidId is true"),
     ("start-while-faulted", "starts a transaction on a Faulted connector"),
+    # trust: one deviation, one failure
+    ("connector-stuck-finishing", "keeps connector 1 Finishing for good once its first transaction ended (no unplug, "
+                                  "unlock or availability change frees it)"),
 ]
 
 _CSMS = [

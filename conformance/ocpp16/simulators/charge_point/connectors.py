@@ -61,6 +61,8 @@ class Connectors:
             return ("Available" if c.operative else "Unavailable"), "NoError"
         if c.fault:
             return "Faulted", c.fault
+        if c.stuck:
+            return "Finishing", "NoError"
         if c.lock_failure:
             return "Faulted", "ConnectorLockFailure"
         tx = c.transaction

@@ -42,6 +42,7 @@ class Connector:
     operative: bool = True
     scheduled_operative: bool | None = None  # ChangeAvailability answered Scheduled
     fault: str | None = None  # error code while Faulted
+    stuck: bool = False  # fault connector-stuck-finishing: Finishing for good after its first transaction
     lock_fails: bool = False
     unlock_fails: bool = False
     lock_failure: bool = False  # the last locking attempt failed

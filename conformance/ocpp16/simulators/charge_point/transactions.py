@@ -217,6 +217,7 @@ class Transactions:
         if stop_measurands and tx.start_values:
             payload["transactionData"] = [tx.start_values, self._sample(c, stop_measurands, "Transaction.End")]
         c.transaction = None
+        c.stuck = c.stuck or (c.id == 1 and "connector-stuck-finishing" in self.faults)
         c.finishing = c.plugged
         if c.scheduled_operative is not None:
             c.operative, c.scheduled_operative = c.scheduled_operative, None
