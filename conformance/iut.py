@@ -53,6 +53,7 @@ CHARGE_POINT_ACTIONS: dict[str, tuple[str, ...]] = {
     "suspend_ev": ("connector",),
     "resume_ev": ("connector",),
 }
+INTERVAL_SHARE = 0.25  # the largest part of a timed interval a timing check lets pass as tolerance
 # Placeholders an exec command template may use.
 PLACEHOLDERS = ("connector", "id_tag", "identity", "action", "payload", "version", "station_id", "error_code", "fail")
 
@@ -102,6 +103,12 @@ class Timeouts:
     case: float
     manual: float
     settle: float = 3.0  # time the IUT gets to act unwatched: absence windows, offline actions
+
+    def interval_tolerance(self, interval: float) -> float:
+        """The tolerance a check of a timed interval (heartbeat, sample interval, ConnectionTimeOut, ...) allows on
+        either side: `tolerance`, but at most a quarter of the interval. A case configures its intervals short to stay
+        fast; with the whole tolerance a 2 s interval would pass anything from 0 to 6 s, so it is judged to ±0.5 s."""
+        return min(self.tolerance, interval * INTERVAL_SHARE)
 
 
 @dataclass(frozen=True)

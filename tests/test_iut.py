@@ -104,6 +104,14 @@ def test_defaults_fill_a_minimal_descriptor() -> None:
     assert d.path is None
 
 
+def test_an_interval_is_judged_to_the_tolerance_but_at_most_a_quarter_of_it() -> None:
+    timeouts = descriptor_from_dict(CHARGE_POINT).timeouts  # tolerance 4 s
+    assert timeouts.interval_tolerance(2) == 0.5  # a 2 s interval: 1.4 s and 2.6 s fail
+    assert timeouts.interval_tolerance(16) == 4
+    assert timeouts.interval_tolerance(300) == 4
+    assert dataclasses.replace(timeouts, tolerance=0.2).interval_tolerance(2) == 0.2
+
+
 def test_descriptor_is_frozen() -> None:
     d = descriptor_from_dict(CHARGE_POINT)
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -147,6 +147,7 @@ class ChargePointResponder16:
         self.unlock_fails: set[int] = set()
         self.lock_fails: set[int] = set()
         self.offline = False
+        self.clock_lag = 0.0  # seconds the charger's clock is set back: a simulated offline period (SuiteStation._now)
         self.flushing = False
         self.booted = False
         self.queue: list[tuple[str, Callable[[], dict], Any]] = []  # transaction messages held while offline
@@ -188,6 +189,7 @@ class ChargePointResponder16:
         for key, value in self._case_config.items():
             self.configuration[key].value = value
         self._case_config.clear()
+        self.clock_lag = 0.0
         self.fixed_cable = self.descriptor.fixed_cable
         self.unlock_fails.clear()
         self.lock_fails.clear()

@@ -11,13 +11,13 @@ answered by the responder and, once accepted, carried out here in the background
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from conformance.errors import Broken, ExpectationFailed, Inconclusive
 from conformance.ocpp16.roles.charge_point import SuiteTransaction
 from conformance.session import measure
-from conformance.timestamps import parse_iso, utc_now
+from conformance.timestamps import iso, parse_iso, utc_now
 from conformance.wire import Record
 
 SUITE_STATION = {
@@ -29,6 +29,7 @@ SUITE_STATION = {
 
 ENERGY = "Energy.Active.Import.Register"
 WH_PER_SAMPLE = 125  # energy the simulated EV draws between two meter readings
+OFFLINE_PERIOD_S = 300  # how long an offline period of the suite's charger lasts, as its queued timestamps show it
 
 REQ_BOOT = "The Central System SHALL answer BootNotification with a registration status, its current time and, when " \
            "Accepted, the heartbeat interval (OCPP 1.6 §4.2)."
@@ -241,7 +242,7 @@ class SuiteStation:
         """Send one periodic meter sample of connector `c` (queued while offline when a transaction runs)."""
         conn = self.model.connectors[c]
         conn.energy_wh += WH_PER_SAMPLE
-        sample = _sample(conn.energy_wh, "Sample.Periodic")
+        sample = _sample(conn.energy_wh, "Sample.Periodic", self._now())
         tx = conn.transaction
         if tx is None:
             return await self._call("MeterValues", {"connectorId": c, "meterValue": [sample]}, REQ_METER)
@@ -268,7 +269,7 @@ class SuiteStation:
             await self._set_status(c, "Faulted", "ConnectorLockFailure")
             return None
         conn.locked = True
-        tx = SuiteTransaction(connector=c, id_tag=id_tag, meter_start=conn.energy_wh, started_at=utc_now())
+        tx = SuiteTransaction(connector=c, id_tag=id_tag, meter_start=conn.energy_wh, started_at=self._now())
         tx.begin = _sample(tx.meter_start, "Transaction.Begin", tx.started_at)
         conn.transaction = tx
         if self.model.offline:
@@ -307,7 +308,7 @@ class SuiteStation:
             raise Broken(f"the suite's charge point has no transaction on connector {c} to stop")
         conn.transaction = None
         conn.energy_wh += WH_PER_SAMPLE
-        stopped_at = utc_now()
+        stopped_at = self._now()
         payload = self._stop_payload(tx, conn.energy_wh, stopped_at, reason, id_tag)
         if reason in ("UnlockCommand", "EVDisconnected"):
             conn.locked = False
@@ -359,15 +360,31 @@ class SuiteStation:
 
     # ==============================================================================================================
     # offline and power
-    async def go_offline(self) -> None:
-        """The network goes away: the connection closes; transaction messages queue up from now on."""
+    async def go_offline(self, *, lasting: float = OFFLINE_PERIOD_S) -> None:
+        """The network goes away: the connection closes; transaction messages queue up from now on.
+
+        The offline period is simulated as lasting `lasting` seconds up to `come_online`, without waiting them: the
+        charger's clock is set back by `lasting` while it is offline (and moved on with `let_time_pass`), so what it
+        does meanwhile is stamped minutes before the reconnection, as after a real outage (OCPP 1.6 §3.7)."""
         self.model.offline = True
+        self.model.clock_lag = lasting
         await self.peer.close(1001, "network lost")
+
+    def let_time_pass(self, seconds: float) -> None:
+        """Offline, `seconds` of the simulated period pass: what happens next is stamped that much later (never
+        later than the real time)."""
+        self.model.clock_lag = max(0.0, self.model.clock_lag - seconds)
+
+    def _now(self) -> str:
+        """The charger's clock: the real time, or while offline a point in the simulated offline period."""
+        lag = self.model.clock_lag
+        return utc_now() if not lag else iso(datetime.now(timezone.utc) - timedelta(seconds=lag))
 
     async def come_online(self) -> None:
         """The network is back: reconnect (no reboot, so no BootNotification), deliver the queued transaction
         messages in order, then report the connectors whose status changed meanwhile."""
         m = self.model
+        m.clock_lag = 0.0  # the simulated offline period ends now
         if not self.peer.connected:
             await self.link.endpoint.connect()
         m.offline = False
@@ -405,7 +422,7 @@ class SuiteStation:
 
     async def _restart(self, stop_reason: str | None) -> Any:
         m = self.model
-        went = utc_now()
+        went = self._now()
         interrupted = []
         for c, conn in m.connectors.items():
             self._stop_connection_timer(c)

@@ -12,6 +12,11 @@ from typing import Iterable, Literal
 
 Side = Literal["charge_point", "csms"]
 
+# How far the timing faults (`...-short`, `...-long`) put a timer off: by less than the interval itself, by more than
+# the quarter of it a timing check allows (`Timeouts.interval_tolerance`).
+TIMER_SHORT = 0.7
+TIMER_LONG = 1.3
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -84,6 +89,18 @@ _CHARGE_POINT = [
     # trust: one deviation, one failure
     ("connector-stuck-finishing", "keeps connector 1 Finishing for good once its first transaction ended (no unplug, "
                                   "unlock or availability change frees it)"),
+    # Timing: timers off by less than their interval, by more than the quarter of it a check allows
+    ("heartbeat-interval-short", "sends Heartbeat every 0.7 x HeartbeatInterval"),
+    ("heartbeat-interval-long", "sends Heartbeat every 1.3 x HeartbeatInterval"),
+    ("boot-retry-short", "retries a Pending BootNotification after 0.7 x the interval of the Pending answer"),
+    ("connection-timeout-short", "cancels an authorization without cable after 0.7 x ConnectionTimeOut"),
+    ("connection-timeout-long", "cancels an authorization without cable after 1.3 x ConnectionTimeOut"),
+    ("sample-interval-short", "sends sampled MeterValues every 0.7 x MeterValueSampleInterval"),
+    ("sample-interval-long", "sends sampled MeterValues every 1.3 x MeterValueSampleInterval"),
+    ("clock-aligned-drift", "reads and stamps clock-aligned MeterValues 0.3 x ClockAlignedDataInterval after the "
+                            "aligned instant"),
+    ("clock-aligned-skipped", "leaves out every other clock-aligned reading"),
+    ("offline-sample-lost", "loses the second MeterValues it queues while offline"),
 ]
 
 _CSMS = [
@@ -125,6 +142,9 @@ _CSMS = [
     ("change-configuration-value-number", "sends ChangeConfiguration values that look numeric or boolean as JSON "
                                           "numbers/booleans (breaks the 1.6 schema)"),
     ("datatransfer-not-implemented", "answers DataTransfer with CALLERROR NotImplemented"),
+    ("stale-messages-rejected", "answers StartTransaction/StopTransaction stamped more than 60 s before it received "
+                                "them with idTagInfo Invalid"),
+    ("currenttime-seconds-off", "answers BootNotification and Heartbeat with a currentTime 10 s ahead"),
 ]
 
 CHARGE_POINT_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGE_POINT}

@@ -10,6 +10,7 @@ from typing import Any
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from conformance.ocpp16.simulators.faults import TIMER_LONG, TIMER_SHORT
 from conformance.ocpp16.simulators.rpc import CallError, CallTimeout, RpcEndpoint
 from conformance.protocol import OCPP16
 from conformance.timestamps import iso, parse_iso
@@ -145,7 +146,9 @@ class Boot:
                 self._queue_all_statuses(front=True)
                 self._start_session_loops(rpc)
             # Pending or Rejected: wait the interval (0 -> our own non-flooding wait), or a TriggerMessage.
-            wait = interval if interval > 0 else self.boot_retry_interval
+            wait: float = interval if interval > 0 else self.boot_retry_interval
+            if "boot-retry-short" in self.faults:
+                wait *= TIMER_SHORT
             try:
                 await asyncio.wait_for(self._boot_wakeup.wait(), wait)
             except asyncio.TimeoutError:
@@ -171,9 +174,13 @@ class Boot:
 
     async def _heartbeat_loop(self, rpc: RpcEndpoint) -> None:
         while True:
-            interval = self._int("HeartbeatInterval")
+            interval: float = self._int("HeartbeatInterval")
             if interval <= 0:
                 return
+            if "heartbeat-interval-short" in self.faults:
+                interval *= TIMER_SHORT
+            elif "heartbeat-interval-long" in self.faults:
+                interval *= TIMER_LONG
             await asyncio.sleep(interval)
             await self._send_heartbeat(rpc)
 

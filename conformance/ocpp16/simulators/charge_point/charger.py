@@ -155,6 +155,7 @@ class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterV
         self._boot_wakeup = asyncio.Event()
         self._network_up = asyncio.Event()
         self._network_up.set()
+        self._samples_queued_offline = 0  # MeterValues queued since the network went down
         self._init_observable()
         self._power_tasks: set[asyncio.Task] = set()  # die with power
         self._session_tasks: dict[str, asyncio.Task] = {}  # die with the connection

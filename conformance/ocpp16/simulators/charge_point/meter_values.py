@@ -8,6 +8,7 @@ import time
 from datetime import datetime, timedelta
 
 from conformance.ocpp16.simulators.charge_point.state import MEASURANDS, Connector, Outgoing, Transaction
+from conformance.ocpp16.simulators.faults import TIMER_LONG, TIMER_SHORT
 from conformance.timestamps import iso
 
 
@@ -71,10 +72,14 @@ class MeterValues:
 
     async def _sampler(self, c: Connector, tx: Transaction) -> None:
         while c.transaction is tx:
-            interval = self._int("MeterValueSampleInterval")
+            interval: float = self._int("MeterValueSampleInterval")
             measurands = self._measurands("MeterValuesSampledData")
             if interval <= 0 or not measurands:
                 return
+            if "sample-interval-short" in self.faults:
+                interval *= TIMER_SHORT
+            elif "sample-interval-long" in self.faults:
+                interval *= TIMER_LONG
             await asyncio.sleep(interval)
             if c.transaction is not tx:
                 return
@@ -103,6 +108,7 @@ class MeterValues:
 
     async def _aligned_loop(self) -> None:
         last: datetime | None = None
+        instants = 0
         while True:
             interval = self._int("ClockAlignedDataInterval")
             if interval <= 0:
@@ -113,13 +119,16 @@ class MeterValues:
             boundary = midnight + timedelta(seconds=(int(elapsed // interval) + 1) * interval)
             if last is not None and boundary <= last:  # woke a hair early: that instant is already reported
                 boundary = last + timedelta(seconds=interval)
-            await asyncio.sleep(max(0.0, (boundary - self.now()).total_seconds()))
+            drift = interval * (TIMER_LONG - 1) if "clock-aligned-drift" in self.faults else 0.0
+            await asyncio.sleep(max(0.0, (boundary - self.now()).total_seconds() + drift))
             last = boundary
+            instants += 1
             measurands = self._measurands("MeterValuesAlignedData")
-            if not measurands:
+            if not measurands or ("clock-aligned-skipped" in self.faults and instants % 2 == 0):
                 continue
             context = "Sample.Periodic" if "meter-values-wrong-context" in self.faults else "Sample.Clock"
             stamp = boundary + timedelta(seconds=interval / 2) if "clock-aligned-unaligned" in self.faults else boundary
+            stamp += timedelta(seconds=drift)  # a drifting charger reads (and stamps) late
             for c in self.connectors[1:]:
                 # the reading belongs to the aligned instant (C16 §3.16.2), whatever the scheduling delay
                 payload = {"connectorId": c.id, "meterValue": [self._sample(c, measurands, context, stamp)]}

@@ -40,6 +40,13 @@ class OfflineQueue:
             if item.future and not item.future.done():
                 item.future.set_result(None)
             return
+        if offline and item.action == "MeterValues":
+            self._samples_queued_offline += 1
+            if self._samples_queued_offline == 2 and "offline-sample-lost" in self.faults:
+                self.logger.info("%s: losing the second MeterValues queued offline (fault)", self.identity)
+                if item.future and not item.future.done():
+                    item.future.set_result(None)
+                return
         if offline and item.action == "StopTransaction" and item.tx is not None \
                 and "queued-stop-local-transaction-id" in self.faults:
             item.payload["transactionId"], item.tx = item.tx.local_id, None

@@ -48,6 +48,7 @@ class PhysicalActions:
 
     async def go_offline(self) -> None:
         self._network_up.clear()
+        self._samples_queued_offline = 0
         if self._rpc is not None:
             abort_connection(self._rpc._connection)
 

@@ -10,6 +10,7 @@ from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 
 from conformance.ocpp16.simulators.charge_point.state import Connector, Outgoing, Transaction
+from conformance.ocpp16.simulators.faults import TIMER_LONG, TIMER_SHORT
 
 
 class TransactionHandlers:
@@ -153,8 +154,14 @@ class Transactions:
         c.pending_timer = self._spawn(self._connection_timeout(c, (id_tag, parent)))
 
     async def _connection_timeout(self, c: Connector, pending: tuple[str, str | None]) -> None:
-        late = 8 if "connection-timeout-late" in self.faults else 0
-        await asyncio.sleep(self._int("ConnectionTimeOut") + late)
+        timeout: float = self._int("ConnectionTimeOut")
+        if "connection-timeout-short" in self.faults:
+            timeout *= TIMER_SHORT
+        elif "connection-timeout-long" in self.faults:
+            timeout *= TIMER_LONG
+        elif "connection-timeout-late" in self.faults:
+            timeout += 8
+        await asyncio.sleep(timeout)
         if c.pending_tag == pending and c.transaction is None:
             self.logger.info("%s: connector %d: no cable within ConnectionTimeOut", self.identity, c.id)
             c.pending_tag = None

@@ -50,6 +50,8 @@ class Registration:
         now = datetime.now(timezone.utc)
         if "currenttime-skewed" in self.faults:
             now += timedelta(hours=1)
+        elif "currenttime-seconds-off" in self.faults:
+            now += timedelta(seconds=10)
         return iso(now)
 
     def boot_status_for(self, identity: str) -> str:

@@ -3,7 +3,7 @@ refused, MeterValues are kept with their transaction (C16 §4.7, §4.8, §4.10).
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ocpp.routing import on
@@ -13,6 +13,8 @@ from ocpp.v16.enums import Action
 from conformance.ocpp16.simulators.csms.records import CsmsTransaction
 from conformance.ocpp16.simulators.rpc import RpcError
 from conformance.timestamps import parse_iso
+
+STALE_AFTER_S = 60  # fault stale-messages-rejected: the age from which a transaction message is refused
 
 
 class TransactionHandlers:
@@ -24,6 +26,16 @@ class TransactionHandlers:
         if stamped is not None and stamped.tzinfo is None:
             stamped = stamped.replace(tzinfo=timezone.utc)
         return stamped is not None and stamped < self.opened_at
+
+    def _rejected_as_old(self, timestamp: str | None) -> bool:
+        """Faults that refuse a transaction message for its age: queued offline (offline-messages-rejected), or
+        stamped more than STALE_AFTER_S before it arrived (stale-messages-rejected)."""
+        faults = self.csms.faults
+        if "offline-messages-rejected" in faults and self._queued_offline(timestamp):
+            return True
+        stamped = parse_iso(timestamp)
+        return ("stale-messages-rejected" in faults and stamped is not None
+                and stamped < datetime.now(timezone.utc) - timedelta(seconds=STALE_AFTER_S))
 
     @on(Action.start_transaction)
     def on_start_transaction(self, raw_payload: dict, **_: Any):
@@ -41,7 +53,7 @@ class TransactionHandlers:
                 info = dict(info, status="ConcurrentTx")
         if info["status"] == "Accepted" and "start-transaction-rejected" in csms.faults:
             info = {"status": "Invalid"}
-        if "offline-messages-rejected" in csms.faults and self._queued_offline(raw_payload.get("timestamp")):
+        if self._rejected_as_old(raw_payload.get("timestamp")):
             info = {"status": "Invalid"}
         tx = CsmsTransaction(
             transaction_id=csms.next_transaction_id(),
@@ -77,7 +89,7 @@ class TransactionHandlers:
         # The Central System cannot refuse a stop; it only informs about the idTag (C16 §4.10).
         if id_tag:
             info = csms.id_tag_info(id_tag)
-            if "offline-messages-rejected" in csms.faults and self._queued_offline(raw_payload.get("timestamp")):
+            if self._rejected_as_old(raw_payload.get("timestamp")):
                 info = {"status": "Invalid"}
             return call_result.StopTransaction(id_tag_info=info)
         return call_result.StopTransaction()

@@ -4,15 +4,29 @@ The network is cut and restored through the IUT driver. While offline the suite 
 gets `timeouts.settle` to act on each stimulus; the checks then read the messages it queued (OCPP 1.6 §3.7): all of
 them delivered after reconnecting, in order, stamped with the time they happened, and referring to the
 transactionId the suite gave when it answered the queued StartTransaction.
+
+The suite cannot move a charger's clock, so the outages are real and short: seconds, each `hold` being the
+scenario's own duration (the charger acting unwatched), not a wait for something. What makes a short outage
+conclusive is an exact check: `ChargerClock` learns the charger's offset from the suite's clock and the resolution
+of its timestamps from a frame it stamped while online, a queued message must be stamped within that slack of the
+moment the suite caused the event (`check_stamped_during`), and the charger stays offline (`offline_dwell`) long
+enough that a message stamped when it is delivered falls outside that window. Minutes offline would show nothing
+more and cost minutes per case.
 """
 
 import math
 
 from conformance import case, measure
-from conformance.ocpp16.steps import check_stop_reason
 from conformance.ocpp16.preconditions import configured
-from conformance.ocpp16.queued_messages import (ChargerClock, check_stamped_during, check_transaction_messages, hold, now,
-                                periodic_samples)
+from conformance.ocpp16.queued_messages import (
+    ChargerClock,
+    check_stamped_during,
+    check_transaction_messages,
+    hold,
+    now,
+    periodic_samples,
+)
+from conformance.ocpp16.steps import check_stop_reason
 
 SECTION = "Core Profile - Offline behavior Non-Happy Flow"
 SAMPLE_INTERVAL_S = 1  # MeterValueSampleInterval while offline: short, so samples pile up in seconds
@@ -64,7 +78,9 @@ def _sampled_after(clock, moment):
       spec="OCPP 1.6 §3.7, §4.7, §9.1 (MeterValueSampleInterval)",
       requirement="Periodic MeterValues.req of a transaction sampled while the Charge Point is offline SHALL be "
                   "queued and delivered after reconnecting, in chronological order and before newer samples, each "
-                  "stamped with the time it was taken.")
+                  "stamped with the time it was taken, none lost (no two queued samples further apart than "
+                  "MeterValueSampleInterval plus the descriptor's tolerance, at most a quarter of the interval, plus "
+                  "the resolution of the charger's timestamps).")
 async def test_connection_loss_during_transaction(charge_point, iut, configure, charging_session, timeouts):
     session = charging_session
     await configure(MeterValueSampleInterval=SAMPLE_INTERVAL_S)
@@ -86,16 +102,19 @@ async def test_connection_loss_during_transaction(charge_point, iut, configure, 
                    if (t := clock.suite_time(stamp)) is not None and offline_at <= t < online_at)
     minimum = max(1, math.floor((online_at - offline_at - clock.slack) / SAMPLE_INTERVAL_S))
     gaps = [b - a for a, b in zip(taken, taken[1:])]
+    # two stamps cut to the charger's resolution may lie up to one resolution further apart than the samples
+    longest = SAMPLE_INTERVAL_S + timeouts.interval_tolerance(SAMPLE_INTERVAL_S) + clock.resolution
     measure("offline_s", round(online_at - offline_at, 3))
     measure("samples_taken_offline_delivered", len(taken))
     measure("largest_gap_between_queued_samples_s", round(max(gaps), 3) if gaps else None)
+    measure("largest_gap_allowed_s", round(longest, 3))
+    assert not gaps or max(gaps) <= longest, (
+        f"[behaviour] the queued samples have a gap of {max(gaps):.2f} s; with MeterValueSampleInterval "
+        f"{SAMPLE_INTERVAL_S} s (at most {longest:.2f} s apart) a sample taken while offline was lost (OCPP 1.6 §3.7)")
     assert len(taken) >= minimum, (
         f"[behaviour] {len(taken)} periodic sample(s) stamped in the {online_at - offline_at:.1f} s offline period "
         f"arrived after reconnecting; with MeterValueSampleInterval {SAMPLE_INTERVAL_S} s at least {minimum} were "
         "taken and SHALL have been queued and delivered with the time they were taken (OCPP 1.6 §3.7)")
-    assert not gaps or max(gaps) <= SAMPLE_INTERVAL_S + timeouts.tolerance, (
-        f"[behaviour] the queued samples have a gap of {max(gaps):.1f} s; with MeterValueSampleInterval "
-        f"{SAMPLE_INTERVAL_S} s samples taken while offline were lost (OCPP 1.6 §3.7)")
 
 
 @case("TC_037_1_CS", "Offline Start Transaction - Valid IdTag",

@@ -3,13 +3,24 @@
 Whether a charge point ends interrupted transactions before going down (back-up power) or after power returns is a
 property of the charger, declared in the IUT descriptor (configuration.power_loss_stop, or a key that switches it:
 configuration.power_loss_stop_key); the two TC_032 cases apply accordingly.
+
+On back-up power the StopTransaction is stamped between the cut and its delivery (TC_032_1). A charger that lost
+its power cannot know when exactly that happened, so after the reboot (TC_032_2) any stamp from the start of the
+transaction to the BootNotification is accepted; a later one, or the transaction's messages out of order, fail.
 """
 
 import pytest
 
 from conformance import case, measure
+from conformance.ocpp16.queued_messages import (
+    ChargerClock,
+    check_stamped_during,
+    check_transaction_messages,
+    epoch,
+    frames_before_boot,
+    now,
+)
 from conformance.ocpp16.steps import check_stop_reason
-from conformance.ocpp16.queued_messages import ChargerClock, check_stamped_during, check_transaction_messages, epoch, frames_before_boot, now
 
 SECTION = "Core Profile - Power Failure Non-Happy Flow"
 
