@@ -87,6 +87,8 @@ _CSMS = [
     ("boot-interval-zero", "answers BootNotification with interval 0"),
     ("wrong-subprotocol", "selects a subprotocol the charge point did not offer"),
     ("accept-no-subprotocol", "keeps the connection open when none of the offered subprotocols is supported"),
+    ("refuse-unsupported-subprotocol", "refuses the handshake with HTTP 400 when none of the offered subprotocols is "
+                                       "supported, instead of completing it without a subprotocol and closing"),
     ("late-reply", "answers charge point calls only after a delay longer than the response timeout (option late_reply_delay)"),
     ("no-reply", "never answers charge point calls"),
     ("wrong-callerror-code", "answers unknown actions with NotSupported (and unsupported ones with NotImplemented)"),
