@@ -80,6 +80,7 @@ class IdTags:
     expired: str
     parent_id_tag: str
     child_id_tag: str  # an accepted tag whose parent is parent_id_tag
+    sibling_id_tag: str | None = None  # a second accepted tag of the same group (optional)
 
 
 @dataclass(frozen=True)
@@ -498,6 +499,8 @@ def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple
         "parent.id_tag": tags["parent"]["id_tag"],
         "parent.parent_id_tag": tags["parent"]["parent_id_tag"],
     }
+    if tags["parent"].get("id_tag_2"):
+        flat["parent.id_tag_2"] = tags["parent"]["id_tag_2"]
     version = protocol(data["ocpp_version"])
     for name, tag in flat.items():
         if len(tag) > version.id_token_max_length:
@@ -639,6 +642,7 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
             expired=tags["expired"],
             parent_id_tag=tags["parent"]["parent_id_tag"],
             child_id_tag=tags["parent"]["id_tag"],
+            sibling_id_tag=tags["parent"].get("id_tag_2") or None,
         ),
         configuration=data["configuration"],
         timeouts=Timeouts(**{k: float(v) for k, v in t.items()}),

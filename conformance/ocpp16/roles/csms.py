@@ -31,6 +31,9 @@ class CsmsResponder16:
             tags.child_id_tag: "Accepted",
         }
         self.tag_parent: dict[str, str] = {tags.child_id_tag: tags.parent_id_tag}
+        if tags.sibling_id_tag:
+            self.tag_status[tags.sibling_id_tag] = "Accepted"
+            self.tag_parent[tags.sibling_id_tag] = tags.parent_id_tag
         self._tx_ids = itertools.count(1000)
         self.boot: dict[str, Any] | None = None
         self.boot_accepted = False

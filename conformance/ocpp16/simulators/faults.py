@@ -80,6 +80,13 @@ _CHARGE_POINT = [
     ("invalid-id-always-stops", "stops a transaction whose StartTransaction.conf is not Accepted although StopTransactionOnInvalidId is false"),
     ("invalid-id-never-stops", "keeps charging when StartTransaction.conf is not Accepted although StopTransactionOnInvalidId is true"),
     ("start-while-faulted", "starts a transaction on a Faulted connector"),
+    # probes of the suite's own cases (SUITE_*)
+    ("unknown-key-not-reported", "leaves the keys it does not know out of GetConfiguration's unknownKey"),
+    ("read-only-key-accepted", "answers ChangeConfiguration of a read-only key with Accepted (the value stays)"),
+    ("transaction-error-not-retried", "drops a transaction-related message the Central System answered with a "
+                                      "CALLERROR instead of sending it again"),
+    ("transaction-retry-immediate", "sends a failed transaction-related message again at once, without waiting "
+                                    "TransactionMessageRetryInterval"),
 ]
 
 _CSMS = [
@@ -122,6 +129,8 @@ _CSMS = [
     ("change-configuration-value-number", "sends ChangeConfiguration values that look numeric or boolean as JSON "
                                           "numbers/booleans (breaks the 1.6 schema)"),
     ("datatransfer-not-implemented", "answers DataTransfer with CALLERROR NotImplemented"),
+    ("stop-idtaginfo-missing", "answers StopTransaction without idTagInfo although the request carried an idTag"),
+    ("parent-id-tag-missing", "leaves parentIdTag out of every idTagInfo (the group of a tag is never told)"),
 ]
 
 CHARGE_POINT_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGE_POINT}
