@@ -67,6 +67,8 @@ _CHARGE_POINT = [
     ("change-configuration-not-applied", "answers ChangeConfiguration with Accepted but keeps the old value"),
     ("meter-values-wrong-context", "labels periodic samples Sample.Clock and clock-aligned ones Sample.Periodic"),
     ("meter-values-not-monotonic", "reports Energy.Active.Import.Register 1 kWh too high in the first periodic sample"),
+    ("meter-values-no-transaction-id", "leaves transactionId out of the MeterValues of a running transaction"),
+    ("meter-value-not-a-number", "reports the periodic Energy.Active.Import.Register reading as 'n/a'"),
     ("clock-aligned-unaligned", "stamps clock-aligned MeterValues half an interval off the aligned instant"),
     ("datatransfer-not-implemented", "answers DataTransfer with CALLERROR NotImplemented"),
     # Core non-happy flows (OCTT 2.10-2.16)
@@ -129,6 +131,7 @@ _CSMS = [
     ("change-configuration-value-number", "sends ChangeConfiguration values that look numeric or boolean as JSON "
                                           "numbers/booleans (breaks the 1.6 schema)"),
     ("datatransfer-not-implemented", "answers DataTransfer with CALLERROR NotImplemented"),
+    ("calls-pipelined", "sends operator commands at once, while an earlier CALL to the charge point is still unanswered"),
     ("stop-idtaginfo-missing", "answers StopTransaction without idTagInfo although the request carried an idTag"),
     ("parent-id-tag-missing", "leaves parentIdTag out of every idTagInfo (the group of a tag is never told)"),
 ]

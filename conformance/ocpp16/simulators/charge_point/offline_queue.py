@@ -78,7 +78,8 @@ class OfflineQueue:
                     self.logger.warning("%s: dropping %s of a transaction without id", self.identity, item.action)
                     self._outbox.popleft()
                     continue
-                payload["transactionId"] = item.tx.transaction_id
+                if not (item.action == "MeterValues" and "meter-values-no-transaction-id" in self.faults):
+                    payload["transactionId"] = item.tx.transaction_id
             if item.transactional and "offline-timestamps-at-delivery" in self.faults:
                 payload = self._restamped(payload)
             try:
