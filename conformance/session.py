@@ -154,9 +154,11 @@ def warn(rule_id: str, message: str, spec: str = "") -> None:
     warnings). MUST requirements are assertions; tests/test_rule_catalogue.py keeps `warn` to SHOULD rules."""
     from conformance.rules.catalogue import RULES
 
+    rule = RULES.get(rule_id)
+    if rule is None:
+        raise Broken(f"warn() names {rule_id!r}, which conformance/rules/catalogue.py does not list")
     if current is None or current.link is None:
         return
-    rule = RULES[rule_id]
     link = current.link
     rec = link.wire.event("finding", connection=link.peer.connection_no, rule=rule_id)
     rec.violations.append(Violation(rule_id, rule.level, message, None, True, spec or rule.spec))

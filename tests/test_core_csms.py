@@ -10,9 +10,9 @@ import pytest
 
 from conformance.cli import catalogue
 from conformance.iut import load_descriptor
-from conformance.peer import CallErrorReply
 from conformance.ocpp16.roles.charge_point import ChargePointResponder16, SuiteTransaction
 from conformance.ocpp16.simulators.csms import ReferenceCsms, Station
+from conformance.peer import CallErrorReply
 from tests.suite_runner import ROOT, run_suite, verdicts
 
 REFERENCE_CSMS = ROOT / "fixtures/iut/reference-csms.yaml"
@@ -176,7 +176,7 @@ def core_csms_cases() -> list[str]:
 
 def test_the_core_csms_profile_passes_against_the_reference_csms(tmp_path: Path) -> None:
     ids = core_csms_cases()
-    assert len(ids) == 34, ids
+    assert len([i for i in ids if i.startswith("TC_")]) == 34, ids  # the OCTT cases; the suite's own (SUITE_*) run too
     began = time.monotonic()
     code, summary, output = run_suite(tmp_path, "--iut", str(REFERENCE_CSMS), *[a for i in ids for a in ("--case", i)])
     elapsed = time.monotonic() - began
