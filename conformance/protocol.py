@@ -123,8 +123,10 @@ class Protocol:
     retry_keeps_message_id: bool = False  # 2.1: a retried identical message may keep its MessageId
     whitepaper_actions: frozenset[str] = field(default_factory=frozenset)  # need the white paper declared
     # Registration (judged by conformance.rules.registration): the charging station's boot request ("" = not judged),
-    # the CSMS requests that ask for one of its messages, their field naming it, and names that differ from the action.
+    # the CSMS request that makes it reboot, the CSMS requests that ask for one of its messages, their field naming it,
+    # and names that differ from the action.
     boot_action: str = ""
+    reset_action: str = ""
     trigger_actions: frozenset[str] = field(default_factory=frozenset)
     trigger_field: str = "requestedMessage"
     triggered_actions: dict[str, str] = field(default_factory=dict)
@@ -174,6 +176,7 @@ OCPP16 = Protocol(
     # 2.x registration (B01-B03) also lets reports asked for with GetBaseReport/GetReport through while Pending;
     # it is judged once the 2.x roles exist.
     boot_action="BootNotification",
+    reset_action="Reset",
     trigger_actions=frozenset({"TriggerMessage", "ExtendedTriggerMessage"}),
     triggered_actions={"SignChargePointCertificate": "SignCertificate"},
 )

@@ -4,7 +4,8 @@ OCPP 1.6 §4.2: between a (re)boot and a BootNotification answered Accepted or P
 other request (BEH-001); while Pending it sends only what a TriggerMessage asked for (BEH-006a); while Rejected it
 sends nothing but the next BootNotification and answers nothing (BEH-005). The gate follows one link across its
 connections, on every boot, whichever case is running: a BootNotification marks a (re)boot, so a request that came
-before it on the same connection was sent too early, unless a TriggerMessage asked for that BootNotification.
+before it on the same connection was sent too early, unless a TriggerMessage asked for that BootNotification or the
+station accepted a Reset meanwhile (a restart that keeps the connection: what came before the Reset was before it).
 
 The gate sees well-formed frames only, after the judge has parsed and correlated them; it keeps a few fields per
 link and costs one comparison per frame that is neither a BootNotification nor a trigger.
@@ -38,16 +39,22 @@ class RegistrationGate:
         self.triggers: dict[str, str] = {}  # MessageId of an unanswered TriggerMessage -> the action it asks for
         self.first_on_connection: tuple[str, int] | None = None  # first request of the station on this connection
         self.boot_on_connection = False
+        self.resets: set[str] = set()  # MessageIds of unanswered Reset requests
+        self.reset_accepted = False  # a Reset was accepted on this connection and no BootNotification followed yet
 
     def new_connection(self) -> None:
         self.first_on_connection = None
         self.boot_on_connection = False
+        self.reset_accepted = False
         self.triggers.clear()
+        self.resets.clear()
 
     # -- requests ----------------------------------------------------------------------------
     def call(self, sender: Role, action: str, message_id: str, payload: Any, seq: int, found: Found) -> None:
         if sender is Role.CSMS:
-            if action in self.protocol.trigger_actions and type(payload) is dict:
+            if action == self.protocol.reset_action:
+                self.resets.add(message_id)
+            elif action in self.protocol.trigger_actions and type(payload) is dict:
                 requested = payload.get(self.protocol.trigger_field)
                 if type(requested) is str:
                     wanted = self.protocol.triggered_actions.get(requested, requested)
@@ -57,7 +64,7 @@ class RegistrationGate:
         if action == self.boot_action:
             self._boot(seq, found)
             return
-        if self.first_on_connection is None and not self.boot_on_connection:
+        if self.first_on_connection is None and not self.boot_on_connection and not self.reset_accepted:
             self.first_on_connection = (action, seq)
         state = self.registration
         if state is None or state == "Accepted":
@@ -81,6 +88,7 @@ class RegistrationGate:
                                      f"connection; after a (re)boot the {self.station} sends {self.boot_action} "
                                      "before any other request"))
         self.boot_on_connection = True
+        self.reset_accepted = False
         self.triggered_boot = False
         self.registration = BOOTING
         self.boot_seq = seq
@@ -107,9 +115,15 @@ class RegistrationGate:
             found.append(("BEH-005", f"the {self.station} answered {action or 'a CALL'} "
                                      f"'{clip(message_id, 40)}' while its registration is Rejected "
                                      f"({self.boot_action} #{self.boot_seq}); while Rejected it answers nothing"))
+        accepted = message_type == CALLRESULT and type(payload) is dict and payload.get("status") == "Accepted"
+        if message_id in self.resets:
+            self.resets.discard(message_id)
+            if accepted:  # the restart may keep the connection: what the station sent so far came before it
+                self.reset_accepted = True
+                self.first_on_connection = None
+                self.boot_on_connection = False
         wanted = self.triggers.pop(message_id, None)
         if wanted is not None:
-            accepted = message_type == CALLRESULT and type(payload) is dict and payload.get("status") == "Accepted"
             if not accepted:
                 if wanted == self.boot_action:
                     self.triggered_boot = False

@@ -58,9 +58,10 @@ async def test_action_of_the_other_role(iut_ocpp, descriptor):
 @case("OCPPJ_RPC_007", "One outstanding CALL: the Central System waits for the answer",
       sut=Role.CSMS,
       spec="OCPP-J 1.6 §4.1.1; OCPP 2.0.1 Part 4 §4.1.1",
-      requirement="While its CALL is unanswered and not timed out the Central System does not send another CALL on the "
-                  "connection (1.6: \"SHOULD NOT send a CALL message to the other party unless all the CALL messages it "
-                  "sent before have been responded to or have timed out\"; 2.x: SHALL NOT). The suite's charge point "
+      requirement="While its CALL is unanswered and not timed out the Central System does not send another CALL on "
+                  "the connection (1.6: \"SHOULD NOT send a CALL message to the other party unless all the CALL "
+                  "messages it sent before have been responded to or have timed out\"; 2.x: SHALL NOT). The suite's "
+                  "charge point "
                   "holds back its answer to the first of two commands the operator gives at once.")
 async def test_one_outstanding_call(csms, booted, iut, descriptor, timeouts):
     action, payload = "GetConfiguration", {"key": ["HeartbeatInterval"]}  # asks, changes nothing

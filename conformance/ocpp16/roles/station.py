@@ -36,9 +36,9 @@ REQ_ID_TAG = "The Central System SHALL answer with the idTagInfo of the id tag a
              "(OCPP 1.6 §4.1, §4.8, §4.10)."
 REQ_START = "The Central System SHALL answer StartTransaction with a transactionId and the idTagInfo (OCPP 1.6 §4.8)."
 REQ_STOP = "The Central System SHALL answer StopTransaction; it cannot refuse the stop (OCPP 1.6 §4.10)."
-REQ_STOP_ID_TAG = "A StopTransaction.req with an idTag is answered with that idTag's idTagInfo: the field is optional " \
-                  "only \"because a transaction may have been stopped without an identifier\" (OCPP 1.6 §6.50), and " \
-                  "the charge point updates its Authorization Cache from it (§4.10)."
+REQ_STOP_ID_TAG = "A StopTransaction.req with an idTag is answered with that idTag's idTagInfo: the field is " \
+                  "optional only \"because a transaction may have been stopped without an identifier\" (OCPP 1.6 " \
+                  "§6.50), and the charge point updates its Authorization Cache from it (§4.10)."
 REQ_STATUS = "The Central System SHALL answer every StatusNotification (OCPP 1.6 §4.9)."
 REQ_METER = "The Central System SHALL answer MeterValues (OCPP 1.6 §4.7)."
 

@@ -131,7 +131,8 @@ _CSMS = [
     ("change-configuration-value-number", "sends ChangeConfiguration values that look numeric or boolean as JSON "
                                           "numbers/booleans (breaks the 1.6 schema)"),
     ("datatransfer-not-implemented", "answers DataTransfer with CALLERROR NotImplemented"),
-    ("calls-pipelined", "sends operator commands at once, while an earlier CALL to the charge point is still unanswered"),
+    ("calls-pipelined", "sends operator commands at once, while an earlier CALL to the charge point is still "
+                        "unanswered"),
     ("stop-idtaginfo-missing", "answers StopTransaction without idTagInfo although the request carried an idTag"),
     ("parent-id-tag-missing", "leaves parentIdTag out of every idTagInfo (the group of a tag is never told)"),
 ]

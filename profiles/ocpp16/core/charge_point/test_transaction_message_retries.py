@@ -15,24 +15,25 @@ REQ_RETRY = ("A transaction-related message may be skipped only \"if and only if
 
 @case("SUITE_TX_001", "StartTransaction answered with a CALLERROR is sent again",
       spec="OCPP 1.6 §3.7, §3.7.1, §9.1 TransactionMessageAttempts, TransactionMessageRetryInterval",
-      requirement="A StartTransaction.req the Central System answers with a CALLERROR is not a result: the Charge Point "
-                  "SHALL send the same message again (skipping it is permissible only after repeated failures), "
+      requirement="A StartTransaction.req the Central System answers with a CALLERROR is not a result: the Charge "
+                  "Point SHALL send the same message again (skipping it is permissible only after repeated failures), "
                   "SHALL NOT send later transaction-related messages of that transaction before it got through, and "
                   "SHOULD wait TransactionMessageRetryInterval times the number of preceding transmissions first.")
 async def test_start_transaction_sent_again(charge_point, iut, configure, available_connector, id_tags, timeouts):
     await configured(charge_point, configure, TransactionMessageAttempts=ATTEMPTS,
                      TransactionMessageRetryInterval=RETRY_INTERVAL_S)
     c = available_connector
-    charge_point.respond("StartTransaction", CallErrorReply("InternalError", "the suite fails to process it on purpose"),
-                         times=1)
+    failed = CallErrorReply("InternalError", "the suite fails to process it on purpose")
+    charge_point.respond("StartTransaction", failed, times=1)
     since = charge_point.mark_now()
     await iut.plug_in(c)
     await iut.present_id_tag(id_tags.valid, c)
     first = await charge_point.expect("StartTransaction", after=since, connectorId=c, idTag=id_tags.valid,
                                       requirement="An authorized id tag on a prepared connector starts a transaction "
                                                   "(OCPP 1.6 §4.8).")
-    second = await charge_point.expect("StartTransaction", within=RETRY_INTERVAL_S + timeouts.tolerance + timeouts.response,
-                                       after=first, connectorId=c, requirement=REQ_RETRY)
+    within = RETRY_INTERVAL_S + timeouts.tolerance + timeouts.response
+    second = await charge_point.expect("StartTransaction", within=within, after=first, connectorId=c,
+                                       requirement=REQ_RETRY)
     error = next(r for r in charge_point.wire.after(first.seq)
                  if not r.from_iut and r.unique_id == first.unique_id and r.message_type == MessageType.CALLERROR)
     kept = {k: (first.payload or {}).get(k) for k in ("connectorId", "idTag", "meterStart", "timestamp")}
