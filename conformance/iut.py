@@ -122,11 +122,13 @@ class IdTags:
     expired: str | None
     parent_id_tag: str | None
     child_id_tag: str | None  # an accepted tag whose parent is parent_id_tag
+    sibling_id_tag: str | None = None  # a second accepted tag of the same group (optional)
 
     def statuses(self) -> dict[str, str]:
         """Every declared tag -> the status its role stands for (Accepted, Invalid, Blocked, Expired)."""
         table = {self.valid: "Accepted", self.valid_2: "Accepted", self.child_id_tag: "Accepted",
-                 self.invalid: "Invalid", self.blocked: "Blocked", self.expired: "Expired"}
+                 self.sibling_id_tag: "Accepted", self.invalid: "Invalid", self.blocked: "Blocked",
+                 self.expired: "Expired"}
         return {tag: status for tag, status in table.items() if tag is not None}
 
 
@@ -655,6 +657,8 @@ def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple
         "parent.parent_id_tag": parent.get("parent_id_tag"),
     }
     flat = {name: tag for name, tag in flat.items() if tag is not None}  # null: the IUT has no such tag
+    if (tags["parent"] or {}).get("id_tag_2"):
+        flat["parent.id_tag_2"] = tags["parent"]["id_tag_2"]
     version = protocol(data["ocpp_version"])
     for name, tag in flat.items():
         if len(tag) > version.id_token_max_length:
@@ -816,6 +820,7 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
             expired=tags["expired"],
             parent_id_tag=(tags["parent"] or {}).get("parent_id_tag"),
             child_id_tag=(tags["parent"] or {}).get("id_tag"),
+            sibling_id_tag=(tags["parent"] or {}).get("id_tag_2") or None,
         ),
         configuration=data["configuration"],
         timeouts=Timeouts(**{k: float(v) for k, v in t.items()}),

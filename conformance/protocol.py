@@ -122,6 +122,14 @@ class Protocol:
     error_description_max_length: int | None = None
     retry_keeps_message_id: bool = False  # 2.1: a retried identical message may keep its MessageId
     whitepaper_actions: frozenset[str] = field(default_factory=frozenset)  # need the white paper declared
+    # Registration (judged by conformance.rules.registration): the charging station's boot request ("" = not judged),
+    # the CSMS request that makes it reboot, the CSMS requests that ask for one of its messages, their field naming it,
+    # and names that differ from the action.
+    boot_action: str = ""
+    reset_action: str = ""
+    trigger_actions: frozenset[str] = field(default_factory=frozenset)
+    trigger_field: str = "requestedMessage"
+    triggered_actions: dict[str, str] = field(default_factory=dict)
 
     def role_name(self, role: Role) -> str:
         return self.csms_name if role is Role.CSMS else self.charge_point_name
@@ -165,6 +173,12 @@ OCPP16 = Protocol(
     id_token_field="idTag",
     id_token_max_length=20,  # idTag is CiString20Type
     whitepaper_actions=WHITEPAPER_ACTIONS_16,
+    # 2.x registration (B01-B03) also lets reports asked for with GetBaseReport/GetReport through while Pending;
+    # it is judged once the 2.x roles exist.
+    boot_action="BootNotification",
+    reset_action="Reset",
+    trigger_actions=frozenset({"TriggerMessage", "ExtendedTriggerMessage"}),
+    triggered_actions={"SignChargePointCertificate": "SignCertificate"},
 )
 
 OCPP201 = Protocol(

@@ -170,9 +170,15 @@ async def run_case_body(fn: Callable[..., Awaitable[None]], args: tuple, kwargs:
 
 
 def warn(rule_id: str, message: str, spec: str = "") -> None:
-    """Record a SHOULD-level finding against the IUT found by a case's own check (pass with warnings)."""
+    """Record a finding against the IUT of a case's own check, under a SHOULD rule of the catalogue (pass with
+    warnings). MUST requirements are assertions; tests/test_rule_catalogue.py keeps `warn` to SHOULD rules."""
+    from conformance.rules.catalogue import RULES
+
+    rule = RULES.get(rule_id)
+    if rule is None:
+        raise Broken(f"warn() names {rule_id!r}, which conformance/rules/catalogue.py does not list")
     if current is None or current.link is None:
         return
     link = current.link
     rec = link.wire.event("finding", connection=link.peer.connection_no, rule=rule_id)
-    rec.violations.append(Violation(rule_id, Level.SHOULD, message, None, True, spec))
+    rec.violations.append(Violation(rule_id, rule.level, message, None, True, spec or rule.spec))

@@ -96,7 +96,7 @@ def test_defaults_fill_a_minimal_descriptor() -> None:
     assert d.features == frozenset({"core"})
     assert d.connectors == 1 and d.fixed_cable is False
     assert d.timeouts.response == 30 and d.timeouts.tolerance == 4 and d.timeouts.case == 300 and d.timeouts.manual == 300
-    assert len({*dataclasses.astuple(d.id_tags)}) == 7
+    assert len({*dataclasses.astuple(d.id_tags)} - {None}) == 7 and d.id_tags.sibling_id_tag is None  # optional
     assert d.configuration["unsupported_key"]
     assert d.driver == {"type": "manual"}
     assert d.vendor == {}

@@ -43,7 +43,7 @@ async def test_breaks(booted):
 
 @case("TC_904_CS", "warns", spec="s", requirement="A SHOULD-level finding gives pass with warnings.")
 async def test_warns(booted):
-    warn("WS-016", "a SHOULD rule was not followed")
+    warn("BEH-010a", "a SHOULD rule was not followed")
 '''
 
 OTHER_PROFILE = '''

@@ -9,6 +9,7 @@ fairly, while one that stamps queued messages with the time of delivery is caugh
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -95,13 +96,18 @@ def check_stamped_during(clock: ChargerClock, stamp: Any, *, earliest: float, la
 
 def energy_wh(sampled: dict) -> float | None:
     """The Energy.Active.Import.Register reading of one sampledValue in Wh (measurand omitted = that register),
-    None for other measurands, phases, signed readings (format SignedData) or unreadable values."""
+    None for other measurands, phases and signed readings (format SignedData). A Raw reading of the register that is
+    no decimal number fails: "Value as a 'Raw' (decimal) number or 'SignedData'" (OCPP 1.6 §7 SampledValue)."""
     if (sampled.get("measurand") or ENERGY) != ENERGY or sampled.get("phase") or sampled.get("format") == "SignedData":
         return None
+    text = sampled.get("value")
     try:
-        value = float(sampled.get("value", ""))
+        value = float(text) if isinstance(text, str) else math.nan
     except ValueError:
-        return None
+        value = math.nan
+    assert math.isfinite(value), (
+        f"[behaviour] the {ENERGY} reading {text!r} is not a decimal number; a Raw sampled value is one "
+        "(OCPP 1.6 §7 SampledValue)")
     return value * 1000 if sampled.get("unit") == "kWh" else value
 
 

@@ -3,6 +3,10 @@
 IDs follow /work/shared/reference/ocpp-rules.md (WS, RPC, SCH, BEH, SEC layers). Where one
 catalogue rule splits into parts with different levels or versions, the part gets a letter
 suffix (RPC-010 is the 2.x MUST, RPC-010a the 1.6 SHOULD).
+
+A rule is SHOULD only where the specification says SHOULD or the matter is disputed between its own documents;
+each such rule quotes the sentence it rests on. Every rule ID a verdict can cite (the judge's, the registration
+gate's, a case's `warn`) is listed here; tests/test_rule_catalogue.py checks the source for IDs missing from it.
 """
 
 from __future__ import annotations
@@ -56,7 +60,9 @@ RULES: dict[str, Rule] = _rules(
          "Every message is a valid JSON text; NaN and Infinity are not JSON.",
          "Valid JSON"),
     Rule("RPC-001a", S, "RFC 8259 §4, §8.2",
-         "Object member names are unique and strings carry no unpaired surrogates, so every parser reads the same message.",
+         "Object member names are unique and strings carry no unpaired surrogates, so every parser reads the same "
+         "message (RFC 8259 §4: \"The names within an object SHOULD be unique\"; §8.2 leaves the reading of unpaired "
+         "surrogates unpredictable).",
          "Interoperable JSON"),
     Rule("RPC-002", M, f"{J16} §4.1.3, §4.2; {P4_201} §4.2",
          "A message is a JSON array whose first element is the integer MessageTypeId.",
@@ -84,7 +90,9 @@ RULES: dict[str, Rule] = _rules(
          "A party does not send a CALL while one of its CALLs on the connection is unanswered and not timed out.",
          "One outstanding CALL"),
     Rule("RPC-010a", S, f"{J16} §4.1.1",
-         "A party should not send a CALL while one of its CALLs on the connection is unanswered and not timed out.",
+         "A party should not send a CALL while one of its CALLs on the connection is unanswered and not timed out "
+         "(\"A Charge Point or Central System SHOULD NOT send a CALL message to the other party unless all the CALL "
+         "messages it sent before have been responded to or have timed out\").",
          "One outstanding CALL (1.6)"),
     Rule("RPC-011", M, f"{J16} §4.2.1 Table 4; {P4_201} §4.1.6; {P4_21} §4.1.6",
          "The Action of a CALL (or 2.1 SEND) names a message of the negotiated OCPP version, case-sensitively.",
@@ -101,7 +109,8 @@ RULES: dict[str, Rule] = _rules(
          "Valid error code"),
     Rule("RPC-015a", S, f"{J16} §4.2.3 Table 7; {P4_201} §4.3 Table 8; OCPP 1.6-J errata §5",
          "The ErrorCode uses the version's own spelling (1.6: FormationViolation, OccurenceConstraintViolation; "
-         "2.x: FormatViolation, OccurrenceConstraintViolation).",
+         "2.x: FormatViolation, OccurrenceConstraintViolation). A warning only: the specifications and their errata "
+         "print both spellings, and the errata keep the 1.6 ones as a known issue that will not be fixed.",
          "Canonical error code spelling"),
     Rule("RPC-016", M, f"{J16} §4.2.3 Table 6; {P4_201} §4.2.3 Table 7; {P4_21} §4.2.3",
          "ErrorDescription is a string (at most 255 characters in 2.x) and ErrorDetails a JSON object.",
@@ -120,8 +129,11 @@ RULES: dict[str, Rule] = _rules(
          "A CALL payload validates against the request schema of its action, a CALLRESULT against the response "
          "schema of the CALL it answers, a 2.1 SEND against its message schema.",
          "Payload matches the schema"),
-    Rule("SCH-006a", S, "OCPP 1.6 §2.2 (CiString types)",
-         "OCPP 1.6 CiString fields hold printable ASCII only.",
+    Rule("SCH-006a", S, f"OCPP 1.6 §2.2 (CiString types); {J16} §4.1.2",
+         "OCPP 1.6 CiString fields hold printable ASCII only (\"Case Insensitive String. Only printable ASCII "
+         "allowed.\"). A warning only: OCPP-J 1.6 §4.1.2 expects non-ASCII characters in natural-language text "
+         "(\"SHOULD only use characters not in US-ASCII for sending natural-language text\"), which 1.6 carries in "
+         "CiString fields.",
          "CiString is printable ASCII (1.6)"),
     Rule("SCH-007a", M, "OCPP 2.0.1 Part 2 §2.1.4 (dateTime)",
          "OCPP 2.0.1 date-time values carry at most three fractional-second digits.",
@@ -129,6 +141,30 @@ RULES: dict[str, Rule] = _rules(
     Rule("SCH-012", M, "Improved security for OCPP 1.6-J (white paper), Edition 3",
          "The 1.6 security white-paper messages are used only when the implementation declares white-paper support.",
          "White-paper messages need white-paper support (1.6)"),
+    # -- behaviour: registration (conformance.rules.registration) ---------------------------
+    Rule("BEH-001", M, "OCPP 1.6 §4.2",
+         "Between a (re)boot and a BootNotification answered Accepted or Pending the charge point sends no other "
+         "request, queued messages included (\"the Charge Point SHALL NOT send any other request to the Central "
+         "System. This includes cached messages\").",
+         "Nothing before the BootNotification is accepted"),
+    Rule("BEH-005", M, "OCPP 1.6 §4.2",
+         "While its registration is Rejected the charge point sends nothing but its next BootNotification and answers "
+         "no request of the Central System (\"SHALL NOT send any OCPP message to the Central System until the "
+         "aforementioned retry interval has expired\"; \"SHALL NOT respond to any Central System initiated "
+         "message\").",
+         "Silence while Rejected"),
+    Rule("BEH-006a", M, "OCPP 1.6 §4.2",
+         "While its registration is Pending the charge point sends only the requests a TriggerMessage asked for "
+         "(\"The Charge Point SHALL NOT send request messages to the Central System unless it has been instructed "
+         "by the Central System to do so with a TriggerMessage.req request\").",
+         "Only triggered requests while Pending"),
+    # -- behaviour: transaction-related messages ---------------------------------------------
+    Rule("BEH-010a", S, "OCPP 1.6 §3.7.1",
+         "A transaction-related message the Central System failed to process is sent again after "
+         "TransactionMessageRetryInterval times the number of its preceding transmissions (\"Before every "
+         "retransmission, it SHOULD wait as many seconds as specified in its TransactionMessageRetryInterval key, "
+         "multiplied by the number of preceding transmissions of this same message\").",
+         "Transaction message retry interval"),
     # -- timing ------------------------------------------------------------------------------
     Rule("BEH-012", M, f"{J16} §4.1.1; {P4_201} §4.1.1; {P4_21} §4.1.1",
          "Every CALL is answered before the response timeout expires.",

@@ -17,11 +17,25 @@ from urllib.parse import quote, unquote
 import jsonschema_rs
 
 from conformance.frames import (
-    ARITY, CALL, CALLERROR, CALLRESULT, CALLRESULTERROR, MAX_MESSAGE_ID_LENGTH, SEND, TYPE_NAMES,
-    StrictJSONError, StrictParser, a_type, clip, decode_utf8, salvage_message_id, text_is_valid_unicode,
+    ARITY,
+    CALL,
+    CALLERROR,
+    CALLRESULT,
+    CALLRESULTERROR,
+    MAX_MESSAGE_ID_LENGTH,
+    SEND,
+    TYPE_NAMES,
+    StrictJSONError,
+    StrictParser,
+    a_type,
+    clip,
+    decode_utf8,
+    salvage_message_id,
+    text_is_valid_unicode,
 )
 from conformance.protocol import VERSIONS, protocol
 from conformance.rules.catalogue import RULES
+from conformance.rules.registration import RegistrationGate
 from conformance.schemas import SchemaSet, schema_at_paths
 from conformance.wire import Kind, Record, Role, Violation
 
@@ -108,6 +122,8 @@ class Judge:
         # MessageIds used per sender: per connection in 1.6, per identity (this link) in 2.x.
         self._used: dict[Role, dict[str, _Used]] = {r: {} for r in _ROLES}
         self._connection: int | None = None
+        # What the charging station may send before its registration is accepted (versions that declare it).
+        self._gate = RegistrationGate(self.protocol) if self.protocol.boot_action else None
         self._reset_connection_state()
 
     # -- public API --------------------------------------------------------------------------
@@ -171,6 +187,8 @@ class Judge:
         self._broken: dict[Role, list[_Pending | None]] = {r: [] for r in _ROLES}
         if self.protocol.message_ids_unique_per == "connection":
             self._used = {r: {} for r in _ROLES}
+        if self._gate is not None:
+            self._gate.new_connection()
 
     def _violations(self, found: Found, *, seq: int | None, by_iut: bool) -> list[Violation]:
         out = []
@@ -330,6 +348,8 @@ class Judge:
             if not rec.deliberate and self._pending[sender]:
                 self._check_single_outstanding(rec, sender, found)
             self._register(sender, message_id, action, rec, usable=True)
+            if self._gate is not None and not rec.deliberate and message_id is not None and action is not None:
+                self._gate.call(sender, action, message_id, payload, rec.seq, found)
         if action is None:
             return
         facts = self._facts.get((action, message_type == SEND)) or self._new_facts(action, message_type == SEND, found)
@@ -512,6 +532,8 @@ class Judge:
             if not call.usable:
                 self._broken[caller].remove(call)  # answered by its id: no "-1" answer due any more
                 return  # an answer to a broken frame is optional; what it says is an active test's business
+            if self._gate is not None and not rec.deliberate and not call.deliberate and well_formed:
+                self._gate.reply(sender, call.action, message_id, message_type, rec.payload, found)
             elapsed = rec.t_mono - call.t_mono
             if elapsed > self.response_timeout:
                 found.append(("BEH-012a", f"reply to {call.action} '{clip(message_id, 40)}' (#{call.seq}) is late by "

@@ -11,6 +11,7 @@ import itertools
 from typing import Any
 
 from conformance.peer import CallErrorReply
+from conformance.protocol import OCPP16
 from conformance.timestamps import in_days, utc_now
 from conformance.wire import Record
 
@@ -23,7 +24,8 @@ class CsmsResponder16:
         tags = descriptor.id_tags
         self.heartbeat_interval = int(descriptor.configuration.get("HeartbeatInterval", 300))
         self.tag_status: dict[str, str] = tags.statuses()
-        self.tag_parent: dict[str, str] = {tags.child_id_tag: tags.parent_id_tag} if tags.child_id_tag else {}
+        self.tag_parent: dict[str, str] = {tag: tags.parent_id_tag for tag in (tags.child_id_tag, tags.sibling_id_tag)
+                                           if tag and tags.parent_id_tag}
         self._tx_ids = itertools.count(1000)
         self.boot: dict[str, Any] | None = None
         self.boot_accepted = False
@@ -42,8 +44,10 @@ class CsmsResponder16:
 
     async def answer(self, action: str, payload: dict, rec: Record) -> Any:
         handler = getattr(self, f"on_{action}", None)
-        if handler is None:
-            return CallErrorReply("NotImplemented", f"the suite's Central System does not handle {action}")
+        if handler is None:  # OCPP-J 1.6 Table 7: a known action it does not handle is NotSupported
+            if action in OCPP16.initiators:
+                return CallErrorReply("NotSupported", f"the suite's Central System does not support {action}")
+            return CallErrorReply("NotImplemented", f"{action} is not an OCPP 1.6 action the Central System knows")
         reply = handler(payload)
         if action == "StartTransaction" and rec.unique_id:
             self.transaction_of_call[rec.unique_id] = reply["transactionId"]

@@ -37,6 +37,9 @@ REQ_ID_TAG = "The Central System SHALL answer with the idTagInfo of the id tag a
              "(OCPP 1.6 §4.1, §4.8, §4.10)."
 REQ_START = "The Central System SHALL answer StartTransaction with a transactionId and the idTagInfo (OCPP 1.6 §4.8)."
 REQ_STOP = "The Central System SHALL answer StopTransaction; it cannot refuse the stop (OCPP 1.6 §4.10)."
+REQ_STOP_ID_TAG = "A StopTransaction.req with an idTag is answered with that idTag's idTagInfo: the field is " \
+                  "optional only \"because a transaction may have been stopped without an identifier\" (OCPP 1.6 " \
+                  "§6.50), and the charge point updates its Authorization Cache from it (§4.10)."
 REQ_STATUS = "The Central System SHALL answer every StatusNotification (OCPP 1.6 §4.9)."
 REQ_METER = "The Central System SHALL answer MeterValues (OCPP 1.6 §4.7)."
 
@@ -174,14 +177,18 @@ class SuiteStation:
     async def present_id_tag(self, id_tag: str, c: int = 1) -> dict:
         """The EV driver presents a card at connector `c`; returns the idTagInfo the charger acted on.
 
-        Stops the running transaction of the same tag; otherwise authorizes it (Authorize, or the cache / offline
-        rules) and starts the transaction when the cable is in, or waits ConnectionTimeOut for it (Preparing)."""
+        Stops the running transaction of the same tag, or of another tag of its group (same parentIdTag, OCPP 1.6
+        §3.10, learnt with Authorize); otherwise authorizes it (Authorize, or the cache / offline rules) and starts the
+        transaction when the cable is in, or waits ConnectionTimeOut for it (Preparing)."""
         conn = self.model.connectors[c]
         tx = conn.transaction
         if tx is not None and tx.id_tag.lower() == id_tag.lower():
             await self.stop_transaction(c, "Local", id_tag=id_tag)
             return dict(tx.id_tag_info or {"status": "Accepted"})
         info = await self.authorize(id_tag)
+        if tx is not None and info.get("status") == "Accepted" and _same_group(info, tx.id_tag_info):
+            await self.stop_transaction(c, "Local", id_tag=id_tag)
+            return info
         if info.get("status") != "Accepted" or tx is not None:
             return info
         await self._start_when_plugged(c, id_tag)
@@ -197,8 +204,7 @@ class SuiteStation:
                 return dict(cached)
             result = await self._call("Authorize", {"idTag": id_tag},
                                       "The Central System SHALL answer Authorize with the idTagInfo of the id tag (OCPP 1.6 §4.1).")
-            info = result.payload["idTagInfo"]
-            self.check_id_tag_info(info, id_tag, "Authorize.conf")
+            info = self._id_tag_info_of(result, id_tag, "Authorize.conf")
             m.remember(id_tag, info)
             return dict(info)
         if cached is not None and m.config_bool("LocalAuthorizeOffline"):
@@ -284,10 +290,12 @@ class SuiteStation:
         return tx
 
     async def _started(self, tx: SuiteTransaction, result: Any) -> None:
-        payload = result.payload
-        tx.transaction_id, tx.id_tag_info = payload["transactionId"], payload["idTagInfo"]
+        tx.transaction_id = result.payload.get("transactionId")
+        if not isinstance(tx.transaction_id, int) or isinstance(tx.transaction_id, bool):
+            self._deviation(f"StartTransaction.conf has transactionId {tx.transaction_id!r}; it MUST include a "
+                            "transaction id (an integer)", REQ_START)
         self._check_transaction_id(tx.transaction_id)
-        self.check_id_tag_info(tx.id_tag_info, tx.id_tag, "StartTransaction.conf")
+        tx.id_tag_info = self._id_tag_info_of(result, tx.id_tag, "StartTransaction.conf")
         self.model.remember(tx.id_tag, tx.id_tag_info)
         c = tx.connector
         if self.model.connectors[c].transaction is not tx:
@@ -314,9 +322,8 @@ class SuiteStation:
             conn.locked = False
 
         async def stopped(result: Any) -> None:
-            info = result.payload.get("idTagInfo") if isinstance(result.payload, dict) else None
-            if id_tag and isinstance(info, dict):
-                self.check_id_tag_info(info, id_tag, "StopTransaction.conf")
+            if id_tag:
+                self._id_tag_info_of(result, id_tag, "StopTransaction.conf", REQ_STOP_ID_TAG)
 
         result = await self._send_transaction_message("StopTransaction", payload, REQ_STOP, stopped)
         await self._set_status(c, "Finishing" if conn.plugged else self._idle_status(conn))
@@ -641,10 +648,19 @@ class SuiteStation:
                 return status
         return None
 
+    def _id_tag_info_of(self, result: Any, id_tag: str, where: str, requirement: str = REQ_ID_TAG) -> dict:
+        """The idTagInfo of an answer about `id_tag`, judged; a missing one is a deviation (the schema requires it in
+        Authorize.conf and StartTransaction.conf, and the judge may have been told to waive schema findings)."""
+        info = result.payload.get("idTagInfo") if isinstance(result.payload, dict) else None
+        if not isinstance(info, dict):
+            self._deviation(f"{where} has no idTagInfo for id tag {id_tag} (got {info!r})", requirement)
+        self.check_id_tag_info(info, id_tag, where)
+        return info
+
     def check_id_tag_info(self, info: dict, id_tag: str, where: str) -> None:
         status = info.get("status")
         if not isinstance(status, str):
-            return  # a missing or mistyped status is the schema judge's finding
+            self._deviation(f"{where} idTagInfo for id tag {id_tag} has no status (got {status!r})", REQ_ID_TAG)
         expected = self.expected_status(id_tag)
         if expected is not None and status != expected:
             hint = " (ConcurrentTx: the Central System still has a transaction open for this id tag, perhaps from an " \
@@ -658,7 +674,8 @@ class SuiteStation:
                 self._deviation(f"{where} accepts id tag {id_tag} with expiryDate {info.get('expiryDate')}, "
                                 f"{late:.0f} s in the past: an accepted tag must not be expired already", REQ_ID_TAG)
         tags = self.descriptor.id_tags
-        if status == "Accepted" and tags.child_id_tag is not None and id_tag.lower() == tags.child_id_tag.lower():
+        group = {t.lower() for t in (tags.child_id_tag, tags.sibling_id_tag) if t}
+        if status == "Accepted" and id_tag.lower() in group:
             parent = info.get("parentIdTag")
             if not isinstance(parent, str) or parent.lower() != tags.parent_id_tag.lower():
                 self._deviation(f"{where} gives id tag {id_tag} parentIdTag {parent!r}; its group is "
@@ -678,8 +695,7 @@ class SuiteStation:
                 "  requirement: a CSMS that knows the charge point accepts its BootNotification\n" + self.peer.last_frames())
         interval = payload.get("interval")
         measure("heartbeat_interval_s", interval)
-        # Only the meaning is judged here: a missing or non-integer interval is the schema judge's finding.
-        if isinstance(interval, int) and not isinstance(interval, bool) and interval <= 0:
+        if not isinstance(interval, int) or isinstance(interval, bool) or interval <= 0:
             self._deviation(f"BootNotification.conf interval {interval!r} is not a usable heartbeat interval "
                             "(a positive number of seconds)", REQ_BOOT)
         self._check_clock("BootNotification.conf", payload.get("currentTime"))
@@ -687,7 +703,10 @@ class SuiteStation:
     def _check_clock(self, where: str, current_time: Any) -> None:
         theirs = parse_iso(current_time)
         if theirs is None:
-            return  # not a date-time: the schema judge reports it
+            shown = "no currentTime" if current_time is None else f"currentTime {current_time!r}, not a date-time"
+            self._deviation(f"{where} has {shown}; the Central System's current time is the charge point's time "
+                            "reference", "The response SHALL contain the current time of the Central System "
+                                         "(OCPP 1.6 §4.2, §4.6).")
         skew = (theirs - datetime.now(timezone.utc)).total_seconds()
         measure(f"{where.split('.')[0].lower()}_current_time_skew_s", round(skew, 3))
         if abs(skew) > self.timeouts.tolerance:
@@ -698,6 +717,12 @@ class SuiteStation:
 
     def _deviation(self, message: str, requirement: str) -> None:
         raise ExpectationFailed(message, f"  requirement: {requirement}\n" + self.peer.last_frames())
+
+
+def _same_group(info: dict, started: dict | None) -> bool:
+    """Two idTagInfos name the same group: both carry a parentIdTag and it matches (OCPP 1.6 §3.10)."""
+    mine, theirs = info.get("parentIdTag"), (started or {}).get("parentIdTag")
+    return isinstance(mine, str) and isinstance(theirs, str) and mine.lower() == theirs.lower()
 
 
 def _sample(meter_wh: int, context: str, timestamp: str | None = None) -> dict:

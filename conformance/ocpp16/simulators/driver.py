@@ -222,6 +222,8 @@ def csms_token_database(descriptor: "Descriptor") -> dict[str, dict[str, Any]]:
         tags.expired: {"status": "Expired", "expiryDate": "2020-01-01T00:00:00.000Z"},
         tags.parent_id_tag: {"status": "Accepted", "parentIdTag": tags.parent_id_tag},
         tags.child_id_tag: {"status": "Accepted", "parentIdTag": tags.parent_id_tag},
+        **({tags.sibling_id_tag: {"status": "Accepted", "parentIdTag": tags.parent_id_tag}}
+           if tags.sibling_id_tag else {}),
         # tags.invalid is deliberately unknown
     }
     return {tag: entry for tag, entry in database.items() if tag is not None}  # None: the descriptor has no such tag

@@ -73,6 +73,8 @@ _CHARGE_POINT = [
     ("change-configuration-not-applied", "answers ChangeConfiguration with Accepted but keeps the old value"),
     ("meter-values-wrong-context", "labels periodic samples Sample.Clock and clock-aligned ones Sample.Periodic"),
     ("meter-values-not-monotonic", "reports Energy.Active.Import.Register 1 kWh too high in the first periodic sample"),
+    ("meter-values-no-transaction-id", "leaves transactionId out of the MeterValues of a running transaction"),
+    ("meter-value-not-a-number", "reports the periodic Energy.Active.Import.Register reading as 'n/a'"),
     ("clock-aligned-unaligned", "stamps clock-aligned MeterValues half an interval off the aligned instant"),
     ("datatransfer-not-implemented", "answers DataTransfer with CALLERROR NotImplemented"),
     # Core non-happy flows (OCTT 2.10-2.16)
@@ -101,6 +103,13 @@ _CHARGE_POINT = [
                             "aligned instant"),
     ("clock-aligned-skipped", "leaves out every other clock-aligned reading"),
     ("offline-sample-lost", "loses the second MeterValues it queues while offline"),
+    # probes of the suite's own cases (SUITE_*)
+    ("unknown-key-not-reported", "leaves the keys it does not know out of GetConfiguration's unknownKey"),
+    ("read-only-key-accepted", "answers ChangeConfiguration of a read-only key with Accepted (the value stays)"),
+    ("transaction-error-not-retried", "drops a transaction-related message the Central System answered with a "
+                                      "CALLERROR instead of sending it again"),
+    ("transaction-retry-immediate", "sends a failed transaction-related message again at once, without waiting "
+                                    "TransactionMessageRetryInterval"),
 ]
 
 _CSMS = [
@@ -108,6 +117,8 @@ _CSMS = [
     ("boot-interval-zero", "answers BootNotification with interval 0"),
     ("wrong-subprotocol", "selects a subprotocol the charge point did not offer"),
     ("accept-no-subprotocol", "keeps the connection open when none of the offered subprotocols is supported"),
+    ("refuse-unsupported-subprotocol", "refuses the handshake with HTTP 400 when none of the offered subprotocols is "
+                                       "supported, instead of completing it without a subprotocol and closing"),
     ("late-reply", "answers charge point calls only after a delay longer than the response timeout (option late_reply_delay)"),
     ("no-reply", "never answers charge point calls"),
     ("wrong-message-id", "answers charge point calls with a MessageId that is not the CALL's"),
@@ -145,6 +156,10 @@ _CSMS = [
     ("stale-messages-rejected", "answers StartTransaction/StopTransaction stamped more than 60 s before it received "
                                 "them with idTagInfo Invalid"),
     ("currenttime-seconds-off", "answers BootNotification and Heartbeat with a currentTime 10 s ahead"),
+    ("calls-pipelined", "sends operator commands at once, while an earlier CALL to the charge point is still "
+                        "unanswered"),
+    ("stop-idtaginfo-missing", "answers StopTransaction without idTagInfo although the request carried an idTag"),
+    ("parent-id-tag-missing", "leaves parentIdTag out of every idTagInfo (the group of a tag is never told)"),
 ]
 
 CHARGE_POINT_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGE_POINT}

@@ -16,6 +16,7 @@ message routing, because the library deviates from OCPP-J 1.6 where a conformanc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import logging
@@ -190,7 +191,7 @@ class RpcEndpoint(ocpp.v16.ChargePoint):
         super().__init__(id, connection, response_timeout=response_timeout, logger=logger)
         self.faults = frozenset(faults)
         self.late_reply_delay = late_reply_delay
-        self._pending: tuple[str, str, asyncio.Future] | None = None  # (unique id, action, future)
+        self._pending: dict[str, tuple[str, asyncio.Future]] = {}  # unique id -> (action, future); one unless a fault
         self._incoming: asyncio.Queue = asyncio.Queue()
         self._in_progress: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
@@ -213,8 +214,8 @@ class RpcEndpoint(ocpp.v16.ChargePoint):
             worker.cancel()
             for task in list(self._tasks):
                 task.cancel()
-            if self._pending is not None:
-                fail(self._pending[2], ConnectionError("connection closed while waiting for a response"))
+            for _, future in list(self._pending.values()):
+                fail(future, ConnectionError("connection closed while waiting for a response"))
 
     def _spawn(self, coro: Any) -> asyncio.Task:
         task = asyncio.create_task(coro)
@@ -275,21 +276,21 @@ class RpcEndpoint(ocpp.v16.ChargePoint):
         self._incoming.put_nowait((unique_id, action, payload))
 
     def _route_response(self, msg: list, unique_id: str, raw: str) -> None:
-        pending = self._pending
-        if pending is None or pending[0] != unique_id or pending[2].done():
+        pending = self._pending.get(unique_id)
+        if pending is None or pending[1].done():
             self.logger.warning("%s: ignoring response with unknown MessageId %s: %s", self.id, unique_id, raw)
             return
-        future = pending[2]
+        action, future = pending
         if msg[0] == 3:
             if len(msg) != 3 or not isinstance(msg[2], dict):
-                future.set_exception(CallError(FORMATION_VIOLATION, "malformed CALLRESULT", {}, pending[1]))
+                future.set_exception(CallError(FORMATION_VIOLATION, "malformed CALLRESULT", {}, action))
             else:
                 future.set_result(msg[2])
         else:
             code = msg[2] if len(msg) > 2 and isinstance(msg[2], str) else GENERIC_ERROR
             description = msg[3] if len(msg) > 3 and isinstance(msg[3], str) else ""
             details = msg[4] if len(msg) > 4 else {}
-            future.set_exception(CallError(code, description, details, pending[1]))
+            future.set_exception(CallError(code, description, details, action))
 
     # ------------------------------------------------------------------ incoming CALLs
     async def _call_worker(self) -> None:
@@ -402,10 +403,12 @@ class RpcEndpoint(ocpp.v16.ChargePoint):
             if problem is not None:
                 raise ValueError(f"{action} payload breaks the 1.6 schema: {problem.message}")
         wait = self._response_timeout if timeout is None else timeout
-        async with self._call_lock:
+        # One outstanding CALL (J16 §4.1.1); the fault sends each CALL at once.
+        lock = contextlib.nullcontext() if "calls-pipelined" in self.faults else self._call_lock
+        async with lock:
             unique_id = str(self._unique_id_generator())
             future: asyncio.Future = asyncio.get_running_loop().create_future()
-            self._pending = (unique_id, action, future)
+            self._pending[unique_id] = (action, future)
             try:
                 await self._send(dumps([2, unique_id, action, payload]))
                 if on_sent is not None:
@@ -415,7 +418,7 @@ class RpcEndpoint(ocpp.v16.ChargePoint):
                 except asyncio.TimeoutError:
                     raise CallTimeout(f"no response to {action} within {wait:g} s") from None
             finally:
-                self._pending = None
+                self._pending.pop(unique_id, None)
 
     async def call(self, payload: Any, suppress: bool = False, unique_id: Any = None, skip_schema_validation: bool = False):
         """Send a `call.X` dataclass and return the matching `call_result.X` dataclass."""

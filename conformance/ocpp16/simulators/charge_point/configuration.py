@@ -123,6 +123,8 @@ class ConfigurationHandlers:
                 found.append(entry(name))
             else:
                 unknown.append(name)
+        if "unknown-key-not-reported" in cp.faults:
+            unknown = []
         return call_result.GetConfiguration(configuration_key=found or None, unknown_key=unknown or None)
 
     @on(Action.change_configuration)
@@ -138,7 +140,7 @@ class Configuration:
         if spec is None or key not in self.config:
             return "Rejected" if "unknown-config-key-rejected" in self.faults else "NotSupported"
         if spec.readonly:
-            return "Rejected"
+            return "Accepted" if "read-only-key-accepted" in self.faults else "Rejected"
         if not valid_config_value(spec, value, self.config) and "invalid-config-value-accepted" not in self.faults:
             return "Rejected"
         if "change-configuration-not-applied" in self.faults:

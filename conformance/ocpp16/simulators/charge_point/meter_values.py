@@ -87,6 +87,10 @@ class MeterValues:
             sample = self._sample(c, measurands, context)
             if "meter-values-not-monotonic" in self.faults:
                 self._overshoot_energy(sample, tx)
+            if "meter-value-not-a-number" in self.faults:
+                for value in sample["sampledValue"]:
+                    if value["measurand"] == "Energy.Active.Import.Register":
+                        value["value"] = "n/a"
             payload = {"connectorId": c.id, "meterValue": [sample]}
             self._enqueue_transactional(Outgoing("MeterValues", payload, tx=tx))
 

@@ -85,7 +85,8 @@ class OfflineQueue:
                     self.logger.warning("%s: dropping %s of a transaction without id", self.identity, item.action)
                     self._outbox.popleft()
                     continue
-                payload["transactionId"] = item.tx.transaction_id
+                if not (item.action == "MeterValues" and "meter-values-no-transaction-id" in self.faults):
+                    payload["transactionId"] = item.tx.transaction_id
             if item.transactional and "offline-timestamps-at-delivery" in self.faults:
                 payload = self._restamped(payload)
             try:
@@ -100,13 +101,16 @@ class OfflineQueue:
                     continue
                 item.attempts += 1
                 attempts = max(1, self._int("TransactionMessageAttempts"))
+                if "transaction-error-not-retried" in self.faults:
+                    attempts = 1  # gives up after the first failure
                 self.logger.info("%s: %s attempt %d/%d failed: %s", self.identity, item.action, item.attempts, attempts, exc)
                 if item.attempts >= attempts:
                     self._outbox.popleft()
                     if item.future and not item.future.done():
                         item.future.set_result(None)
                     continue
-                await asyncio.sleep(self._int("TransactionMessageRetryInterval") * item.attempts)
+                if "transaction-retry-immediate" not in self.faults:
+                    await asyncio.sleep(self._int("TransactionMessageRetryInterval") * item.attempts)
                 continue
             if self._outbox and self._outbox[0] is item:
                 self._outbox.popleft()

@@ -57,7 +57,7 @@ class TokenDatabase:
                 info["expiryDate"] = iso(datetime.now(timezone.utc) - timedelta(days=1))
         elif expiry is not None:
             info["expiryDate"] = iso(expiry)
-        if parent:
+        if parent and "parent-id-tag-missing" not in self.faults:
             info["parentIdTag"] = parent
         return info
 

@@ -172,6 +172,10 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorComm
         if not self.accept_unknown_chargers and not known and "unknown-charger-accepted" not in self.faults:
             # J16 §3.2: an unknown identity SHOULD get HTTP 404 and the handshake aborted.
             return connection.respond(http.HTTPStatus.NOT_FOUND, f"unknown charge point {identity}\n")
+        if "refuse-unsupported-subprotocol" in self.faults:
+            offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
+            if SUBPROTOCOL not in offered:
+                return connection.respond(http.HTTPStatus.BAD_REQUEST, f"unsupported subprotocol(s) {offered}\n")
         password = self.basic_auth.get(identity)
         if password is not None and "basic-auth-ignored" not in self.faults:
             if not self._credentials_ok(request.headers, identity, password):

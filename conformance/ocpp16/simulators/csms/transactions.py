@@ -87,7 +87,7 @@ class TransactionHandlers:
             tx.meter_values.extend(raw_payload.get("transactionData", []))
         id_tag = raw_payload.get("idTag")
         # The Central System cannot refuse a stop; it only informs about the idTag (C16 §4.10).
-        if id_tag:
+        if id_tag and "stop-idtaginfo-missing" not in csms.faults:
             info = csms.id_tag_info(id_tag)
             if self._rejected_as_old(raw_payload.get("timestamp")):
                 info = {"status": "Invalid"}

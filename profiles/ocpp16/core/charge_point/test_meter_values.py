@@ -71,9 +71,10 @@ async def _readings(charge_point, session, wanted, count: int, interval: float, 
     readings = []
     for rec in records:
         tx = rec.payload.get("transactionId")
-        assert tx in (None, session.transaction_id), (
-            f"[behaviour] MeterValues (#{rec.seq}) names transaction {tx}; the running transaction is "
-            f"{session.transaction_id}")
+        # "The transactionId of the transaction to which these values are related, if applicable" (§4.7): it is.
+        assert tx == session.transaction_id, (
+            f"[behaviour] MeterValues (#{rec.seq}) names transaction {tx}; readings taken during the running "
+            f"transaction {session.transaction_id} SHALL carry its transactionId (OCPP 1.6 §4.7)")
         for mv in rec.payload["meterValue"]:
             values = _values([mv], context)
             if values:

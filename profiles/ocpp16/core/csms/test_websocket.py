@@ -4,7 +4,7 @@ OCTT files the case under Security, but subprotocol negotiation is OCPP-J itself
 every 1.6 Central System whatever profiles it declares, so it lives with the Core cases and always runs.
 """
 
-from conformance import case, warn
+from conformance import case
 from conformance.transport import HandshakeRefused
 
 SECTION = "Security"
@@ -24,9 +24,12 @@ async def test_subprotocol_negotiation(csms, station, descriptor, timeouts):
     try:
         probe = await station.connect_raw(subprotocols=[UNSUPPORTED])
     except HandshakeRefused as refused:
-        warn("WS-006", f"the Central System refused the handshake with HTTP {refused.status} instead of completing it "
-                       "without a subprotocol and closing", spec="OCPP-J 1.6 §3.2")
-        return
+        # "it MUST complete the WebSocket handshake with a response without a Sec-WebSocket-Protocol header and then
+        # immediately close the WebSocket connection" (OCPP-J 1.6 §3.2): an HTTP refusal is not that.
+        raise AssertionError(
+            f"[framing] offered only {UNSUPPORTED!r}, the Central System refused the handshake with HTTP "
+            f"{refused.status}; it MUST complete the handshake without a subprotocol and then close the connection "
+            "(OCPP-J 1.6 §3.2)") from None
     assert probe.subprotocol is None, (
         f"[framing] only {UNSUPPORTED!r} was offered, yet the Central System selected {probe.subprotocol!r}")
     import asyncio
