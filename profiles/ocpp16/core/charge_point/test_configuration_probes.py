@@ -27,7 +27,8 @@ def _other_value(value: str) -> str:
       spec="OCPP 1.6 §5.8",
       requirement="GetConfiguration.req with a list of keys SHALL return the recognized keys with their values and "
                   "read-only state, and place the keys it does not recognize in unknownKey (\"Unrecognized keys SHALL "
-                  "be placed in the response PDU as part of the optional unknown key list element\").")
+                  "be placed in the response PDU as part of the optional unknown key list element\").",
+      needs=("configuration.unsupported_key",))
 async def test_get_configuration_unknown_key(charge_point, descriptor):
     unknown = descriptor.configuration.get("unsupported_key") or "ConformanceUnsupportedKey"
     conf = await charge_point.call("GetConfiguration", {"key": [KNOWN_KEY, unknown]},
@@ -49,7 +50,8 @@ async def test_get_configuration_unknown_key(charge_point, descriptor):
       spec="OCPP 1.6 §5.3, §9.1",
       requirement="The Charge Point SHALL answer ChangeConfiguration.req of a key it reports read-only with Rejected "
                   "(\"If the Charge Point did not set the configuration, and none of the previous statuses applies, "
-                  "the Charge Point SHALL respond with status 'Rejected'\") and keep the key's value.")
+                  "the Charge Point SHALL respond with status 'Rejected'\") and keep the key's value.",
+      needs=("configuration.read_only_key",))
 async def test_change_read_only_key(charge_point, descriptor):
     key = descriptor.configuration.get("read_only_key")
     where = descriptor.path or "the IUT descriptor"

@@ -12,7 +12,8 @@ SECTION = "Id tag groups"
       requirement="The Central System SHALL name the group of an id tag (parentIdTag) in its idTagInfo: in "
                   "Authorize.conf and StartTransaction.conf of a tag of the group, and when another tag of the same "
                   "group stops the transaction it SHALL accept that StopTransaction and answer it with that tag's "
-                  "idTagInfo (\"two idTags are considered to be in the same group if their ParentId Tags match\").")
+                  "idTagInfo (\"two idTags are considered to be in the same group if their ParentId Tags match\").",
+      needs=("id_tags.parent",))
 async def test_stop_by_another_tag_of_the_group(csms, booted, station, id_tags, available_connector):
     sibling = id_tags.sibling_id_tag
     if not sibling:
