@@ -18,11 +18,13 @@ REFERENCE_IUTS = {"charge_point": "reference-charge-point", "csms": "reference-c
 FIXED_CABLE_IUT = "fixtures/iut/reference-charge-point-fixed-cable.yaml"
 
 
-def _runs() -> dict[tuple[str, bool, str], list[dict]]:
-    """Rows by (fault, strict, descriptor); descriptor "" = the built-in reference simulators."""
-    grouped: dict[tuple[str, bool, str], list[dict]] = defaultdict(list)
+def _runs() -> dict[tuple[str, bool, str, str], list[dict]]:
+    """Rows by (fault, strict, descriptor, case of a row that runs alone); descriptor "" = the built-in reference
+    simulators."""
+    grouped: dict[tuple[str, bool, str, str], list[dict]] = defaultdict(list)
     for row in TABLE:
-        grouped[(row["fault"], bool(row.get("strict")), row.get("descriptor", ""))].append(row)
+        alone = f"{row['iut']}:{row['case']}" if row.get("alone") else ""
+        grouped[(row["fault"], bool(row.get("strict")), row.get("descriptor", ""), alone)].append(row)
     return grouped
 
 
@@ -84,15 +86,18 @@ def test_fixed_cable_cases_pass_against_the_fixed_cable_simulator(fixed_cable_ru
 
 
 def _run_id(value: object) -> str:
-    if isinstance(value, str) and (value == "" or value.endswith(".yaml")):
-        return Path(value).stem if value else "builtin"
-    return str(value)
+    if isinstance(value, str) and value.endswith(".yaml"):
+        return Path(value).stem
+    return str(value) if value != "" else "builtin"
 
 
-@pytest.mark.parametrize("fault,strict,descriptor", sorted(_runs()), ids=_run_id)
-def test_fault_fails_its_cases(fault: str, strict: bool, descriptor: str, tmp_path: Path) -> None:
-    rows = _runs()[(fault, strict, descriptor)]
+@pytest.mark.parametrize("fault,strict,descriptor,alone", sorted(_runs()), ids=_run_id)
+def test_fault_fails_its_cases(fault: str, strict: bool, descriptor: str, alone: str, tmp_path: Path) -> None:
+    rows = _runs()[(fault, strict, descriptor, alone)]
     args = ["--sim-fault", fault] + [a for row in rows for a in ("--case", row["case"])]
+    if alone:  # only the row's IUT, so no other case runs before it
+        args += ["--iut", {"reference-charge-point": "fixtures/iut/reference-charge-point.yaml",
+                           "reference-csms": "fixtures/iut/reference-csms.yaml"}[rows[0]["iut"]]]
     if descriptor:
         args += ["--iut", descriptor]
     if strict:
