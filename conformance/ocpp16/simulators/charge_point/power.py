@@ -52,7 +52,11 @@ class Power:
         tasks = list(self._power_tasks)
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:  # bounded: a task that outlives its cancellation must not keep the power on
+            _, stuck = await asyncio.wait(tasks, timeout=5)
+            for task in stuck:
+                self.logger.error("%s: task %s did not stop at power off: %s", self.identity, task.get_name(),
+                                  task.get_stack(limit=3))
         self._power_tasks.clear()
         self._samplers.clear()
         for connector in self.connectors:
