@@ -5,7 +5,9 @@ Inert unless the session collects conformance cases, so it costs nothing in othe
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -108,11 +110,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     return report
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if _state(session.config).has_cases:
+        _stop_on_sigterm(session)
+
+
+def _stop_on_sigterm(session: pytest.Session) -> None:
+    """SIGTERM (a CI timeout, `kill`) ends the run as Ctrl-C does, so the cases that finished are still reported: by
+    default it would end the process with no report at all."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        session.shouldstop = "interrupted by SIGTERM"  # stops after this case even if the case swallows the interrupt
+        on_sigint = signal.getsignal(signal.SIGINT)
+        if callable(on_sigint):  # asyncio's (cancels the running case, then raises KeyboardInterrupt) or Python's
+            on_sigint(signal.SIGINT, frame)
+        else:  # SIGINT ignored, as in a background job of a script
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    session.config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
     if state.has_cases:
         try:
-            state.write_reports()
+            state.write_reports(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
         except Exception as exc:  # reports must not hide the verdicts; say what went wrong in one line
             sys.stderr.write(f"ocpp-conformance: writing reports failed: {exc!r}\n")
 
