@@ -178,16 +178,29 @@ def _run_here(args: argparse.Namespace, extra: list[str], report_dir: Path, iuts
     pytest_args += _suite_options(args)
     if args.strict:
         pytest_args.append("--ocpp-strict")  # pytest has a --strict of its own
-    code = pytest.main(pytest_args + extra)
+    summary_path = report_dir / "summary.json"
+    summary_path.unlink(missing_ok=True)  # a summary left by an earlier run must not pass for this one's
+    try:
+        code = pytest.main(pytest_args + extra)
+    except Exception as exc:  # pytest's own report of an interrupt can fail on Python 3.11 (see plugin._InterruptWatch)
+        if not (summary_path.exists() and _interrupted(summary_path)):
+            raise
+        print(f"ocpp-conformance: pytest could not report the interrupt ({type(exc).__name__}: {exc})", file=sys.stderr)
+        code = pytest.ExitCode.INTERRUPTED
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         return int(code)
-    summary_path = report_dir / "summary.json"
     if not summary_path.exists():
         if code == pytest.ExitCode.INTERRUPTED:
             return int(code)
         print("ocpp-conformance: no case ran (check --case/--exclude and the IUT descriptors)", file=sys.stderr)
         return 5
     return _finish(args, report_dir, interrupted=code == pytest.ExitCode.INTERRUPTED)
+
+
+def _interrupted(summary_path: Path) -> bool:
+    from conformance.reporting.summary import load_summary
+
+    return bool(load_summary(summary_path)["run"].get("interrupted"))
 
 
 def _run_parallel(args: argparse.Namespace, extra: list[str], report_dir: Path, plan: list[tuple[str, str]]) -> int:

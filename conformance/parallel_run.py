@@ -61,9 +61,22 @@ def plan_parts(report_dir: Path, descriptors: Sequence[tuple[str, str]]) -> list
     return parts
 
 
+# What a part folder holds; one holding anything else is not the suite's and is left alone.
+_PART_FILES = frozenset({"summary.json", "junit.xml", "allure-results", "wire", "conformance-report.html"})
+
+
 def clear_parts(report_dir: Path) -> None:
     """Remove the parts of an earlier run, so the report directory holds only what this run wrote."""
-    shutil.rmtree(report_dir / PARTS_DIRNAME, ignore_errors=True)
+    parts = report_dir / PARTS_DIRNAME
+    if not parts.is_dir():
+        return
+    for folder in parts.iterdir():
+        if folder.is_dir() and not folder.is_symlink() and {f.name for f in folder.iterdir()} <= _PART_FILES:
+            shutil.rmtree(folder, ignore_errors=True)
+    try:
+        parts.rmdir()
+    except OSError:  # something else lives there
+        pass
 
 
 class _Stop:
@@ -88,10 +101,16 @@ class _Stop:
 def _relay(part: Part, out: TextIO, lock: threading.Lock) -> None:
     assert part.process is not None and part.process.stdout is not None
     prefix = f"[{part.name}] "
-    for line in part.process.stdout:
-        with lock:
-            out.write(prefix + line if line.endswith("\n") else prefix + line + "\n")
-            out.flush()
+    shown = True
+    for line in part.process.stdout:  # read to the end even when nobody reads on, or the child would block
+        if not shown:
+            continue
+        try:
+            with lock:
+                out.write(prefix + line if line.endswith("\n") else prefix + line + "\n")
+                out.flush()
+        except (OSError, ValueError):  # the terminal or pipe went away (`| head`)
+            shown = False
     part.process.stdout.close()
 
 

@@ -40,6 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state = RunState(config)
     config.stash[STATE] = state
     config.pluginmanager.register(pytest_fixtures, "ocpp_conformance_fixtures")
+    config.pluginmanager.register(_InterruptWatch(state), "ocpp_conformance_interrupts")
     if state.iut_paths or state.faults:
         state.descriptors()  # a mistake in a named descriptor or fault is one line, before collection starts
 
@@ -115,13 +116,42 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         _stop_on_sigterm(session)
 
 
+class _InterruptWatch:
+    """What a stop (Ctrl-C, SIGTERM) interrupted. The case running then is left out of the reports: it was cut short,
+    or the interrupt disturbed it. The stop is also noted before pytest reports it, because on Python 3.11 that report
+    can fail (a frame the signal interrupted may have no line number) and the reports must still say the run stopped."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self.running: str | None = None
+        self.cut_short: set[str] = set()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+        self.running = item.nodeid
+        result = yield
+        self.running = None  # not reached when the interrupt ends the run inside this case
+        return result
+
+    def stopped(self) -> None:
+        self.state.interrupted = True
+        if self.running is not None:
+            self.cut_short.add(self.running)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self.stopped()
+
+
 def _stop_on_sigterm(session: pytest.Session) -> None:
     """SIGTERM (a CI timeout, `kill`) ends the run as Ctrl-C does, so the cases that finished are still reported: by
     default it would end the process with no report at all."""
     if threading.current_thread() is not threading.main_thread():
         return
+    watch = session.config.pluginmanager.get_plugin("ocpp_conformance_interrupts")
 
     def on_sigterm(signum: int, frame: object) -> None:
+        watch.stopped()
         session.shouldstop = "interrupted by SIGTERM"  # stops after this case even if the case swallows the interrupt
         on_sigint = signal.getsignal(signal.SIGINT)
         if callable(on_sigint):  # asyncio's (cancels the running case, then raises KeyboardInterrupt) or Python's
@@ -136,8 +166,10 @@ def _stop_on_sigterm(session: pytest.Session) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
     if state.has_cases:
+        watch = session.config.pluginmanager.get_plugin("ocpp_conformance_interrupts")
         try:
-            state.write_reports(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+            state.write_reports(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED or state.interrupted,
+                                cut_short=watch.cut_short)
         except Exception as exc:  # reports must not hide the verdicts; say what went wrong in one line
             sys.stderr.write(f"ocpp-conformance: writing reports failed: {exc!r}\n")
 

@@ -8,7 +8,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 import pytest
 
@@ -291,11 +291,12 @@ class RunState:
             "cases": cases,
         }
 
-    def write_reports(self, *, interrupted: bool = False) -> None:
+    def write_reports(self, *, interrupted: bool = False, cut_short: Collection[str] = ()) -> None:
         if interrupted:
             self.interrupted = True
-            # The case cut short has no verdict (its teardown never ran): it is left out, not reported as passed.
-            self.results = {k: r for k, r in self.results.items() if "teardown" in r.phases}
+            # A case the stop cut short has no verdict (its teardown may never have run): it is left out, not
+            # reported as passed or broken.
+            self.results = {k: r for k, r in self.results.items() if "teardown" in r.phases and k not in cut_short}
         self.report_dir.mkdir(parents=True, exist_ok=True)
         data = self.summary()
         from conformance.reporting.summary import write_summary

@@ -102,3 +102,18 @@ def test_a_mistake_in_the_options_is_said_once(tmp_path: Path) -> None:
     assert code == 4 and not summary
     assert output.count("no-such-fault") == 1, output
     assert output.startswith("ERROR: --sim-fault: "), output
+
+
+def test_the_parts_of_an_earlier_run_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    from conformance.parallel_run import clear_parts
+
+    old = tmp_path / "parts" / "reference-csms"
+    (old / "wire" / "reference-csms").mkdir(parents=True)
+    (old / "summary.json").write_text("{}", encoding="utf-8")
+    clear_parts(tmp_path)
+    assert not (tmp_path / "parts").exists()
+    mine = tmp_path / "parts" / "drawings"
+    mine.mkdir(parents=True)
+    (mine / "plan.svg").write_text("<svg/>", encoding="utf-8")
+    clear_parts(tmp_path)
+    assert (mine / "plan.svg").is_file()
