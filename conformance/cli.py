@@ -234,6 +234,7 @@ def _run_parallel(args: argparse.Namespace, extra: list[str], report_dir: Path, 
             return code
     if not summary_path.exists():
         if interrupted:
+            print("ocpp-conformance: run interrupted before any case finished", file=sys.stderr)
             return 2
         print("ocpp-conformance: no case ran (check --case/--exclude and the IUT descriptors)", file=sys.stderr)
         return 5
