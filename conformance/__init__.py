@@ -1,4 +1,8 @@
-"""ocpp-conformance: an OCPP conformance test suite that plays either side against an implementation under test."""
+"""ocpp-conformance: an OCPP conformance test suite that plays either side against an implementation under test.
+
+PYTEST_DONT_REWRITE: the command line imports this package before pytest starts, so pytest could not rewrite it
+anyway; the marker keeps an installed copy from warning about it.
+"""
 
 __version__ = "0.1.0"
 

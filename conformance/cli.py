@@ -12,26 +12,19 @@ from typing import Any
 
 from conformance import __version__
 from conformance.pki_command import add_pki_arguments, run_pki
+from conformance.suite_files import PROFILES_DIR
 from conformance.versions import support
-
-
-def project_root() -> Path:
-    return Path(__file__).resolve().parent.parent
-
-
-def profiles_dir() -> Path:
-    here = Path.cwd() / "profiles"
-    return here if here.is_dir() else project_root() / "profiles"
 
 
 # ---------------------------------------------------------------------------------------------
 # list
 # ---------------------------------------------------------------------------------------------
-def catalogue(root: Path | None = None) -> list[dict[str, Any]]:
-    """Every case under profiles/, with its metadata, without running pytest."""
+def located_cases(root: Path | None = None) -> list[tuple[Any, Path, str]]:
+    """Every case under profiles/ as (CaseInfo located by its module path, module path, function name), without
+    running pytest."""
     from conformance.case import case_info
 
-    root = root or profiles_dir()
+    root = root or PROFILES_DIR
     out = []
     for path in sorted(root.rglob("test_*.py")):
         name = "conformance_catalogue_" + "_".join(path.relative_to(root).with_suffix("").parts)
@@ -41,14 +34,21 @@ def catalogue(root: Path | None = None) -> list[dict[str, Any]]:
         spec.loader.exec_module(module)
         for attr in vars(module).values():
             info = case_info(attr)
-            if info is None:
-                continue
-            located = info.located(path, getattr(module, "SECTION", None))
-            entry = located.to_dict()
-            entry["needs"] = list(located.needs)
-            entry["module"] = str(path.relative_to(root.parent))
-            entry["function"] = attr.__name__
-            out.append(entry)
+            if info is not None:
+                out.append((info.located(path, getattr(module, "SECTION", None)), path, attr.__name__))
+    return out
+
+
+def catalogue(root: Path | None = None) -> list[dict[str, Any]]:
+    """Every case under profiles/, with its metadata, without running pytest."""
+    root = root or PROFILES_DIR
+    out = []
+    for info, path, function in located_cases(root):
+        entry = info.to_dict()
+        entry["needs"] = list(info.needs)
+        entry["module"] = str(path.relative_to(root.parent))
+        entry["function"] = function
+        out.append(entry)
     return sorted(out, key=lambda c: (c["ocpp_version"], c["profile"], c["sut"], c["id"]))
 
 
@@ -67,14 +67,103 @@ def cmd_list(args: argparse.Namespace) -> int:
 # run
 # ---------------------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
-    import pytest
+    """One process per IUT descriptor, at most --jobs at a time, merged into one report directory; or all IUTs in
+    this process (--jobs 1, one IUT, or IUTs that cannot run side by side)."""
+    from conformance.parallel_run import clear_parts
 
+    if not PROFILES_DIR.is_dir():
+        print(f"ocpp-conformance: the case profiles are missing (no {PROFILES_DIR}) — reinstall ocpp-conformance",
+              file=sys.stderr)
+        return 3
     report_dir = Path(args.report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
+    clear_parts(report_dir)
+    plan = _parallel_plan(args)
+    if isinstance(plan, str):
+        if plan:
+            print(f"ocpp-conformance: {plan}", file=sys.stderr)
+        return _run_here(args, extra, report_dir)
+    if len(plan) == 1:  # the only IUT with a selected case: no other process is needed
+        return _run_here(args, extra, report_dir, iuts=[path for _, path in plan])
+    return _run_parallel(args, extra, report_dir, plan)
+
+
+def _jobs(args: argparse.Namespace, descriptors: int) -> int:
+    if args.jobs:
+        return args.jobs
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(descriptors, cpus))
+
+
+def _parallel_plan(args: argparse.Namespace) -> list[tuple[str, str]] | str:
+    """The (name, descriptor path) of each IUT to run in a process of its own, or why they all run in this one
+    ("" when there is nothing to say: --jobs 1, a single IUT, or a mistake the run itself reports)."""
+    from conformance.iut import DescriptorError, load_descriptor
+    from conformance.runstate import RunState
+    from conformance.suite_files import REFERENCE_IUTS
+    from conformance.wire import Role
+
+    paths = list(args.iut or [str(p) for p in REFERENCE_IUTS])
+    if len(paths) < 2 or _jobs(args, len(paths)) < 2:
+        return ""
+    try:
+        loaded = [load_descriptor(p) for p in paths]
+    except DescriptorError:
+        return ""
+    if len({d.name for d in loaded}) < len(loaded):
+        return ""
+    cases = [info for info, _, _ in located_cases()]
+    loaded = [d for d in loaded if any(_selected(args, info.id) and RunState.applies(info, d) for info in cases)]
+    if not loaded:
+        return ""
+    manual = [d.name for d in loaded if d.driver.get("type") == "manual"]
+    if len(loaded) > 1 and manual:
+        return f"{manual[0]} has a manual driver: the IUTs run one after the other, with the operator at this terminal"
+    ports: dict[int, str] = {}
+    for d in loaded:
+        if d.sut is Role.CHARGE_POINT and d.listen_port:
+            if d.listen_port in ports:
+                return (f"{ports[d.listen_port]} and {d.name} listen on port {d.listen_port}: the IUTs run one "
+                        "after the other")
+            ports[d.listen_port] = d.name
+    return [(d.name, str(d.path)) for d in loaded]
+
+
+def _selected(args: argparse.Namespace, case_id: str) -> bool:
+    from conformance.runstate import id_matches
+
+    include, exclude = [p for p in args.case or [] if p], [p for p in args.exclude or [] if p]
+    if include and not any(id_matches(case_id, p) for p in include):
+        return False
+    return not any(id_matches(case_id, p) for p in exclude)
+
+
+def _suite_options(args: argparse.Namespace) -> list[str]:
+    """The options of `run` that choose and judge cases, as a child run or pytest takes them."""
+    out: list[str] = []
+    for prefix in args.case or []:
+        out += ["--case", prefix]
+    for prefix in args.exclude or []:
+        out += ["--exclude", prefix]
+    for fault in args.sim_fault or []:
+        out += ["--sim-fault", fault]
+    if args.waivers:
+        out += ["--waivers", args.waivers]
+    return out
+
+
+def _run_here(args: argparse.Namespace, extra: list[str], report_dir: Path, iuts: list[str] | None = None) -> int:
+    """All IUTs in this process, one after the other."""
+    import pytest
+
     alluredir = report_dir / "allure-results"
     _clean(alluredir)
     pytest_args = [
-        str(profiles_dir()),
+        str(PROFILES_DIR),
+        # The same case ids and settings wherever the suite is installed and whatever folder it is run from.
+        "--rootdir", str(PROFILES_DIR.parent),
+        "-c", os.devnull,
+        "-W", "ignore::DeprecationWarning:websockets.*",
         "--alluredir", str(alluredir),
         "--junitxml", str(report_dir / "junit.xml"),
         "--report-dir", str(report_dir),
@@ -85,31 +174,120 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         "--import-mode=importlib",  # case modules in different folders share basenames
         "-q" if not args.verbose else "-v",
     ]
-    for iut in args.iut or []:
+    for iut in iuts or args.iut or []:
         pytest_args += ["--iut", iut]
-    for prefix in args.case or []:
-        pytest_args += ["--case", prefix]
-    for prefix in args.exclude or []:
-        pytest_args += ["--exclude", prefix]
-    for fault in args.sim_fault or []:
-        pytest_args += ["--sim-fault", fault]
+    pytest_args += _suite_options(args)
     if args.strict:
-        pytest_args.append("--ocpp-strict")
-    if args.waivers:
-        pytest_args += ["--waivers", args.waivers]
-    code = pytest.main(pytest_args + extra)
-    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED):
-        return int(code)
+        pytest_args.append("--ocpp-strict")  # pytest has a --strict of its own
     summary_path = report_dir / "summary.json"
+    summary_path.unlink(missing_ok=True)  # a summary left by an earlier run must not pass for this one's
+    try:
+        code = pytest.main(pytest_args + extra)
+    except Exception as exc:  # pytest's own report of an interrupt can fail on Python 3.11 (see plugin._InterruptWatch)
+        if not (summary_path.exists() and _interrupted(summary_path)):
+            raise
+        print(f"ocpp-conformance: pytest could not report the interrupt ({type(exc).__name__}: {exc})", file=sys.stderr)
+        code = pytest.ExitCode.INTERRUPTED
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+        return int(code)
     if not summary_path.exists():
+        if code == pytest.ExitCode.INTERRUPTED:
+            return int(code)
         print("ocpp-conformance: no case ran (check --case/--exclude and the IUT descriptors)", file=sys.stderr)
         return 5
-    if not args.no_html:
-        _build_html(report_dir)
+    return _finish(args, report_dir, interrupted=code == pytest.ExitCode.INTERRUPTED)
+
+
+def _interrupted(summary_path: Path) -> bool:
+    from conformance.reporting.summary import load_summary
+
+    return bool(load_summary(summary_path)["run"].get("interrupted"))
+
+
+def _run_parallel(args: argparse.Namespace, extra: list[str], report_dir: Path, plan: list[tuple[str, str]]) -> int:
+    from conformance.parallel_run import plan_parts, run_parts
+    from conformance.reporting.merge import merge_report_dirs
+
+    problem = _options_problem(args, plan)
+    if problem:
+        print(f"ERROR: {problem}", file=sys.stderr)
+        return 4
+    child_args = _suite_options(args) + (["--strict"] if args.strict else []) + (["-v"] if args.verbose else [])
+    extra = extra + (["--color=yes"] if sys.stdout.isatty() and not any(a.startswith("--color") for a in extra) else [])
+    if extra:
+        child_args += ["--", *extra]
+    parts = plan_parts(report_dir, plan)
+    jobs = _jobs(args, len(parts))
+    print(f"ocpp-conformance: {len(parts)} IUTs, {min(jobs, len(parts))} at a time: {', '.join(p.name for p in parts)}",
+          flush=True)
+    interrupted = run_parts(parts, child_args, jobs)
+    ran = [p for p in parts if p.ran_cases]
+    for part in parts:
+        if part.started and part.code not in (0, 1, 2, 5):
+            print(f"ocpp-conformance: the run of {part.name} ended with exit code {part.code}", file=sys.stderr)
+    problems = merge_report_dirs([p.report_dir for p in ran], report_dir, sys.argv) if ran else []
+    for problem_line in problems:
+        print(f"ocpp-conformance: {problem_line}", file=sys.stderr)
+    summary_path = report_dir / "summary.json"
+    codes = {p.code for p in ran}
+    for code in (4, 3):  # a usage or suite error in a child is the run's
+        if code in codes:
+            return code
+    if not summary_path.exists():
+        if interrupted:
+            print("ocpp-conformance: run interrupted before any case finished", file=sys.stderr)
+            return 2
+        print("ocpp-conformance: no case ran (check --case/--exclude and the IUT descriptors)", file=sys.stderr)
+        return 5
+    from conformance.reporting.summary import load_summary
+
+    summary = load_summary(summary_path)
+    totals = ", ".join(f"{n} {v}" for v, n in summary["totals"].items() if n)
+    print(f"ocpp-conformance: {', '.join(i['name'] for i in summary['iuts'])}: {totals or 'no case'}")
+    print(f"summary: {summary_path}")
+    died = [p.name for p in ran if not (p.report_dir / "summary.json").exists()]
+    code = _finish(args, report_dir, interrupted=interrupted or bool(summary["run"].get("interrupted")))
+    if died and code in (0, 1):
+        return 3  # an IUT whose run died has no verdicts at all: never a pass
+    return code
+
+
+def _options_problem(args: argparse.Namespace, plan: list[tuple[str, str]]) -> str | None:
+    """A mistake in --sim-fault or --waivers, said once here rather than by every child."""
+    from conformance.iut import load_descriptor
+    from conformance.versions import check_fault_names
+
+    if args.sim_fault:
+        try:
+            check_fault_names([f for f in args.sim_fault if f], {load_descriptor(p).ocpp_version for _, p in plan})
+        except ValueError as exc:
+            return f"--sim-fault: {exc}"
+    if args.waivers:
+        from conformance.waivers import WaiverError, load_waivers
+
+        try:
+            load_waivers(args.waivers)
+        except WaiverError as exc:
+            return str(exc)
+    return None
+
+
+def _finish(args: argparse.Namespace, report_dir: Path, *, interrupted: bool) -> int:
+    """Build the HTML reports of a run whose summary is written and give its exit code."""
     from conformance.reporting.summary import exit_code, load_summary
 
+    if interrupted:  # the Allure HTML report is left out: a stopped run should end soon
+        later = ("" if args.no_html
+                 else f"; `ocpp-conformance report --report-dir {report_dir}` builds the Allure HTML report")
+        print(f"ocpp-conformance: run interrupted: the reports hold the cases that finished{later}", file=sys.stderr)
+        html = report_dir / "conformance-report.html"
+        if html.exists():
+            print(f"Conformance report: {html}")
+        return 2
+    if not args.no_html:
+        _build_html(report_dir)
     fail_on = tuple(v.strip() for v in args.fail_on.split(",") if v.strip())
-    return exit_code(load_summary(summary_path), fail_on=fail_on)
+    return exit_code(load_summary(report_dir / "summary.json"), fail_on=fail_on)
 
 
 def _clean(folder: Path) -> None:
@@ -179,6 +357,16 @@ def _fail_on_option(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _jobs_option(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ocpp-conformance", description="OCPP conformance test suite")
     parser.add_argument("--version", action="version", version=f"ocpp-conformance {__version__}")
@@ -196,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="comma-separated verdicts that make the exit code non-zero (default: failed,broken; "
                           "also: passed_with_warnings, inconclusive, not_applicable, waived)")
     run.add_argument("--no-html", action="store_true", help="do not build the Allure HTML report")
+    run.add_argument("--jobs", type=_jobs_option, metavar="N",
+                     help="IUTs run at the same time, each in its own process (default: one per IUT descriptor, "
+                          "at most one per CPU; 1: one after the other in this process)")
     run.add_argument("-v", "--verbose", action="store_true")
 
     lst = sub.add_parser("list", help="print the case catalogue")

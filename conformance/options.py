@@ -17,8 +17,6 @@ OPTIONS = [
     ("--waivers", "ocpp_waivers", "value", "Waiver file (YAML): known deviations reported as waived."),
 ]
 
-BUILTIN_IUTS = ("fixtures/iut/reference-charge-point.yaml", "fixtures/iut/reference-csms.yaml")
-
 
 def option(config: pytest.Config, ini: str) -> Any:
     value = config.getoption(ini)

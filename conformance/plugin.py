@@ -5,7 +5,9 @@ Inert unless the session collects conformance cases, so it costs nothing in othe
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state = RunState(config)
     config.stash[STATE] = state
     config.pluginmanager.register(pytest_fixtures, "ocpp_conformance_fixtures")
+    config.pluginmanager.register(_InterruptWatch(state), "ocpp_conformance_interrupts")
     if state.iut_paths or state.faults:
         state.descriptors()  # a mistake in a named descriptor or fault is one line, before collection starts
 
@@ -80,14 +83,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    state = _state(session.config)
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if state.has_cases and reporter is not None:
-        for note in state.declaration_notes():
-            reporter.write_line(note)
 
 
 SPEC_URL = "https://openchargealliance.org/protocols/open-charge-point-protocol/"
@@ -141,11 +136,71 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     return report
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = _state(session.config)
+    if not state.has_cases:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        for note in state.declaration_notes():
+            reporter.write_line(note)
+    _stop_on_sigterm(session)
+
+
+class _InterruptWatch:
+    """What a stop (Ctrl-C, SIGTERM) interrupted. The case running then is left out of the reports: it was cut short,
+    or the interrupt disturbed it. The stop is also noted before pytest reports it, because on Python 3.11 that report
+    can fail (a frame the signal interrupted may have no line number) and the reports must still say the run stopped."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self.running: str | None = None
+        self.cut_short: set[str] = set()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+        self.running = item.nodeid
+        result = yield
+        self.running = None  # not reached when the interrupt ends the run inside this case
+        return result
+
+    def stopped(self) -> None:
+        self.state.interrupted = True
+        if self.running is not None:
+            self.cut_short.add(self.running)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self.stopped()
+
+
+def _stop_on_sigterm(session: pytest.Session) -> None:
+    """SIGTERM (a CI timeout, `kill`) ends the run as Ctrl-C does, so the cases that finished are still reported: by
+    default it would end the process with no report at all."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    watch = session.config.pluginmanager.get_plugin("ocpp_conformance_interrupts")
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        watch.stopped()
+        session.shouldstop = "interrupted by SIGTERM"  # stops after this case even if the case swallows the interrupt
+        on_sigint = signal.getsignal(signal.SIGINT)
+        if callable(on_sigint):  # asyncio's (cancels the running case, then raises KeyboardInterrupt) or Python's
+            on_sigint(signal.SIGINT, frame)
+        else:  # SIGINT ignored, as in a background job of a script
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    session.config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
     if state.has_cases:
+        watch = session.config.pluginmanager.get_plugin("ocpp_conformance_interrupts")
         try:
-            state.write_reports()
+            state.write_reports(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED or state.interrupted,
+                                cut_short=watch.cut_short)
         except Exception as exc:  # reports must not hide the verdicts; say what went wrong in one line
             sys.stderr.write(f"ocpp-conformance: writing reports failed: {exc!r}\n")
 

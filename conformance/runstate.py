@@ -8,7 +8,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 import pytest
 
@@ -16,10 +16,11 @@ from conformance import __version__
 from conformance.case_info import CaseInfo
 from conformance.errors import CATEGORIES, INCONCLUSIVE_PREFIX, NOT_APPLICABLE_PREFIX, Broken, Inconclusive, IutDeviation
 from conformance.iut import DescriptorError, load_descriptor
-from conformance.options import BUILTIN_IUTS, option
+from conformance.options import option
 from conformance.reporting import VERDICTS
 from conformance.schemas import applied_errata
 from conformance.session import also_broke, outcome_of
+from conformance.suite_files import REFERENCE_IUTS
 from conformance.versions import check_fault_names, unmet_need
 from conformance.wire import Level, render_jsonl, render_text
 
@@ -93,6 +94,7 @@ class RunState:
         self.contexts: dict[str, Any] = {}
         self.unreached: dict[str, Inconclusive] = {}  # nodeid -> the precondition its case could not reach
         self.touched = False
+        self.interrupted = False  # stopped by Ctrl-C or SIGTERM: only the cases that finished are reported
         self.started = dt.datetime.now(dt.timezone.utc)
         self.t0 = time.monotonic()
 
@@ -100,7 +102,7 @@ class RunState:
     def descriptors(self) -> list[Any]:
         if self._descriptors is None:
             self.touched = True
-            paths = self.iut_paths or [str(self._builtin(p)) for p in BUILTIN_IUTS]
+            paths = self.iut_paths or [str(p) for p in REFERENCE_IUTS]
             loaded = []
             for p in paths:
                 try:
@@ -118,9 +120,6 @@ class RunState:
                     raise pytest.UsageError(f"--sim-fault: {exc}") from None
             self._descriptors = loaded
         return self._descriptors
-
-    def _builtin(self, rel: str) -> Path:
-        return Path(self.config.rootpath) / rel if (Path(self.config.rootpath) / rel).exists() else _package_root() / rel
 
     def descriptor(self, name: str) -> Any:
         for d in self.descriptors():
@@ -345,6 +344,7 @@ class RunState:
                 "duration_s": round(time.monotonic() - self.t0, 3),
                 "argv": list(sys.argv),
                 "strict": self.strict,
+                "interrupted": self.interrupted,
                 "host": platform.node(),
                 "python": platform.python_version(),
                 "schema_errata": _errata_for({d.ocpp_version for d in self.descriptors()}),
@@ -355,7 +355,12 @@ class RunState:
             "cases": cases,
         }
 
-    def write_reports(self) -> None:
+    def write_reports(self, *, interrupted: bool = False, cut_short: Collection[str] = ()) -> None:
+        if interrupted:
+            self.interrupted = True
+            # A case the stop cut short has no verdict (its teardown may never have run): it is left out, not
+            # reported as passed or broken.
+            self.results = {k: r for k, r in self.results.items() if "teardown" in r.phases and k not in cut_short}
         self.report_dir.mkdir(parents=True, exist_ok=True)
         data = self.summary()
         from conformance.reporting.summary import write_summary
@@ -383,6 +388,8 @@ class RunState:
             tr.write_line(line)
         counts = {v: sum(1 for r in self.results.values() if r.verdict == v) for v in VERDICTS}
         tr.write_line(", ".join(f"{n} {v}" for v, n in counts.items() if n))
+        if self.interrupted:
+            tr.write_line(f"run interrupted: {len(self.results)} case(s) finished and are reported")
         tr.write_line(f"summary: {self.report_dir / 'summary.json'}")
 
 
@@ -433,10 +440,6 @@ def _split_category(text: str) -> tuple[str, str]:
         if tag in CATEGORIES:
             return tag, rest.strip()
     return "behaviour", text
-
-
-def _package_root() -> Path:
-    return Path(__file__).resolve().parent.parent
 
 
 def _safe(name: str) -> str:

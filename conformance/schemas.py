@@ -24,8 +24,9 @@ import yaml
 
 from conformance.frames import clip
 from conformance.protocol import VERSIONS, protocol
+from conformance.suite_files import ERRATA_DIR
 
-DEFAULT_ERRATA_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "errata"
+DEFAULT_ERRATA_DIR = ERRATA_DIR
 
 _MESSAGE_LIMIT = 200  # error messages quote the instance; frames can be megabytes long
 

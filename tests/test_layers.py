@@ -16,12 +16,12 @@ PACKAGE = ROOT / "conformance"
 
 # Lowest floor first. A module may import modules of its own floor or of lower floors, never higher ones.
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundations", ("wire", "errors", "frames", "protocol", "timestamps", "steps", "simulation")),
+    ("foundations", ("wire", "errors", "frames", "protocol", "timestamps", "steps", "simulation", "suite_files")),
     ("judging and data", ("schemas", "rules", "case_info", "iut", "pki", "certificates", "tls_contexts", "waivers",
                           "reporting", "versions", "file_transfer")),
     ("the link to an IUT", ("peer", "transport", "drivers", "session", "case", "link", "__init__")),
     ("OCPP versions", ("ocpp16", "ocpp201")),
-    ("pytest and command line", ("options", "runstate", "pytest_fixtures", "plugin", "pki_command", "cli")),
+    ("pytest and command line", ("options", "runstate", "pytest_fixtures", "plugin", "pki_command", "parallel_run", "cli")),
 ]
 VERSION_PACKAGES = ("ocpp16", "ocpp201")
 

@@ -4,7 +4,9 @@ fails exactly the cases listed for it in fault_table.yaml, for the reason listed
 from __future__ import annotations
 
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import yaml
@@ -16,6 +18,10 @@ TABLE = yaml.safe_load((ROOT / "tests/fault_table.yaml").read_text(encoding="utf
 REFERENCE_IUTS = {"charge_point": "reference-charge-point", "csms": "reference-csms"}
 # Cases for a charge point with a fixed cable are not applicable to reference-charge-point; they run against this one.
 FIXED_CABLE_IUT = "fixtures/iut/reference-charge-point-fixed-cable.yaml"
+# Each run is a child process that mostly waits on the reference simulators' timers: this many at once keep two
+# cores busy without slowing the runs (measured on 2 cores: see the README's Measurements).
+PARALLEL_RUNS = 6
+CLEAN = "clean"
 
 
 def _runs() -> dict[tuple[str, bool, str, str], list[dict]]:
@@ -32,9 +38,39 @@ def _needs_fixed_cable(case: dict) -> bool:
     return case["verdict"] == "not_applicable" and "has no fixed cable" in case["message"]
 
 
+def _selected_runs(session: pytest.Session, module: object) -> list[object]:
+    """The runs the selected tests of this module wait for: the clean run, and each selected fault group."""
+    wanted: list[object] = []
+    for item in session.items:
+        if getattr(item, "module", None) is not module:
+            continue
+        if "clean_run" in getattr(item, "fixturenames", ()) and CLEAN not in wanted:
+            wanted.insert(0, CLEAN)  # the longest run starts first
+        if getattr(item, "originalname", "") == "test_fault_fails_its_cases":
+            params = item.callspec.params
+            wanted.append((params["fault"], params["strict"], params["descriptor"], params["alone"]))
+    return wanted
+
+
 @pytest.fixture(scope="module")
-def clean_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    code, summary, output = run_suite(tmp_path_factory.mktemp("clean"))
+def loopback_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Every run the selected tests need, started together, `PARALLEL_RUNS` at a time; a test waits for its own."""
+    pool = ThreadPoolExecutor(max_workers=PARALLEL_RUNS, thread_name_prefix="loopback")
+    futures: dict[object, Future] = {}
+    for key in _selected_runs(request.session, request.module):
+        if key == CLEAN:
+            futures[key] = pool.submit(run_suite, tmp_path_factory.mktemp("clean"))
+        else:
+            futures[key] = pool.submit(run_suite, tmp_path_factory.mktemp("fault"), *_fault_args(*key))
+    try:
+        yield futures
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="module")
+def clean_run(loopback_runs: dict) -> dict:
+    code, summary, output = loopback_runs[CLEAN].result()
     assert summary, f"the suite wrote no summary:\n{output[-4000:]}"
     return {"code": code, "summary": summary, "output": output}
 
@@ -91,8 +127,7 @@ def _run_id(value: object) -> str:
     return str(value) if value != "" else "builtin"
 
 
-@pytest.mark.parametrize("fault,strict,descriptor,alone", sorted(_runs()), ids=_run_id)
-def test_fault_fails_its_cases(fault: str, strict: bool, descriptor: str, alone: str, tmp_path: Path) -> None:
+def _fault_args(fault: str, strict: bool, descriptor: str, alone: str) -> list[str]:
     rows = _runs()[(fault, strict, descriptor, alone)]
     args = ["--sim-fault", fault] + [a for row in rows for a in ("--case", row["case"])]
     if alone:  # only the row's IUT, so no other case runs before it
@@ -102,7 +137,13 @@ def test_fault_fails_its_cases(fault: str, strict: bool, descriptor: str, alone:
         args += ["--iut", descriptor]
     if strict:
         args.append("--strict")
-    code, summary, output = run_suite(tmp_path, *args)
+    return args
+
+
+@pytest.mark.parametrize("fault,strict,descriptor,alone", sorted(_runs()), ids=_run_id)
+def test_fault_fails_its_cases(fault: str, strict: bool, descriptor: str, alone: str, loopback_runs: dict) -> None:
+    rows = _runs()[(fault, strict, descriptor, alone)]
+    code, summary, output = loopback_runs[(fault, strict, descriptor, alone)].result()
     got = verdicts(summary)
     for row in rows:
         case = got.get((row["iut"], row["case"]))

@@ -602,3 +602,9 @@ def test_run_matrix_cli(tmp_path, capsys):
     assert err.startswith("error: ") and err.count("\n") == 1
     with pytest.raises(ReportError):
         render_matrix([], out)
+
+
+def test_overall_headline_of_an_interrupted_run():
+    assert overall({"passed": 3}, interrupted=True) == ("warn", "INTERRUPTED", "the run was stopped after 3 case(s)")
+    assert overall({"passed": 3, "failed": 1}, interrupted=True) == (
+        "bad", "NOT CONFORMANT", "1 failed; run interrupted")

@@ -345,3 +345,13 @@ def test_merged_summary_holds_the_cases_of_the_parts_field_for_field(tmp_path, p
     into = tmp_path / "reports"
     assert merge_report_dirs(parts, into, ARGV) == []
     assert load_summary(into)["cases"] == [c for p in parts for c in load_summary(p)["cases"]]
+
+
+def test_a_run_is_interrupted_when_one_of_its_parts_was() -> None:
+    cp, volt = _summary_cp(), _summary_volt()
+    assert "interrupted" not in merge_summaries([cp, volt], ARGV)["run"]  # summaries written before the field existed
+    cp["run"]["interrupted"], volt["run"]["interrupted"] = False, True
+    merged = merge_summaries([cp, volt], ARGV)
+    assert merged["run"]["interrupted"] is True and validate_summary(merged) == []
+    volt["run"]["interrupted"] = False
+    assert merge_summaries([cp, volt], ARGV)["run"]["interrupted"] is False

@@ -238,13 +238,15 @@ def _totals_html(totals: Mapping[str, int]) -> str:
             f'<div class="bar" role="img" aria-label="verdict distribution">{bar}</div>')
 
 
-def overall(totals: Mapping[str, int]) -> tuple[str, str, str]:
+def overall(totals: Mapping[str, int], *, interrupted: bool = False) -> tuple[str, str, str]:
     """(css class, headline, detail) of the run as a whole."""
     bad = totals.get("failed", 0) + totals.get("broken", 0)
     if bad:
         parts = [f"{totals[v]} {VERDICT_LABELS[v].lower()}" for v in ("failed", "broken", "inconclusive")
                  if totals.get(v)]
-        return "bad", "NOT CONFORMANT", ", ".join(parts)
+        return "bad", "NOT CONFORMANT", ", ".join(parts) + ("; run interrupted" if interrupted else "")
+    if interrupted:  # what did not run says nothing either way
+        return "warn", "INTERRUPTED", f"the run was stopped after {sum(totals.values())} case(s)"
     if totals.get("inconclusive"):  # nothing failed, but not every applicable case was judged
         return "warn", "INCONCLUSIVE", f"{totals['inconclusive']} case(s) could not reach their starting state"
     run = sum(totals.get(v, 0) for v in ("passed", "passed_with_warnings", "waived"))
@@ -538,7 +540,7 @@ def render_conformance_report(summary: Mapping[str, Any], report_dir: str | os.P
     iuts = [i for i in summary.get("iuts") or [] if isinstance(i, Mapping)]
     cases = [c for c in summary["cases"] if isinstance(c, Mapping)]
     totals = verdict_totals(cases)
-    state, headline, detail = overall(totals)
+    state, headline, detail = overall(totals, interrupted=bool(run.get("interrupted")))
     iut_names = [str(i.get("name")) for i in iuts]
     for c in cases:  # cases of an IUT the summary does not describe still get a column
         if c.get("iut") not in iut_names:
@@ -572,6 +574,8 @@ def render_conformance_report(summary: Mapping[str, Any], report_dir: str | os.P
             ("Duration", format_duration(run.get("duration_s"))),
             ("Strict mode", ("yes — SHOULD violations fail" if run.get("strict") else "no — SHOULD violations warn")
              if "strict" in run else None),
+            ("Interrupted", "yes — stopped before every selected case ran; only the cases that finished are "
+             "reported" if run.get("interrupted") else None),
             ("Host", run.get("host")),
             ("Python", run.get("python")),
             ("Command", _Html(f'<code>{esc(" ".join(map(str, run.get("argv") or [])))}</code>')

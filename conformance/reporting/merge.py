@@ -100,6 +100,8 @@ def _combine(parts: Sequence[tuple[str, Mapping[str, Any]]], argv: Sequence[str]
                duration_s=round(max((last_end[0] - first_start[0]).total_seconds(), 0.0), 3), argv=list(argv))
     if errata or any("schema_errata" in s["run"] for _, s in parts):
         run["schema_errata"] = list(errata.values())
+    if any("interrupted" in s["run"] for _, s in parts):  # one part stopped early: so did the run
+        run["interrupted"] = any(bool(s["run"].get("interrupted")) for _, s in parts)
     cases = [case for _, summary in parts for case in summary["cases"]]
     return {
         "format": SUMMARY_FORMAT,
