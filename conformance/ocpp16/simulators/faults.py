@@ -110,6 +110,24 @@ _CHARGE_POINT = [
                                       "CALLERROR instead of sending it again"),
     ("transaction-retry-immediate", "sends a failed transaction-related message again at once, without waiting "
                                     "TransactionMessageRetryInterval"),
+    # smart_charging
+    ("offered-limit-not-applied", "reports its charging profiles' limits in GetCompositeSchedule but keeps offering "
+                                  "its maximum (Current.Offered, Power.Offered)"),
+    ("tx-default-over-tx-profile", "lets the TxDefaultProfile lead although a TxProfile of the transaction is in effect"),
+    ("tx-profile-kept-after-transaction", "keeps applying a transaction's TxProfile after the transaction ended"),
+    ("tx-profile-without-transaction-accepted", "answers SetChargingProfile with a TxProfile for a connector without "
+                                                "a transaction with Accepted"),
+    ("tx-profile-wrong-transaction-accepted", "accepts a TxProfile naming another transactionId and applies it to the "
+                                              "running transaction"),
+    ("tx-default-not-applied-to-running-transaction", "applies a TxDefaultProfile only to transactions that start "
+                                                      "after it was set"),
+    ("offered-limit-late", "follows a change of its charging profiles' limit 4 s late in what it offers"),
+    ("composite-periods-early", "reports the periods of its composite schedule 3 s before they begin"),
+    ("clear-charging-profile-ignored", "answers ClearChargingProfile with Accepted but keeps the profiles"),
+    ("profile-stack-level-ignored", "lets the charging profile installed last lead, whatever the stack levels"),
+    ("remote-start-profile-ignored", "accepts RemoteStartTransaction with a charging profile but charges without it"),
+    ("remote-start-profile-any-purpose", "accepts RemoteStartTransaction with a charging profile of another purpose "
+                                         "than TxProfile"),
 ]
 
 _CSMS = [

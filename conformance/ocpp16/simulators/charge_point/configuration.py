@@ -59,6 +59,11 @@ CONFIG_SPECS: dict[str, ConfigSpec] = {
     "TransactionMessageRetryInterval": ConfigSpec("int", "10"),
     "UnlockConnectorOnEVSideDisconnect": ConfigSpec("bool", "true"),
     "WebSocketPingInterval": ConfigSpec("int", "0"),
+    # Smart Charging (§9.4), read-only facts of the charger (smart_charging.py).
+    "ChargeProfileMaxStackLevel": ConfigSpec("int", "8", readonly=True),
+    "ChargingScheduleAllowedChargingRateUnit": ConfigSpec("csl", "Current,Power", readonly=True),
+    "ChargingScheduleMaxPeriods": ConfigSpec("int", "10", readonly=True),
+    "MaxChargingProfilesInstalled": ConfigSpec("int", "10", readonly=True),
     # Security (J16 §6.2.2): the Basic-auth password, write-only.
     "AuthorizationKey": ConfigSpec("hexkey", "", write_only=True),
     # Vendor key (not OCPP): back-up power lets the charger end and report its transactions before a power failure
