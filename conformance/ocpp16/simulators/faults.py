@@ -178,6 +178,15 @@ _CSMS = [
                         "unanswered"),
     ("stop-idtaginfo-missing", "answers StopTransaction without idTagInfo although the request carried an idTag"),
     ("parent-id-tag-missing", "leaves parentIdTag out of every idTagInfo (the group of a tag is never told)"),
+    # smart_charging
+    ("charging-profile-limits-binary", "sends SetChargingProfile limits computed in binary floating point (6.1 as "
+                                       "6.1000000000000005)"),
+    ("tx-profile-transaction-id-dropped", "sends a TxProfile in SetChargingProfile without its transactionId"),
+    ("composite-schedule-unit-dropped", "sends GetCompositeSchedule without the chargingRateUnit the operator asked "
+                                        "for"),
+    ("clear-charging-profile-criteria-dropped", "sends ClearChargingProfile without the operator's criteria (clearing "
+                                                "every profile)"),
+    ("remote-start-profile-dropped", "sends RemoteStartTransaction without the charging profile the operator gave"),
 ]
 
 CHARGE_POINT_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGE_POINT}
