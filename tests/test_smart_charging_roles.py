@@ -28,8 +28,9 @@ from conformance.ocpp16.smart_charging import (
     composite_schedule,
     format_instant,
 )
-from conformance.ocpp16.smart_charging_steps import ChargerFacts, ProfileBook, _reading
+from conformance.ocpp16.smart_charging_steps import ChargerFacts, ProfileBook, _reading, clear_case_profiles
 from conformance.timestamps import iso
+from conformance.wire import Kind, MessageType, Record, Wire
 from tests.suite_runner import ROOT
 
 SUPPLY = Electrical(Decimal(230), 3)
@@ -113,7 +114,8 @@ def test_reference_charge_point_clears_by_id_and_by_criteria(cp) -> None:
     cp._set_charging_profile(1, profile(2, "TxDefaultProfile", [(0, 6)]))
     assert cp._clear_charging_profiles({"id": 2}) == "Accepted"
     assert cp._clear_charging_profiles({"id": 2}) == "Unknown"
-    assert cp._clear_charging_profiles({"chargingProfilePurpose": "ChargePointMaxProfile", "stackLevel": 0}) == "Accepted"
+    criteria = {"chargingProfilePurpose": "ChargePointMaxProfile", "stackLevel": 0}
+    assert cp._clear_charging_profiles(criteria) == "Accepted"
     assert cp.profiles.installed == ()
 
 
@@ -237,9 +239,9 @@ def test_the_reference_csms_checks_the_operators_profiles_and_its_faults_leave_t
     assert asked == original
     assert sent["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] == 6.1000000000000005
     assert "transactionId" not in sent["csChargingProfiles"]
+    untied = operator_profile(1, "TxProfile", [(0, 6)])
     with pytest.raises(ValueError, match="must name its transaction"):
-        csms._check_smart_charging_command("SetChargingProfile", {"connectorId": 1, "csChargingProfiles": operator_profile(
-            1, "TxProfile", [(0, 6)])})
+        csms._check_smart_charging_command("SetChargingProfile", {"connectorId": 1, "csChargingProfiles": untied})
     with pytest.raises(ValueError, match="must be a TxProfile"):
         csms._check_smart_charging_command("RemoteStartTransaction", {"idTag": "T", "chargingProfile": operator_profile(
             1, "TxDefaultProfile", [(0, 6)])})
@@ -269,3 +271,61 @@ def test_the_profiles_a_case_builds_are_valid_absolute_schedules_in_the_charge_p
 ])
 def test_offered_readings_are_read_in_their_unit(value: dict, unit: str, expected: Decimal | None) -> None:
     assert _reading(value, unit) == expected  # type: ignore[arg-type]
+
+
+class _Peer:
+    """The bits of the suite's peer the smart-charging steps use: it records the CALLs and answers from a table."""
+
+    def __init__(self, answers: dict[str, dict] | None = None) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.answers = answers or {}
+        self.wire = Wire()
+
+    async def call(self, action: str, payload: dict, **_: Any) -> Any:
+        self.calls.append((action, payload))
+        return SimpleNamespace(get=self.answers.get(action, {}).get, error_code=None)
+
+
+def _frame(seq: int, action: str, payload: dict, *, answers: int | None = None) -> Record:
+    return Record(seq=seq, kind=Kind.FRAME, t_mono=float(seq), t_wall="2024-05-01T12:00:00.000Z", segment="case",
+                  from_iut=answers is not None, action=action, payload=payload, answers=answers,
+                  message_type=MessageType.CALLRESULT if answers is not None else MessageType.CALL)
+
+
+async def test_the_clean_up_clears_by_id_each_profile_the_case_installed() -> None:
+    wire = Wire()
+    wire.segment = "case"
+    for rec in (_frame(1, "SetChargingProfile", {"connectorId": 1, "csChargingProfiles": {"chargingProfileId": 91601}}),
+                _frame(2, "SetChargingProfile", {"status": "Accepted"}, answers=1),
+                _frame(3, "SetChargingProfile", {"connectorId": 1, "csChargingProfiles": {"chargingProfileId": 91602}}),
+                _frame(4, "SetChargingProfile", {"status": "Rejected"}, answers=3),
+                _frame(5, "RemoteStartTransaction", {"idTag": "T", "chargingProfile": {"chargingProfileId": 91603}}),
+                _frame(6, "RemoteStartTransaction", {"status": "Accepted"}, answers=5),
+                _frame(7, "SetChargingProfile", {"connectorId": 0, "csChargingProfiles": {"chargingProfileId": 91601}}),
+                _frame(8, "SetChargingProfile", {"status": "Accepted"}, answers=7)):
+        wire.append(rec)
+    peer = _Peer()
+    link = SimpleNamespace(wire=wire, peer=peer, descriptor=SimpleNamespace(timeouts=SimpleNamespace(response=1)))
+    await clear_case_profiles(link)
+    assert peer.calls == [("ClearChargingProfile", {"id": 91601}), ("ClearChargingProfile", {"id": 91603})]
+
+
+async def test_offered_values_are_left_out_with_a_note_when_the_charge_point_refuses_to_sample_them() -> None:
+    peer = _Peer({"GetConfiguration": {"configurationKey": [{"key": "MeterValuesSampledData",
+                                                             "value": "Energy.Active.Import.Register"}]}})
+    asked: list[dict] = []
+
+    async def optional(**values: Any) -> set[str]:
+        asked.append(values)
+        return {"MeterValueSampleInterval"} & set(values)
+
+    facts = ChargerFacts((RateUnit.AMPERE,), None, None, None, SUPPLY, Decimal("0.5"))
+    book = ProfileBook(peer, facts, SimpleNamespace(tolerance=4, interval_tolerance=lambda s: min(4, s / 4)), 2)
+    await book.watch_offered(SimpleNamespace(optional=optional))
+    assert book.offered == ()
+    tried = [a["MeterValuesSampledData"] for a in asked if "MeterValuesSampledData" in a]
+    assert tried[0] == "Energy.Active.Import.Register,Current.Offered,Power.Offered" and "Power.Offered" in tried
+    assert [r.data for r in peer.wire.records if r.event == "note"] == [
+        {"offered_values": "not compared: the charge point refused MeterValuesSampledData with Current.Offered or "
+                           "Power.Offered"}]
+    await book.check_offered(1, after=_frame(1, "SetChargingProfile", {}))  # nothing to compare: returns at once

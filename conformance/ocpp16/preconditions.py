@@ -222,9 +222,10 @@ async def configured(charge_point: Any, configure: Any, **values: Any) -> None:
 
 async def restore_idle(link: Any) -> None:
     """After a charge point case: the charger back online, what the case changed in its configuration restored, the
-    charging profiles the case installed cleared, its transactions stopped (also one it starts while the suite cleans up, after a RemoteStartTransaction the case
-    accepted), physical actions undone, and its connectors Available again — waiting for what it is still doing
-    (a ConnectionTimeOut running out) rather than leaving it to the next case.
+    charging profiles the case installed cleared, its transactions stopped (also one it starts while the suite cleans
+    up, after a RemoteStartTransaction the case accepted), physical actions undone, and its connectors Available
+    again — waiting for what it is still doing (a ConnectionTimeOut running out) rather than leaving it to the next
+    case.
 
     Bounded and best effort: what cannot be restored is noted in the wire log, never raised."""
     if not link.suite_is_csms or link.driver is None:

@@ -172,8 +172,8 @@ class ProfileBook:
         profile: dict[str, Any] = {"chargingProfileId": next(self._ids)}
         if transaction_id is not None:
             profile["transactionId"] = transaction_id
-        profile |= {"stackLevel": stack_level, "chargingProfilePurpose": str(purpose), "chargingProfileKind": "Absolute",
-                    "chargingSchedule": schedule}
+        profile |= {"stackLevel": stack_level, "chargingProfilePurpose": str(purpose),
+                    "chargingProfileKind": "Absolute", "chargingSchedule": schedule}
         return profile
 
     @staticmethod
@@ -185,7 +185,8 @@ class ProfileBook:
 
     @staticmethod
     def describe(profile: dict[str, Any]) -> str:
-        return f"{profile['chargingProfilePurpose']} {profile['chargingProfileId']} (stack level {profile['stackLevel']})"
+        purpose, profile_id = profile["chargingProfilePurpose"], profile["chargingProfileId"]
+        return f"{purpose} {profile_id} (stack level {profile['stackLevel']})"
 
     async def set(self, connector: int, profile: dict[str, Any], *, requirement: str = REQ_SET) -> Any:
         """SetChargingProfile that the charge point must accept; the profile is then kept in the book."""
@@ -229,7 +230,8 @@ class ProfileBook:
         must be `expect`, and the book clears what the charge point must have cleared."""
         conf = await self.charge_point.call("ClearChargingProfile", criteria, requirement=requirement)
         removed = self.store.clear(profile_id=criteria.get("id"), connector_id=criteria.get("connectorId"),
-                                   purpose=criteria.get("chargingProfilePurpose"), stack_level=criteria.get("stackLevel"))
+                                   purpose=criteria.get("chargingProfilePurpose"),
+                                   stack_level=criteria.get("stackLevel"))
         shown = ", ".join(f"{k}={v}" for k, v in criteria.items()) or "no criteria"
         matched = ", ".join(f"{i.profile.purpose} {i.profile.charging_profile_id}" for i in removed) or "none"
         assert conf.status == expect, (
@@ -415,8 +417,8 @@ async def smart_charger(charge_point: Any, descriptor: Any, timeouts: Any) -> Pr
     """A charge point under test made ready for a Smart Charging case: its facts read and every charging profile it
     holds cleared (ClearChargingProfile without criteria), so the composite schedule is the case's alone."""
     facts = await read_facts(charge_point, descriptor)
-    await charge_point.call("ClearChargingProfile", {},
-                            requirement="The Charge Point SHALL respond with ClearChargingProfile.conf (OCPP 1.6 §5.5).")
+    await charge_point.call("ClearChargingProfile", {}, requirement="The Charge Point SHALL respond with "
+                                                                    "ClearChargingProfile.conf (OCPP 1.6 §5.5).")
     return ProfileBook(charge_point, facts, timeouts, descriptor.connectors)
 
 

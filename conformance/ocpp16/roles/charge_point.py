@@ -85,7 +85,7 @@ def core_configuration(connectors: int) -> dict[str, ConfigEntry]:
         "StopTxnAlignedDataMaxLength": ("4", ro, "int"),
         "StopTxnSampledData": ("Energy.Active.Import.Register", rw, "measurands"),
         "StopTxnSampledDataMaxLength": ("4", ro, "int"),
-        "SupportedFeatureProfiles": ("Core,RemoteTrigger", ro, "profiles"),
+        "SupportedFeatureProfiles": ("Core,RemoteTrigger,SmartCharging", ro, "profiles"),
         "SupportedFeatureProfilesMaxLength": ("6", ro, "int"),
         "TransactionMessageAttempts": ("3", rw, "int"),
         "TransactionMessageRetryInterval": ("10", rw, "int"),
@@ -143,7 +143,6 @@ class ChargePointResponder16(SmartChargingAnswers):
         self.connector_count = descriptor.connectors
         self.configuration = core_configuration(self.connector_count)
         self.configuration |= {k: ConfigEntry(*entry) for k, entry in smart_charging_configuration().items()}
-        self.configuration["SupportedFeatureProfiles"].value += ",SmartCharging"
         self.smart = suite_profiles(descriptor)  # charging profiles (roles/smart_charging.py)
         self.connectors = {c: SuiteConnector(c) for c in range(self.connector_count + 1)}  # 0 = the whole charger
         self.auth_cache: dict[str, dict] = {}

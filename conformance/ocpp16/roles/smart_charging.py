@@ -174,7 +174,8 @@ def check_forwarded_profile(req: Record, field: str, asked: Mapping[str, Any], *
     what = f"{asked.get('chargingProfilePurpose')} {asked.get('chargingProfileId')}"
     assert isinstance(sent, dict), (
         f"[behaviour] {req.action}.req (#{req.seq}) carries no {field}; the operator asked to send {what}")
-    problems = charging_profile_problems(sent, carried_by=carried_by, connector_id=connector_id)  # type: ignore[arg-type]
+    problems = charging_profile_problems(sent, carried_by=carried_by,  # type: ignore[arg-type]
+                                         connector_id=connector_id)
     assert not problems, f"[behaviour] {req.action}.req (#{req.seq}) {field} is not valid: " + "; ".join(problems)
     differences = profile_differences(asked, sent)
     assert not differences, (

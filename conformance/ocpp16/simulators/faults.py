@@ -113,7 +113,8 @@ _CHARGE_POINT = [
     # smart_charging
     ("offered-limit-not-applied", "reports its charging profiles' limits in GetCompositeSchedule but keeps offering "
                                   "its maximum (Current.Offered, Power.Offered)"),
-    ("tx-default-over-tx-profile", "lets the TxDefaultProfile lead although a TxProfile of the transaction is in effect"),
+    ("tx-default-over-tx-profile", "lets the TxDefaultProfile lead although a TxProfile of the transaction is in "
+                                   "effect"),
     ("tx-profile-kept-after-transaction", "keeps applying a transaction's TxProfile after the transaction ended"),
     ("tx-profile-without-transaction-accepted", "answers SetChargingProfile with a TxProfile for a connector without "
                                                 "a transaction with Accepted"),

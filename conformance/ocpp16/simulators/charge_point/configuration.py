@@ -53,7 +53,7 @@ CONFIG_SPECS: dict[str, ConfigSpec] = {
     "StopTxnAlignedDataMaxLength": ConfigSpec("int", "9", readonly=True),
     "StopTxnSampledData": ConfigSpec("measurands", "", max_items_key="StopTxnSampledDataMaxLength"),
     "StopTxnSampledDataMaxLength": ConfigSpec("int", "9", readonly=True),
-    "SupportedFeatureProfiles": ConfigSpec("csl", "Core,RemoteTrigger", readonly=True),
+    "SupportedFeatureProfiles": ConfigSpec("csl", "Core,RemoteTrigger,SmartCharging", readonly=True),
     "SupportedFeatureProfilesMaxLength": ConfigSpec("int", "6", readonly=True),
     "TransactionMessageAttempts": ConfigSpec("int", "3", minimum=1),
     "TransactionMessageRetryInterval": ConfigSpec("int", "10"),

@@ -122,7 +122,7 @@ class SmartCharging:
         if payload is not None and "remote-start-profile-ignored" not in self.faults:
             self._remote_profiles[connector_id] = (id_tag, ChargingProfile.from_payload(payload))
 
-    # -- the profiles bound to the transactions -------------------------------------------------------------------------
+    # -- the profiles bound to the transactions ---------------------------------------------------------------------
     def _sync_profiles(self) -> None:
         """Bind the profiles to the transactions running now: a transaction that ended takes its TxProfiles with it
         (§3.13.1); one that got its transactionId is bound, with the profile its RemoteStartTransaction carried."""
@@ -176,7 +176,7 @@ class SmartCharging:
             copy.install(item.connector_id, profile)
         return copy
 
-    # -- GetCompositeSchedule, and the limit on each connector ----------------------------------------------------------
+    # -- GetCompositeSchedule, and the limit on each connector ------------------------------------------------------
     def _own_maximum(self, unit: RateUnit, connector_id: int) -> Decimal:
         connectors = len(self.connectors) - 1 if connector_id == 0 else 1
         per_connector = MAX_CURRENT_A if unit == RateUnit.AMPERE else Decimal(str(self.power_w))

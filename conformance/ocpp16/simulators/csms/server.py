@@ -58,7 +58,8 @@ class CsmsRpc(BootHandlers, AuthorizationHandlers, TransactionHandlers, DataTran
         return reply
 
 
-class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorCommands, SmartChargingCommands, Observable):
+class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorCommands, SmartChargingCommands,
+                    Observable):
     """A correct OCPP 1.6 Core Central System (unless told to misbehave through `faults`)."""
 
     def __init__(

@@ -218,7 +218,8 @@ async def test_remote_start_with_charging_profile(charge_point, iut, configure, 
         f"{tx_profile['chargingProfileId']} was answered {conf.status!r}; the connector is Preparing and the profile "
         "is a valid TxProfile")
     start = await charge_point.expect("StartTransaction", after=since, connectorId=c, idTag=tag,
-                                      requirement="An accepted RemoteStartTransaction.req starts a transaction (§5.11).")
+                                      requirement="An accepted RemoteStartTransaction.req starts a transaction "
+                                                  "(§5.11).")
     await charge_point.expect("StatusNotification", after=since, connectorId=c, status="Charging",
                               requirement="A running transaction with an EV taking energy is Charging (§4.9).")
     session = ChargingSession(c, tag, charge_point.responders.transaction_id_of(start), start)
