@@ -14,6 +14,7 @@ case did not declare, so a forgotten `needs` is a suite error instead of a wrong
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import functools
 import json
@@ -71,6 +72,8 @@ OPTIONAL_DATA: dict[str, str] = {
     "id_tags.parent": "parent/child id tag group",
     "configuration.unsupported_key": "unsupported configuration key",
     "configuration.read_only_key": "read-only configuration key",
+    "smart_charging.phases": "number of phases of the charge point's supply",
+    "smart_charging.voltage": "voltage of the charge point's supply",
 }
 # IdTags attribute -> the optional data it belongs to.
 _ID_TAG_DATA = {
@@ -168,6 +171,7 @@ class Descriptor:
     driver: dict[str, Any]
     vendor: dict[str, Any]
     raw: dict
+    smart_charging: dict[str, Any] = dataclasses.field(default_factory=dict)  # electrical facts, limit tolerance
 
     def declares(self, feature: str) -> bool:
         """True if the IUT declares the feature profile (or the capability 'fixed_cable')."""
@@ -225,6 +229,8 @@ def _data_value(descriptor: Descriptor, item: str) -> Any:
     block, _, name = item.partition(".")
     if block == "id_tags":
         return descriptor.id_tags.child_id_tag if name == "parent" else getattr(descriptor.id_tags, name)
+    if block == "smart_charging":
+        return descriptor.smart_charging.get(name)
     return descriptor.configuration.get(name)
 
 
@@ -255,6 +261,7 @@ class CaseDescriptor:
         self.needs = needs
         self.id_tags = CaseIdTags(self)
         self.configuration = CaseConfiguration(self)
+        self.smart_charging = CaseSmartCharging(self)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._descriptor, name)
@@ -291,6 +298,26 @@ class CaseConfiguration(Mapping):
 
     def __getitem__(self, key: str) -> Any:
         item = f"configuration.{key}"
+        if item in OPTIONAL_DATA:
+            self._view.require(item)
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class CaseSmartCharging(Mapping):
+    """The descriptor's smart charging facts as a case sees them (see `CaseDescriptor`)."""
+
+    def __init__(self, view: CaseDescriptor) -> None:
+        self._view = view
+        self._data = view.whole.smart_charging
+
+    def __getitem__(self, key: str) -> Any:
+        item = f"smart_charging.{key}"
         if item in OPTIONAL_DATA:
             self._view.require(item)
         return self._data[key]
@@ -827,6 +854,7 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
         driver=driver,
         vendor=data["vendor"],
         raw=raw,
+        smart_charging=dict(data.get("smart_charging") or {}),
     )
 
 

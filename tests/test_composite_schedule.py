@@ -25,6 +25,7 @@ from conformance.ocpp16.smart_charging import (
     composite_schedule,
     format_instant,
     has_at_most_one_decimal,
+    profile_differences,
 )
 
 T0 = datetime(2024, 1, 1, 10, 0, tzinfo=timezone.utc)  # a Monday
@@ -481,7 +482,7 @@ def _with(path: str, value: Any) -> dict[str, Any]:
     for part in parents:
         node = node[int(part)] if isinstance(node, list) else node[part]
     if value is None:
-        del node[last]
+        del node[int(last) if isinstance(node, list) else last]
     elif isinstance(node, list):
         node[int(last)] = value
     else:
@@ -577,6 +578,40 @@ def test_has_at_most_one_decimal_rejects(text: str) -> None:
 def test_a_profile_reads_and_writes_back_its_payload() -> None:
     source = _with("chargingProfilePurpose", "TxProfile") | {"transactionId": 3}
     assert ChargingProfile.from_payload(source).to_payload() == source
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A forwarded profile compared with the one asked for
+
+def test_a_profile_forwarded_unchanged_in_meaning_has_no_differences() -> None:
+    asked = _valid()
+    sent = json.loads(json.dumps(asked))
+    # Same meaning in another spelling: 16 as 16.0, the start in another UTC offset, numberPhases 3 stated.
+    sent["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] = 16.0
+    sent["chargingSchedule"]["startSchedule"] = "2024-01-01T11:00:00+01:00"
+    sent["chargingSchedule"]["chargingSchedulePeriod"][1]["numberPhases"] = 3
+    assert profile_differences(asked, sent) == []
+    assert profile_differences(asked, json.loads(json.dumps(asked).replace("6.1", "6.10"))) == []
+
+
+@pytest.mark.parametrize(("path", "value", "difference"), [
+    ("stackLevel", 3, "stackLevel is 3, asked 0"),
+    ("stackLevel", True, "stackLevel is true, asked 0"),
+    ("chargingProfilePurpose", "TxProfile", 'chargingProfilePurpose is "TxProfile", asked "TxDefaultProfile"'),
+    ("transactionId", 7, "transactionId is 7, asked absent"),
+    ("validTo", None, 'validTo is absent, asked "2024-01-01T11:00:00Z"'),
+    ("chargingSchedule.startSchedule", "2024-01-01T10:00:01Z", "chargingSchedule.startSchedule is"),
+    ("chargingSchedule.chargingRateUnit", "W", 'chargingSchedule.chargingRateUnit is "W", asked "A"'),
+    ("chargingSchedule.duration", None, "chargingSchedule.duration is absent, asked 600"),
+    (f"{PERIODS}.1.limit", 6.1000000000000005, "chargingSchedulePeriod[1].limit is 6.1000000000000005, asked 6.1"),
+    (f"{PERIODS}.1.limit", 6, "chargingSchedulePeriod[1].limit is 6, asked 6.1"),
+    (f"{PERIODS}.1.startPeriod", 301, "chargingSchedulePeriod[1].startPeriod is 301, asked 300"),
+    (f"{PERIODS}.1.numberPhases", 1, "chargingSchedulePeriod[1].numberPhases is 1, asked 3"),
+    (f"{PERIODS}.1", None, "chargingSchedulePeriod has 1 periods, asked 2"),
+])
+def test_each_change_of_meaning_is_named(path: str, value: Any, difference: str) -> None:
+    differences = profile_differences(_valid(), _with(path, value))
+    assert len(differences) == 1 and difference in differences[0], differences
 
 
 # ---------------------------------------------------------------------------------------------------------------------

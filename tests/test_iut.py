@@ -487,3 +487,21 @@ def test_all_problems_are_kept() -> None:
     problems = info.value.problems
     assert str(info.value) == problems[0] and len(problems) >= 4
     assert all(p.startswith("<descriptor>: ") and "\n" not in p for p in problems)
+
+
+def test_smart_charging_facts_default_to_three_phases_of_230_volts_and_can_be_declared_unknown(tmp_path: Path) -> None:
+    d = descriptor_from_dict(merged(CHARGE_POINT))
+    assert d.smart_charging == {"phases": 3, "voltage": 230, "limit_tolerance": 0.5}
+    assert d.lacks("smart_charging.phases") is None and d.declared_data() == []
+    single = descriptor_from_dict(merged(CHARGE_POINT, smart_charging={"phases": 1, "voltage": None}))
+    assert single.smart_charging["phases"] == 1 and single.declared_data() == ["smart_charging.phases"]
+    assert single.lacks("smart_charging.voltage") == (
+        "the IUT descriptor declares no voltage of the charge point's supply (smart_charging.voltage: null)")
+    view = single.for_case("TC_X", ("smart_charging.phases",))
+    assert view.smart_charging["phases"] == 1 and view.smart_charging["limit_tolerance"] == 0.5
+    with pytest.raises(UndeclaredNeed, match="add 'smart_charging.voltage'"):
+        view.smart_charging["voltage"]
+    assert ": smart_charging.phases: 4 is not one of 1, 2, 3, null — write 1, 2 or 3" in error_of(
+        tmp_path, merged(CHARGE_POINT, smart_charging={"phases": 4}))
+    assert ": smart_charging.limit_tolerance: -1 is less than the minimum of 0 — write a number of amperes" in error_of(
+        tmp_path, merged(CHARGE_POINT, smart_charging={"limit_tolerance": -1}))

@@ -1,8 +1,8 @@
 """OCPP 1.6 smart charging as a charge point computes it: charging profiles read from their payloads, the profiles a
-charge point keeps per connector, the composite schedule they give, and the checks that judge a charging profile or
-a GetCompositeSchedule answer (OCPP 1.6 §3.13 Smart Charging, §5.5 ClearChargingProfile, §5.7 GetCompositeSchedule,
-§5.11 RemoteStartTransaction, §5.16 SetChargingProfile, and the §7 types ChargingProfile, ChargingSchedule,
-ChargingSchedulePeriod).
+charge point keeps per connector, the composite schedule they give, and the checks that judge a charging profile (also
+against the one a Central System was asked to send) or a GetCompositeSchedule answer (OCPP 1.6 §3.13 Smart Charging,
+§5.5 ClearChargingProfile, §5.7 GetCompositeSchedule, §5.11 RemoteStartTransaction, §5.16 SetChargingProfile, and the
+§7 types ChargingProfile, ChargingSchedule, ChargingSchedulePeriod).
 
 Pure computation: no I/O and no clock. Instants are timezone-aware datetimes, worked on internally as whole
 microseconds; limits are Decimals read from the JSON text's own digits, so a limit of 6.1 stays 6.1.
@@ -10,6 +10,7 @@ microseconds; limits are Decimals read from the JSON text's own digits, so a lim
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -258,6 +259,75 @@ def charging_profile_problems(profile: Any, *, carried_by: Carrier | None = None
             problems.append("the profile in RemoteStartTransaction cannot name a transactionId: the transaction does "
                             "not exist yet (§5.16)")
     return problems
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A profile compared with the one asked for
+
+_PHASES_ASSUMED = 3  # "numberPhases=3 will be assumed unless another number is given" (§7 ChargingSchedulePeriod)
+
+
+def _meaning(value: Any, kind: str = "") -> tuple[str, Any] | None:
+    """A payload value as what it means: instants as instants, numbers as Decimals, integers apart from booleans
+    and numbers; None when absent."""
+    if value is None:
+        return None
+    if kind == "instant":
+        try:
+            return ("instant", parse_instant(value))
+        except ValueError:
+            return ("text", value)
+    if _is_int(value) and kind != "number":
+        return ("integer", value)
+    number = as_decimal(value)
+    if number is not None:
+        return ("number", number)
+    return ("text", value) if isinstance(value, str) else ("other", repr(value))
+
+
+def _shown(value: Any) -> str:
+    return "absent" if value is None else json.dumps(value, default=str)
+
+
+def profile_differences(asked: Mapping[str, Any], sent: Mapping[str, Any]) -> list[str]:
+    """How a charging profile a Central System sent (`sent`) differs in meaning from the one it was asked to send
+    (`asked`); empty = the same profile. Numbers compare as decimals (6.1 equals 6.10, not 6.1000000000000005),
+    instants as instants whatever their UTC offset, an absent numberPhases as the three phases §7 assumes; every
+    other field must be as asked, present or absent."""
+    differences: list[str] = []
+
+    def compare(where: str, want: Any, got: Any, kind: str = "") -> None:
+        if _meaning(want, kind) != _meaning(got, kind):
+            differences.append(f"{where} is {_shown(got)}, asked {_shown(want)}")
+
+    for key in ("chargingProfileId", "transactionId", "stackLevel", "chargingProfilePurpose", "chargingProfileKind",
+                "recurrencyKind"):
+        compare(key, asked.get(key), sent.get(key))
+    for key in ("validFrom", "validTo"):
+        compare(key, asked.get(key), sent.get(key), "instant")
+    want_schedule, got_schedule = asked.get("chargingSchedule"), sent.get("chargingSchedule")
+    if not isinstance(want_schedule, Mapping) or not isinstance(got_schedule, Mapping):
+        compare("chargingSchedule", want_schedule, got_schedule)
+        return differences
+    for key, kind in (("duration", ""), ("startSchedule", "instant"), ("chargingRateUnit", ""),
+                      ("minChargingRate", "number")):
+        compare(f"chargingSchedule.{key}", want_schedule.get(key), got_schedule.get(key), kind)
+    want_periods = want_schedule.get("chargingSchedulePeriod") or []
+    got_periods = got_schedule.get("chargingSchedulePeriod") or []
+    if len(want_periods) != len(got_periods):
+        differences.append(f"chargingSchedule.chargingSchedulePeriod has {len(got_periods)} periods, asked "
+                           f"{len(want_periods)}")
+        return differences
+    for index, (want, got) in enumerate(zip(want_periods, got_periods)):
+        where = f"chargingSchedule.chargingSchedulePeriod[{index}]"
+        if not isinstance(want, Mapping) or not isinstance(got, Mapping):
+            compare(where, want, got)
+            continue
+        compare(f"{where}.startPeriod", want.get("startPeriod"), got.get("startPeriod"))
+        compare(f"{where}.limit", want.get("limit"), got.get("limit"), "number")
+        compare(f"{where}.numberPhases", want.get("numberPhases", _PHASES_ASSUMED),
+                got.get("numberPhases", _PHASES_ASSUMED))
+    return differences
 
 
 # ---------------------------------------------------------------------------------------------------------------------

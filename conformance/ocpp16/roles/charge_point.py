@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
+from conformance.ocpp16.roles.smart_charging import SmartChargingAnswers, smart_charging_configuration, suite_profiles
 from conformance.peer import CallErrorReply
 from conformance.protocol import OCPP16
 from conformance.timestamps import parse_iso
@@ -84,7 +85,7 @@ def core_configuration(connectors: int) -> dict[str, ConfigEntry]:
         "StopTxnAlignedDataMaxLength": ("4", ro, "int"),
         "StopTxnSampledData": ("Energy.Active.Import.Register", rw, "measurands"),
         "StopTxnSampledDataMaxLength": ("4", ro, "int"),
-        "SupportedFeatureProfiles": ("Core,RemoteTrigger", ro, "profiles"),
+        "SupportedFeatureProfiles": ("Core,RemoteTrigger,SmartCharging", ro, "profiles"),
         "SupportedFeatureProfilesMaxLength": ("6", ro, "int"),
         "TransactionMessageAttempts": ("3", rw, "int"),
         "TransactionMessageRetryInterval": ("10", rw, "int"),
@@ -129,7 +130,7 @@ class Reaction:
     then: Callable[[Any], Awaitable[Any]]
 
 
-class ChargePointResponder16:
+class ChargePointResponder16(SmartChargingAnswers):
     """The suite playing an OCPP 1.6 charge point towards a Central System under test.
 
     Holds the charger's state (connectors, transactions, configuration, authorization cache, offline queue) and
@@ -141,6 +142,8 @@ class ChargePointResponder16:
         self.descriptor = descriptor
         self.connector_count = descriptor.connectors
         self.configuration = core_configuration(self.connector_count)
+        self.configuration |= {k: ConfigEntry(*entry) for k, entry in smart_charging_configuration().items()}
+        self.smart = suite_profiles(descriptor)  # charging profiles (roles/smart_charging.py)
         self.connectors = {c: SuiteConnector(c) for c in range(self.connector_count + 1)}  # 0 = the whole charger
         self.auth_cache: dict[str, dict] = {}
         self.fixed_cable = descriptor.fixed_cable
@@ -193,6 +196,7 @@ class ChargePointResponder16:
         self.fixed_cable = self.descriptor.fixed_cable
         self.unlock_fails.clear()
         self.lock_fails.clear()
+        self.smart.forget()
 
     # -- authorization cache ----------------------------------------------------------------------------------------
     def cached(self, id_tag: str) -> dict | None:
@@ -329,6 +333,8 @@ class ChargePointResponder16:
             c = next((n for n in range(1, self.connector_count + 1) if self._can_start(n, id_tag)), None)
         if not self._connector_ok(c) or not self._can_start(c, id_tag):
             return {"status": "Rejected"}
+        if not self.smart.remote_start(c, id_tag, p.get("chargingProfile")):
+            return {"status": "Rejected"}  # a profile the transaction cannot take (roles/smart_charging.py)
         return Reaction({"status": "Accepted"}, lambda station: station.remote_start(c, id_tag))
 
     def _can_start(self, c: int, id_tag: str) -> bool:

@@ -110,6 +110,25 @@ _CHARGE_POINT = [
                                       "CALLERROR instead of sending it again"),
     ("transaction-retry-immediate", "sends a failed transaction-related message again at once, without waiting "
                                     "TransactionMessageRetryInterval"),
+    # smart_charging
+    ("offered-limit-not-applied", "reports its charging profiles' limits in GetCompositeSchedule but keeps offering "
+                                  "its maximum (Current.Offered, Power.Offered)"),
+    ("tx-default-over-tx-profile", "lets the TxDefaultProfile lead although a TxProfile of the transaction is in "
+                                   "effect"),
+    ("tx-profile-kept-after-transaction", "keeps applying a transaction's TxProfile after the transaction ended"),
+    ("tx-profile-without-transaction-accepted", "answers SetChargingProfile with a TxProfile for a connector without "
+                                                "a transaction with Accepted"),
+    ("tx-profile-wrong-transaction-accepted", "accepts a TxProfile naming another transactionId and applies it to the "
+                                              "running transaction"),
+    ("tx-default-not-applied-to-running-transaction", "applies a TxDefaultProfile only to transactions that start "
+                                                      "after it was set"),
+    ("offered-limit-late", "follows a change of its charging profiles' limit 4 s late in what it offers"),
+    ("composite-periods-early", "reports the periods of its composite schedule 3 s before they begin"),
+    ("clear-charging-profile-ignored", "answers ClearChargingProfile with Accepted but keeps the profiles"),
+    ("profile-stack-level-ignored", "lets the charging profile installed last lead, whatever the stack levels"),
+    ("remote-start-profile-ignored", "accepts RemoteStartTransaction with a charging profile but charges without it"),
+    ("remote-start-profile-any-purpose", "accepts RemoteStartTransaction with a charging profile of another purpose "
+                                         "than TxProfile"),
 ]
 
 _CSMS = [
@@ -160,6 +179,15 @@ _CSMS = [
                         "unanswered"),
     ("stop-idtaginfo-missing", "answers StopTransaction without idTagInfo although the request carried an idTag"),
     ("parent-id-tag-missing", "leaves parentIdTag out of every idTagInfo (the group of a tag is never told)"),
+    # smart_charging
+    ("charging-profile-limits-binary", "sends SetChargingProfile limits computed in binary floating point (6.1 as "
+                                       "6.1000000000000005)"),
+    ("tx-profile-transaction-id-dropped", "sends a TxProfile in SetChargingProfile without its transactionId"),
+    ("composite-schedule-unit-dropped", "sends GetCompositeSchedule without the chargingRateUnit the operator asked "
+                                        "for"),
+    ("clear-charging-profile-criteria-dropped", "sends ClearChargingProfile without the operator's criteria (clearing "
+                                                "every profile)"),
+    ("remote-start-profile-dropped", "sends RemoteStartTransaction without the charging profile the operator gave"),
 ]
 
 CHARGE_POINT_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGE_POINT}

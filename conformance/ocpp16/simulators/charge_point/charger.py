@@ -30,16 +30,18 @@ from conformance.ocpp16.simulators.charge_point.offline_queue import OfflineQueu
 from conformance.ocpp16.simulators.charge_point.physical import PhysicalActions
 from conformance.ocpp16.simulators.charge_point.power import Power, PowerHandlers
 from conformance.ocpp16.simulators.charge_point.remote_trigger import RemoteTrigger, RemoteTriggerHandlers
+from conformance.ocpp16.simulators.charge_point.smart_charging import SmartCharging, SmartChargingHandlers
 from conformance.ocpp16.simulators.charge_point.state import Connector, Outgoing
 from conformance.ocpp16.simulators.charge_point.transactions import TransactionHandlers, Transactions
 from conformance.ocpp16.simulators.rpc import RpcEndpoint, endpoint_settings
+from conformance.ocpp16.smart_charging import ChargePointProfiles
 from conformance.simulation import Observable
 
 LOGGER = logging.getLogger("conformance.ocpp16.simulators.charge_point")
 
 
 class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHandlers, TransactionHandlers, PowerHandlers,
-                     RemoteTriggerHandlers, DataTransferHandlers, RpcEndpoint):
+                     RemoteTriggerHandlers, DataTransferHandlers, SmartChargingHandlers, RpcEndpoint):
     """The charger's side of one WebSocket connection: the handlers of every Central System call it supports."""
 
     def __init__(self, cp: "ReferenceChargePoint", connection: Any) -> None:
@@ -67,7 +69,7 @@ class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHand
 
 
 class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterValues, Authorization, Transactions, Power,
-                          RemoteTrigger, DataTransfer, PhysicalActions, Observable):
+                          RemoteTrigger, DataTransfer, SmartCharging, PhysicalActions, Observable):
     """A correct OCPP 1.6 Core charge point (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -145,6 +147,8 @@ class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterV
                 self.cache[tag] = {"status": "Accepted"}
         self._outbox: collections.deque[Outgoing] = collections.deque()
         self._next_local_tx = 1
+        self.profiles = ChargePointProfiles(connectors)  # charging profiles (smart_charging.py)
+        self._profile_installed_at: dict[int, Any] = {}
 
         # volatile state
         self.registration: str | None = None  # None until a BootNotification got an answer
@@ -156,6 +160,8 @@ class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterV
         self._network_up = asyncio.Event()
         self._network_up.set()
         self._samples_queued_offline = 0  # MeterValues queued since the network went down
+        self._remote_profiles: dict[int, tuple[str, Any]] = {}  # connector -> (idTag, its RemoteStart's profile)
+        self._ended_tx_profiles: dict[int, tuple[Any, tuple]] = {}  # fault tx-profile-kept-after-transaction
         self._init_observable()
         self._power_tasks: set[asyncio.Task] = set()  # die with power
         self._session_tasks: dict[str, asyncio.Task] = {}  # die with the connection

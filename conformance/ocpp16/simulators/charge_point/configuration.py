@@ -53,12 +53,17 @@ CONFIG_SPECS: dict[str, ConfigSpec] = {
     "StopTxnAlignedDataMaxLength": ConfigSpec("int", "9", readonly=True),
     "StopTxnSampledData": ConfigSpec("measurands", "", max_items_key="StopTxnSampledDataMaxLength"),
     "StopTxnSampledDataMaxLength": ConfigSpec("int", "9", readonly=True),
-    "SupportedFeatureProfiles": ConfigSpec("csl", "Core,RemoteTrigger", readonly=True),
+    "SupportedFeatureProfiles": ConfigSpec("csl", "Core,RemoteTrigger,SmartCharging", readonly=True),
     "SupportedFeatureProfilesMaxLength": ConfigSpec("int", "6", readonly=True),
     "TransactionMessageAttempts": ConfigSpec("int", "3", minimum=1),
     "TransactionMessageRetryInterval": ConfigSpec("int", "10"),
     "UnlockConnectorOnEVSideDisconnect": ConfigSpec("bool", "true"),
     "WebSocketPingInterval": ConfigSpec("int", "0"),
+    # Smart Charging (§9.4), read-only facts of the charger (smart_charging.py).
+    "ChargeProfileMaxStackLevel": ConfigSpec("int", "8", readonly=True),
+    "ChargingScheduleAllowedChargingRateUnit": ConfigSpec("csl", "Current,Power", readonly=True),
+    "ChargingScheduleMaxPeriods": ConfigSpec("int", "10", readonly=True),
+    "MaxChargingProfilesInstalled": ConfigSpec("int", "10", readonly=True),
     # Security (J16 §6.2.2): the Basic-auth password, write-only.
     "AuthorizationKey": ConfigSpec("hexkey", "", write_only=True),
     # Vendor key (not OCPP): back-up power lets the charger end and report its transactions before a power failure

@@ -25,7 +25,7 @@ class MeterValues:
         now = time.monotonic()
         if c.flowing_since is not None:
             elapsed = now - c.flowing_since
-            c.energy_wh += self.power_w * elapsed / 3600.0
+            c.energy_wh += self._drawn_w(c.id) * elapsed / 3600.0
             c.soc = min(100.0, c.soc + elapsed * 0.05)
         c.flowing_since = now if flowing else None
 
@@ -37,13 +37,14 @@ class MeterValues:
     def _sample(self, c: Connector, measurands: list[str], context: str, at: datetime | None = None) -> dict:
         flowing = c.flowing_since is not None
         energy = self.meter_wh(c.id)
-        power = self.power_w if flowing else 0.0
+        power = self._drawn_w(c.id) if flowing else 0.0
+        offered_a, offered_w = self._offered(c.id)  # the limit of the charging profiles (smart_charging.py)
         values = {
             "Energy.Active.Import.Register": f"{energy:.0f}",
             "Power.Active.Import": f"{power:.0f}",
             "Current.Import": f"{power / 230.0 / 3:.1f}",
-            "Current.Offered": "16.0",
-            "Power.Offered": f"{self.power_w:.0f}",
+            "Current.Offered": f"{offered_a:.1f}",
+            "Power.Offered": f"{offered_w:.0f}",
             "Voltage": "230.0",
             "Frequency": "50.0",
             "Temperature": "25.0",

@@ -17,11 +17,15 @@ class TransactionHandlers:
     """The Central System starts and stops transactions remotely."""
 
     @on(Action.remote_start_transaction)
-    def on_remote_start(self, id_tag: str, connector_id: int | None = None, call_unique_id: str = "", **_: Any):
+    def on_remote_start(self, id_tag: str, connector_id: int | None = None, call_unique_id: str = "",
+                        raw_payload: dict | None = None, **_: Any):
         cp = self.cp
         rejected = call_result.RemoteStartTransaction(status="Rejected")
         if cp.registration != "Accepted":
             return rejected  # not allowed while Pending (C16 §4.2)
+        profile = (raw_payload or {}).get("chargingProfile")
+        if profile is not None and cp._remote_profile_refusal(profile) is not None:
+            return rejected  # a profile the transaction cannot take (smart_charging.py)
         if connector_id is not None and not 1 <= connector_id <= len(cp.connectors) - 1:
             if connector_id == 0 and "remote-start-connector-zero-accepted" in cp.faults:
                 connector_id = None
@@ -35,6 +39,7 @@ class TransactionHandlers:
         if "remote-start-ignored" in cp.faults:
             return call_result.RemoteStartTransaction(status="Accepted")
         connector.pending_tag = (id_tag, None)  # hold the connector for this start
+        cp._remember_remote_profile(connector.id, id_tag, profile)
         self._plan(call_unique_id, lambda: cp._remote_start(connector, id_tag))
         return call_result.RemoteStartTransaction(status="Accepted")
 

@@ -68,6 +68,7 @@ class OperatorCommands:
         problem = check_payload(name, body)
         if problem is not None:
             raise ValueError(f"{name} payload is not valid OCPP 1.6: {problem.message}")
+        self._check_smart_charging_command(name, body)
         return station.session, name, self._faulty_command(name, body)
 
     def _faulty_command(self, name: str, body: dict) -> dict:
@@ -89,7 +90,7 @@ class OperatorCommands:
                 body["value"] = text.lower() == "true"
             elif re.fullmatch(r"-?\d+", text):
                 body["value"] = int(text)
-        return body
+        return self._faulty_smart_charging(name, body)
 
     async def _run_command(self, station_id: str, session: "RpcEndpoint", name: str, body: dict, on_sent: asyncio.Event | None) -> dict:
         if "commands-not-sent" in self.faults:

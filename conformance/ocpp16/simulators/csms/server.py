@@ -30,6 +30,7 @@ from conformance.ocpp16.simulators.csms.commands import OperatorCommands
 from conformance.ocpp16.simulators.csms.data_transfer import DataTransferHandlers
 from conformance.ocpp16.simulators.csms.firmware import FirmwareHandlers
 from conformance.ocpp16.simulators.csms.records import CsmsTransaction, IdTagRecord, Station
+from conformance.ocpp16.simulators.csms.smart_charging import SmartChargingCommands
 from conformance.ocpp16.simulators.csms.transactions import TransactionHandlers, TransactionLedger
 from conformance.ocpp16.simulators.rpc import RpcEndpoint, endpoint_settings
 from conformance.protocol import OCPP16
@@ -57,7 +58,8 @@ class CsmsRpc(BootHandlers, AuthorizationHandlers, TransactionHandlers, DataTran
         return reply
 
 
-class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorCommands, Observable):
+class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorCommands, SmartChargingCommands,
+                    Observable):
     """A correct OCPP 1.6 Core Central System (unless told to misbehave through `faults`)."""
 
     def __init__(
