@@ -245,6 +245,9 @@ async def restore_idle(link: Any) -> None:
             await _quiet_call(peer, "RemoteStopTransaction", {"transactionId": tx}, t.response)
 
     if peer.connected:
+        from conformance.ocpp16.firmware import settle_transfers  # its file servers load only when a case uses them
+
+        await settle_transfers(link)
         await _restore_configuration(link)
         await stop_running()
     await link.undo_physical()

@@ -110,6 +110,17 @@ _CHARGE_POINT = [
                                       "CALLERROR instead of sending it again"),
     ("transaction-retry-immediate", "sends a failed transaction-related message again at once, without waiting "
                                     "TransactionMessageRetryInterval"),
+    # firmware_management
+    ("firmware-retrieve-date-ignored", "downloads the firmware at once, before the retrieveDate of UpdateFirmware"),
+    ("firmware-installed-without-download", "reports Downloading, Downloaded, Installing and Installed without "
+                                            "downloading anything"),
+    ("firmware-downloaded-skipped", "never reports Downloaded (goes from Downloading to Installing)"),
+    ("firmware-invalid-installed", "installs a firmware image that fails its check and reports Installed"),
+    ("file-transfer-retries-ignored", "tries a failing download or upload twice more than retries allows"),
+    ("file-transfer-retry-immediate", "tries a failed download or upload again at once, without waiting retryInterval"),
+    ("diagnostics-empty-upload", "uploads an empty diagnostics file"),
+    ("diagnostics-file-renamed", "uploads the diagnostics under another name than GetDiagnostics.conf gave"),
+    ("diagnostics-uploaded-after-refusal", "reports Uploaded although every diagnostics upload was refused"),
 ]
 
 _CSMS = [

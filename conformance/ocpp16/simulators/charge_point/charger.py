@@ -25,6 +25,7 @@ from conformance.ocpp16.simulators.charge_point.configuration import (
 )
 from conformance.ocpp16.simulators.charge_point.connectors import ConnectorHandlers, Connectors
 from conformance.ocpp16.simulators.charge_point.data_transfer import DataTransfer, DataTransferHandlers
+from conformance.ocpp16.simulators.charge_point.firmware import Firmware, FirmwareHandlers
 from conformance.ocpp16.simulators.charge_point.meter_values import MeterValues
 from conformance.ocpp16.simulators.charge_point.offline_queue import OfflineQueue
 from conformance.ocpp16.simulators.charge_point.physical import PhysicalActions
@@ -39,7 +40,7 @@ LOGGER = logging.getLogger("conformance.ocpp16.simulators.charge_point")
 
 
 class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHandlers, TransactionHandlers, PowerHandlers,
-                     RemoteTriggerHandlers, DataTransferHandlers, RpcEndpoint):
+                     RemoteTriggerHandlers, DataTransferHandlers, FirmwareHandlers, RpcEndpoint):
     """The charger's side of one WebSocket connection: the handlers of every Central System call it supports."""
 
     def __init__(self, cp: "ReferenceChargePoint", connection: Any) -> None:
@@ -67,7 +68,7 @@ class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHand
 
 
 class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterValues, Authorization, Transactions, Power,
-                          RemoteTrigger, DataTransfer, PhysicalActions, Observable):
+                          RemoteTrigger, DataTransfer, Firmware, PhysicalActions, Observable):
     """A correct OCPP 1.6 Core charge point (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -145,6 +146,8 @@ class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterV
                 self.cache[tag] = {"status": "Accepted"}
         self._outbox: collections.deque[Outgoing] = collections.deque()
         self._next_local_tx = 1
+        self.firmware_status = "Idle"  # the last FirmwareStatusNotification / DiagnosticsStatusNotification status
+        self.diagnostics_status = "Idle"
 
         # volatile state
         self.registration: str | None = None  # None until a BootNotification got an answer
