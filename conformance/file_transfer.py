@@ -984,7 +984,7 @@ class _Failure(Exception):
         self.detail = detail
 
 
-def _redacted(url: str) -> str:
+def redacted(url: str) -> str:
     """The URL with its password masked, for messages and logs."""
     try:
         parsed = URL(url)
@@ -999,17 +999,17 @@ def _parse(url: str, action: str) -> URL:
     try:
         parsed = URL(url)
     except (ValueError, TypeError) as exc:
-        raise TransferError(BAD_URL, f"{action} of {_redacted(url)} failed: {BAD_URL} ({exc})") from None
+        raise TransferError(BAD_URL, f"{action} of {redacted(url)} failed: {BAD_URL} ({exc})") from None
     if parsed.scheme not in ("http", "https", "ftp"):
-        raise TransferError(BAD_URL, f"{action} of {_redacted(url)} failed: {BAD_URL} (scheme {parsed.scheme!r}; use http, https or ftp)")
+        raise TransferError(BAD_URL, f"{action} of {redacted(url)} failed: {BAD_URL} (scheme {parsed.scheme!r}; use http, https or ftp)")
     if not parsed.host:
-        raise TransferError(BAD_URL, f"{action} of {_redacted(url)} failed: {BAD_URL} (no host)")
+        raise TransferError(BAD_URL, f"{action} of {redacted(url)} failed: {BAD_URL} (no host)")
     return parsed
 
 
 async def _bounded(work: Awaitable[TransferResult], action: str, url: str, timeout: float) -> TransferResult:
     """Run one transfer within ``timeout`` seconds and turn every network failure into one TransferError line."""
-    where = f"{action} of {_redacted(url)} failed"
+    where = f"{action} of {redacted(url)} failed"
     try:
         async with asyncio.timeout(timeout):
             return await work

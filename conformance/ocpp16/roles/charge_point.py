@@ -15,6 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
+from conformance.ocpp16.roles.firmware import (
+    SUPPORTED_PROTOCOLS,
+    TransferPlan,
+    diagnostics_file_name,
+    update_firmware,
+    upload_diagnostics,
+)
 from conformance.peer import CallErrorReply
 from conformance.protocol import OCPP16
 from conformance.timestamps import parse_iso
@@ -84,8 +91,9 @@ def core_configuration(connectors: int) -> dict[str, ConfigEntry]:
         "StopTxnAlignedDataMaxLength": ("4", ro, "int"),
         "StopTxnSampledData": ("Energy.Active.Import.Register", rw, "measurands"),
         "StopTxnSampledDataMaxLength": ("4", ro, "int"),
-        "SupportedFeatureProfiles": ("Core,RemoteTrigger", ro, "profiles"),
+        "SupportedFeatureProfiles": ("Core,FirmwareManagement,RemoteTrigger", ro, "profiles"),
         "SupportedFeatureProfilesMaxLength": ("6", ro, "int"),
+        "SupportedFileTransferProtocols": (SUPPORTED_PROTOCOLS, ro, "profiles"),
         "TransactionMessageAttempts": ("3", rw, "int"),
         "TransactionMessageRetryInterval": ("10", rw, "int"),
         "UnlockConnectorOnEVSideDisconnect": ("true", rw, "bool"),
@@ -153,6 +161,7 @@ class ChargePointResponder16:
         self.queue: list[tuple[str, Callable[[], dict], Any]] = []  # transaction messages held while offline
         self.transaction_ids: set[int] = set()  # every id the Central System handed out, to notice a reused one
         self.commands: list[tuple[str, dict]] = []
+        self.transfer_plan = TransferPlan()  # how the next firmware update / diagnostics upload goes (a case sets it)
         self.tasks: set[asyncio.Task] = set()
         self.timers: dict[int, asyncio.Task] = {}
         self.station: Any = None  # the SuiteStation that carries out reactions
@@ -193,6 +202,7 @@ class ChargePointResponder16:
         self.fixed_cable = self.descriptor.fixed_cable
         self.unlock_fails.clear()
         self.lock_fails.clear()
+        self.transfer_plan = TransferPlan()
 
     # -- authorization cache ----------------------------------------------------------------------------------------
     def cached(self, id_tag: str) -> dict | None:
@@ -369,6 +379,13 @@ class ChargePointResponder16:
 
     def on_DataTransfer(self, p: dict) -> dict:
         return {"status": "UnknownVendorId"}
+
+    def on_UpdateFirmware(self, p: dict) -> Any:
+        return Reaction({}, lambda station: update_firmware(station, p))
+
+    def on_GetDiagnostics(self, p: dict) -> Any:
+        name = diagnostics_file_name(self.descriptor.identity)
+        return Reaction({"fileName": name}, lambda station: upload_diagnostics(station, p, name))
 
     def on_TriggerMessage(self, p: dict) -> Any:
         message, c = p.get("requestedMessage"), p.get("connectorId")

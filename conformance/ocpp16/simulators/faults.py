@@ -171,6 +171,14 @@ _CSMS = [
                         "unanswered"),
     ("stop-idtaginfo-missing", "answers StopTransaction without idTagInfo although the request carried an idTag"),
     ("parent-id-tag-missing", "leaves parentIdTag out of every idTagInfo (the group of a tag is never told)"),
+    # firmware_management
+    ("firmware-location-missing", "sends UpdateFirmware with the URL of a file its file servers do not have"),
+    ("firmware-retrieve-date-late", "sends UpdateFirmware with a retrieveDate one hour after the one asked for"),
+    ("firmware-retries-not-as-asked", "sends UpdateFirmware with two retries more than the operator asked for"),
+    ("firmware-status-callerror", "answers FirmwareStatusNotification DownloadFailed and InstallationFailed with a "
+                                  "CALLERROR"),
+    ("diagnostics-uploads-refused", "its file servers refuse the diagnostics uploads its GetDiagnostics asks for"),
+    ("diagnostics-status-callerror", "answers DiagnosticsStatusNotification UploadFailed with a CALLERROR"),
 ]
 
 CHARGE_POINT_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGE_POINT}
