@@ -85,6 +85,9 @@ async def update_firmware(station: Any, request: dict) -> dict:
             return outcome
         outcome["download"] = {"bytes": result.size, "sha256": result.sha256}
         measure("firmware_downloaded", outcome["download"])
+        if result.size == 0:
+            await _firmware_status(station, "DownloadFailed")
+            station._deviation(f"the firmware at {redacted(location)} is an empty file", REQ_LOCATION)
         await _firmware_status(station, "Downloaded")
         await _firmware_status(station, "Installing")
         if plan.install == "fails":
