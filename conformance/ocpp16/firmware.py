@@ -59,11 +59,10 @@ class ServedImage:
 class CaseFiles:
     """The suite's HTTP and FTP servers during one case of a charge point under test (the `file_servers` fixture)."""
 
-    def __init__(self, servers: FileServers, protocol: str, report_dir: Path, transfer_timeout: float) -> None:
+    def __init__(self, servers: FileServers, protocol: str, report_dir: Path) -> None:
         self.servers = servers
         self.protocol = protocol  # the descriptor's first: the one the cases use
         self.report_dir = report_dir
-        self.transfer_timeout = transfer_timeout
 
     async def serve(self, source: Path | str, *, intact: bool = True) -> ServedImage:
         """Put a firmware image on the servers: the descriptor's file, or with GENERATED_IMAGE the suite's test image
@@ -100,19 +99,21 @@ class CaseFiles:
         return [e for e in events if isinstance(e, TransferRecord) and e.direction == direction and e.finished
                 and name in (None, e.name) and (limit is None or e.started <= limit + _slack())]
 
-    async def expect_no_transfer(self, direction: str, *, name: str | None = None, during: float,
-                                 requirement: str) -> None:
-        """No further download (of `name`) or upload ends within `during` seconds: the charger has given up."""
+    async def expect_no_transfer(self, direction: str, *, final: Record, during: float, requirement: str,
+                                 name: str = "") -> None:
+        """No further download of `name` (or upload) ends within `during` seconds of the notification `final` that
+        ended the transfer: the charger is done, or has given up."""
         seen = self.mark()
         try:
             if direction == "download":
-                found = await self.servers.wait_for_download(name or "", within=during, since=seen)
+                found = await self.servers.wait_for_download(name, within=during, since=seen)
             else:
                 found = await self.servers.wait_for_upload(within=during, since=seen)
         except TimeoutError:
             return
-        raise ExpectationFailed(f"the charge point tried the {direction} again after it had reported giving up: "
-                                f"{found.describe()}", f"  requirement: {requirement}\n")
+        raise ExpectationFailed(f"the charge point made another {direction} after it had reported "
+                                f"{(final.payload or {}).get('status')} (#{final.seq}): {found.describe()}",
+                                f"  requirement: {requirement}\n")
 
     def evidence(self, record: TransferRecord) -> str | None:
         """Where an upload the servers kept lies, relative to the report folder (for the summary)."""
@@ -171,7 +172,7 @@ async def file_servers(conformance_iut: Any, conformance_links: Any) -> AsyncIte
     stop_observing = servers.observe(lambda event: link.wire.event(
         "file", **{"transfer" if isinstance(event, TransferRecord) else "login": event.describe()}))
     try:
-        yield CaseFiles(servers, block.protocols[0], report_dir, block.transfer_timeout)
+        yield CaseFiles(servers, block.protocols[0], report_dir)
     finally:
         stop_observing()
         await servers.stop()

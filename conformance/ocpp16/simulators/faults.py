@@ -121,6 +121,8 @@ _CHARGE_POINT = [
     ("diagnostics-empty-upload", "uploads an empty diagnostics file"),
     ("diagnostics-file-renamed", "uploads the diagnostics under another name than GetDiagnostics.conf gave"),
     ("diagnostics-uploaded-after-refusal", "reports Uploaded although every diagnostics upload was refused"),
+    ("file-transfer-after-final", "downloads or uploads once more after reporting DownloadFailed, Uploaded or "
+                                  "UploadFailed"),
 ]
 
 _CSMS = [

@@ -78,9 +78,13 @@ class Firmware:
         image = folder / "firmware.bin"
         try:
             await self._firmware_status("Downloading")
-            if not await self._with_retries(lambda: download(location, image, timeout=TRANSFER_TIMEOUT_S),
-                                            retries, retry_interval, "firmware download"):
+
+            def fetch() -> Any:
+                return download(location, image, timeout=TRANSFER_TIMEOUT_S)
+
+            if not await self._with_retries(fetch, retries, retry_interval, "firmware download"):
                 await self._firmware_status("DownloadFailed")
+                await self._once_more(fetch)
                 return
             if "firmware-downloaded-skipped" not in self.faults:
                 await self._firmware_status("Downloaded")
@@ -118,10 +122,14 @@ class Firmware:
             await asyncio.to_thread(report.write_text, self._diagnostics_report(start_time, stop_time), "utf-8")
             uploaded_as = f"renamed-{name}" if "diagnostics-file-renamed" in self.faults else name
             await self._diagnostics_status("Uploading")
-            done = await self._with_retries(lambda: upload(location, report, name=uploaded_as, timeout=TRANSFER_TIMEOUT_S),
-                                            retries, retry_interval, "diagnostics upload")
+
+            def send() -> Any:
+                return upload(location, report, name=uploaded_as, timeout=TRANSFER_TIMEOUT_S)
+
+            done = await self._with_retries(send, retries, retry_interval, "diagnostics upload")
             reported = done or "diagnostics-uploaded-after-refusal" in self.faults
             await self._diagnostics_status("Uploaded" if reported else "UploadFailed")
+            await self._once_more(send)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -163,6 +171,15 @@ class Firmware:
             except TransferError as exc:
                 self.logger.info("%s: %s attempt %d/%d failed: %s", self.identity, what, number, tries, exc)
         return False
+
+    async def _once_more(self, attempt: Any) -> None:
+        """Fault file-transfer-after-final: the transfer once more, after its final status went out."""
+        if "file-transfer-after-final" not in self.faults:
+            return
+        try:
+            await attempt()
+        except TransferError as exc:
+            self.logger.info("%s: transfer after the final status failed: %s", self.identity, exc)
 
     async def _report_transfer(self, action: str, status: str) -> None:
         """Send a transfer status in turn with everything else; once registered again when it happens offline."""

@@ -72,7 +72,7 @@ async def test_get_diagnostics(charge_point, booted, descriptor, timeouts, file_
         f"[behaviour] the uploaded diagnostics file {record.name!r} is empty; a charge point with no diagnostics "
         "leaves fileName out of GetDiagnostics.conf instead (OCPP 1.6 §5.9)")
     check_after_transfer(final, record, "upload")
-    await file_servers.expect_no_transfer("upload", during=timeouts.settle, requirement=REQ_SINGLE)
+    await file_servers.expect_no_transfer("upload", final=final, during=timeouts.settle, requirement=REQ_SINGLE)
 
 
 @case("TC_045_2_CS", "Get Diagnostics - Upload Failed",
@@ -97,6 +97,6 @@ async def test_upload_failed(charge_point, booted, descriptor, timeouts, file_se
     check_attempts(attempts, retries=RETRIES, retry_interval=RETRY_INTERVAL_S, timeouts=timeouts, what="upload",
                    final=final, spec="OCPP 1.6 §5.9 retries, retryInterval")
     await file_servers.expect_no_transfer(
-        "upload", during=timeouts.settle,
+        "upload", final=final, during=timeouts.settle,
         requirement="retries: how many times the Charge Point must try to upload the diagnostics before giving up "
                     "(OCPP 1.6 §6.25); after UploadFailed it has given up.")

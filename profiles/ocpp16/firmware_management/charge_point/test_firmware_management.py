@@ -121,7 +121,7 @@ async def test_download_failed(charge_point, booted, descriptor, timeouts, file_
     check_attempts(attempts, retries=RETRIES, retry_interval=RETRY_INTERVAL_S, timeouts=timeouts, what="download",
                    final=final, spec="OCPP 1.6 §5.19 retries, retryInterval")
     await file_servers.expect_no_transfer(
-        "download", name=name, during=timeouts.settle,
+        "download", name=name, final=final, during=timeouts.settle,
         requirement="retries: how many times the Charge Point must try to download the firmware before giving up "
                     "(OCPP 1.6 §6.55); after DownloadFailed it has given up.")
 
