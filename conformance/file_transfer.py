@@ -10,6 +10,9 @@ This module carries no OCPP message logic. It offers:
 - ``download`` and ``upload``: the client side the suite's charge point and the reference simulator use to perform
   the transfers a CSMS asks for, over http, https and ftp (passive mode), raising ``TransferError`` with one line.
 - ``make_firmware_image``: a deterministic pseudo-random image for byte-for-byte checks.
+- ``make_installable_image`` and ``check_installable_image``: the suite's test firmware format (a header naming it
+  and its version, pseudo-random content, a SHA-256 trailer), which the reference charge point installs when intact
+  and refuses when not, so an installation can succeed or fail for a reason the image itself carries.
 
 The FTP side uses aioftp rather than pyftpdlib because it runs on the suite's own asyncio loop beside the OCPP peers
 and ships the FTP client the suite's charge point needs, so one library serves both ends without threads.
@@ -75,6 +78,7 @@ CONNECTION_LOST = "connection lost"
 TLS_FAILED = "TLS handshake failed"
 BAD_URL = "bad URL"
 FAILED = "failed"
+BROKEN_OFF = "broken off"  # the client gave up on purpose (``stop_after``), as a link that drops would
 
 
 # ---------------------------------------------------------------------------------------------------------- records
@@ -157,6 +161,7 @@ class _EventLog:
 
     def __init__(self) -> None:
         self.events: list[Event] = []
+        self.observers: list[Callable[[Event], None]] = []
         self._waiters: list[tuple[Callable[[Event], bool], asyncio.Future[Event]]] = []
 
     def add(self, event: Event) -> None:
@@ -188,6 +193,8 @@ class _EventLog:
 
     def _settled(self, event: Event) -> None:
         logger.info("file servers: %s", event.describe())
+        for observer in list(self.observers):
+            observer(event)
         for match, future in self._waiters:
             if not future.done() and match(event):
                 future.set_result(event)
@@ -258,6 +265,74 @@ def make_firmware_image(path: str | Path, size_bytes: int, seed: int) -> str:
             remaining -= len(block)
     return sha.hexdigest()
 
+
+
+IMAGE_MAGIC = b"OCPP-CONFORMANCE-TEST-FIRMWARE"
+_DIGEST_SIZE = 32
+
+
+@dataclass(frozen=True)
+class ImageCheck:
+    """What a charger finds in a test firmware image: its version, and why it refuses to install it (None: intact)."""
+
+    version: str | None
+    problem: str | None
+
+
+def make_installable_image(path: str | Path, size_bytes: int, seed: int, *, version: str, intact: bool = True) -> str:
+    """Write a test firmware image to ``path`` and return the sha256 of the whole file.
+
+    Layout: one header line ``OCPP-CONFORMANCE-TEST-FIRMWARE <version> <size_bytes>``, ``size_bytes`` deterministic
+    pseudo-random bytes, then the 32-byte SHA-256 of header and content. With ``intact=False`` the trailer is wrong,
+    so a charger that checks the image refuses to install it."""
+    if size_bytes < 0:
+        raise ValueError(f"make_installable_image: size_bytes is {size_bytes}; give 0 or more bytes")
+    if not version or any(ch.isspace() for ch in version):
+        raise ValueError(f"make_installable_image: version {version!r} must be one word")
+    generator = random.Random(seed)
+    content = hashlib.sha256()
+    whole = hashlib.sha256()
+    header = IMAGE_MAGIC + f" {version} {size_bytes}\n".encode()
+    with open(path, "wb") as sink:
+        for block in _image_blocks(header, generator, size_bytes):
+            content.update(block)
+            _write_hashed(sink, block, whole)
+        trailer = content.digest()
+        if not intact:
+            trailer = bytes(b ^ 0xFF for b in trailer)
+        _write_hashed(sink, trailer, whole)
+    return whole.hexdigest()
+
+
+def _image_blocks(header: bytes, generator: random.Random, size_bytes: int) -> Iterator[bytes]:
+    yield header
+    remaining = size_bytes
+    while remaining:
+        block = generator.randbytes(min(BLOCK_SIZE, remaining))
+        remaining -= len(block)
+        yield block
+
+
+def check_installable_image(path: str | Path) -> ImageCheck:
+    """Read a test firmware image as a charger verifies it before installing (streamed, never whole)."""
+    with open(path, "rb") as source:
+        header = source.readline(len(IMAGE_MAGIC) + 200)
+        parts = header.rstrip(b"\n").split(b" ")
+        if len(parts) != 3 or parts[0] != IMAGE_MAGIC or not parts[2].isdigit() or not header.endswith(b"\n"):
+            return ImageCheck(None, "it is not an ocpp-conformance test firmware image (no valid header)")
+        version, size = parts[1].decode("ascii", "replace"), int(parts[2])
+        total = os.fstat(source.fileno()).st_size
+        if total != len(header) + size + _DIGEST_SIZE:
+            return ImageCheck(version, f"it holds {total} bytes, its header announces {len(header) + size + _DIGEST_SIZE}")
+        sha = hashlib.sha256(header)
+        remaining = size
+        while remaining:
+            block = source.read(min(BLOCK_SIZE, remaining))
+            sha.update(block)
+            remaining -= len(block)
+        if not hmac.compare_digest(source.read(_DIGEST_SIZE), sha.digest()):
+            return ImageCheck(version, "its SHA-256 trailer does not match its content")
+    return ImageCheck(version, None)
 
 # -------------------------------------------------------------------------------------------------------- FTP server
 
@@ -622,6 +697,17 @@ class FileServers:
         """Position in the event log; pass it as ``since`` to wait only for what happens after this point."""
         return len(self._log.events)
 
+    def observe(self, observer: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``observer`` with every login and transfer as it ends (e.g. to write it into a wire log as it
+        happens); returns the function that stops it."""
+        self._log.observers.append(observer)
+
+        def stop() -> None:
+            if observer in self._log.observers:
+                self._log.observers.remove(observer)
+
+        return stop
+
     async def wait_for_download(
         self, name: str, *, within: float, outcome: Outcome | None = None, since: int = 0
     ) -> TransferRecord:
@@ -898,7 +984,7 @@ class _Failure(Exception):
         self.detail = detail
 
 
-def _redacted(url: str) -> str:
+def redacted(url: str) -> str:
     """The URL with its password masked, for messages and logs."""
     try:
         parsed = URL(url)
@@ -913,17 +999,17 @@ def _parse(url: str, action: str) -> URL:
     try:
         parsed = URL(url)
     except (ValueError, TypeError) as exc:
-        raise TransferError(BAD_URL, f"{action} of {_redacted(url)} failed: {BAD_URL} ({exc})") from None
+        raise TransferError(BAD_URL, f"{action} of {redacted(url)} failed: {BAD_URL} ({exc})") from None
     if parsed.scheme not in ("http", "https", "ftp"):
-        raise TransferError(BAD_URL, f"{action} of {_redacted(url)} failed: {BAD_URL} (scheme {parsed.scheme!r}; use http, https or ftp)")
+        raise TransferError(BAD_URL, f"{action} of {redacted(url)} failed: {BAD_URL} (scheme {parsed.scheme!r}; use http, https or ftp)")
     if not parsed.host:
-        raise TransferError(BAD_URL, f"{action} of {_redacted(url)} failed: {BAD_URL} (no host)")
+        raise TransferError(BAD_URL, f"{action} of {redacted(url)} failed: {BAD_URL} (no host)")
     return parsed
 
 
 async def _bounded(work: Awaitable[TransferResult], action: str, url: str, timeout: float) -> TransferResult:
     """Run one transfer within ``timeout`` seconds and turn every network failure into one TransferError line."""
-    where = f"{action} of {_redacted(url)} failed"
+    where = f"{action} of {redacted(url)} failed"
     try:
         async with asyncio.timeout(timeout):
             return await work
@@ -939,6 +1025,11 @@ async def _bounded(work: Awaitable[TransferResult], action: str, url: str, timeo
         raise TransferError(CONNECTION_LOST, f"{where}: {CONNECTION_LOST} ({_one_line(exc) or type(exc).__name__})") from None
     except aiohttp.ClientError as exc:
         raise TransferError(FAILED, f"{where}: {FAILED} ({_one_line(exc) or type(exc).__name__})") from None
+
+
+def _check_stop_after(action: str, stop_after: int | None) -> None:
+    if stop_after is not None and (isinstance(stop_after, bool) or not isinstance(stop_after, int) or stop_after < 1):
+        raise ValueError(f"{action}: stop_after is {stop_after!r}; give a number of bytes of at least 1, or None")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -1021,7 +1112,15 @@ async def _quit_politely(client: aioftp.Client) -> None:
         client.close()
 
 
-async def _ftp_download(target: URL, sink: BinaryIO) -> TransferResult:
+def _broken_off(size: int) -> _Failure:
+    return _Failure(BROKEN_OFF, f"the client broke the transfer off after {size} bytes")
+
+
+def _cut_due(size: int, stop_after: int | None) -> bool:
+    return stop_after is not None and size >= stop_after
+
+
+async def _ftp_download(target: URL, sink: BinaryIO, stop_after: int | None) -> TransferResult:
     sha = hashlib.sha256()
     size = 0
     client = await _ftp_session(target)
@@ -1036,6 +1135,9 @@ async def _ftp_download(target: URL, sink: BinaryIO) -> TransferResult:
                 async for block in stream.iter_by_block(BLOCK_SIZE):
                     await asyncio.to_thread(_write_hashed, sink, block, sha)
                     size += len(block)
+                    if _cut_due(size, stop_after):
+                        client.close()  # the control connection first: the server must not take this for the end
+                        raise _broken_off(size)
         except aioftp.StatusCodeError as exc:
             await _quit_politely(client)
             raise _ftp_failure(exc, "end") from None
@@ -1045,7 +1147,7 @@ async def _ftp_download(target: URL, sink: BinaryIO) -> TransferResult:
     return TransferResult(size, sha.hexdigest())
 
 
-async def _ftp_upload(target: URL, source: BinaryIO, name: str) -> TransferResult:
+async def _ftp_upload(target: URL, source: BinaryIO, name: str, stop_after: int | None) -> TransferResult:
     sha = hashlib.sha256()
     size = 0
     client = await _ftp_session(target)
@@ -1057,9 +1159,12 @@ async def _ftp_upload(target: URL, source: BinaryIO, name: str) -> TransferResul
             raise _ftp_failure(exc, "upload") from None
         try:
             async with stream:
-                while block := await asyncio.to_thread(_read_hashed, source, BLOCK_SIZE, sha):
+                while block := await asyncio.to_thread(_read_hashed, source, _block_size(size, stop_after), sha):
                     await stream.write(block)
                     size += len(block)
+                    if _cut_due(size, stop_after):
+                        client.close()  # FTP has no length: only a lost control connection tells the server
+                        raise _broken_off(size)
         except aioftp.StatusCodeError as exc:
             await _quit_politely(client)
             raise _ftp_failure(exc, "end") from None
@@ -1069,7 +1174,14 @@ async def _ftp_upload(target: URL, source: BinaryIO, name: str) -> TransferResul
     return TransferResult(size, sha.hexdigest())
 
 
-async def _http_download(target: URL, sink: BinaryIO, ssl_context: ssl.SSLContext | None) -> TransferResult:
+def _block_size(moved: int, stop_after: int | None) -> int:
+    """The next block to send: whole blocks, or what is left up to the cut-off point."""
+    return BLOCK_SIZE if stop_after is None else max(1, min(BLOCK_SIZE, stop_after - moved))
+
+
+async def _http_download(
+    target: URL, sink: BinaryIO, ssl_context: ssl.SSLContext | None, stop_after: int | None
+) -> TransferResult:
     sha = hashlib.sha256()
     size = 0
     async with aiohttp.ClientSession() as session:
@@ -1079,18 +1191,33 @@ async def _http_download(target: URL, sink: BinaryIO, ssl_context: ssl.SSLContex
             async for block in response.content.iter_chunked(BLOCK_SIZE):
                 await asyncio.to_thread(_write_hashed, sink, block, sha)
                 size += len(block)
+                if _cut_due(size, stop_after):
+                    response.close()  # drops the connection: the server sees the body cut short
+                    raise _broken_off(size)
     return TransferResult(size, sha.hexdigest())
 
 
-class _HashingReader(io.BufferedReader):
-    """A file aiohttp streams a request body from; hashes and counts what it hands out, afresh when rewound to 0."""
+class _CutOff(OSError):
+    """Raised by a request body that was told to stop: aiohttp then abandons the request and its connection."""
 
-    def __init__(self, path: Path) -> None:
+
+class _HashingReader(io.BufferedReader):
+    """A file aiohttp streams a request body from; hashes and counts what it hands out, afresh when rewound to 0.
+    With ``stop_after`` it refuses to hand out more once that many bytes went (the request is then broken off)."""
+
+    def __init__(self, path: Path, stop_after: int | None = None) -> None:
         super().__init__(io.FileIO(path, "rb"), buffer_size=BLOCK_SIZE)
         self.sha = hashlib.sha256()
         self.count = 0
+        self.stop_after = stop_after
+        self.cut = False
 
     def read(self, size: int | None = -1) -> bytes:
+        if _cut_due(self.count, self.stop_after):
+            self.cut = True
+            raise _CutOff(f"stopped after {self.count} bytes")
+        if self.stop_after is not None:
+            size = _block_size(self.count, self.stop_after) if size is None or size < 0 else min(size, _block_size(self.count, self.stop_after))
         block = super().read(size)
         self.sha.update(block)
         self.count += len(block)
@@ -1106,43 +1233,65 @@ class _HashingReader(io.BufferedReader):
 
 
 async def _http_upload(
-    target: URL, source_path: Path, name: str, form: HttpUploadForm, ssl_context: ssl.SSLContext | None
+    target: URL, source_path: Path, name: str, form: HttpUploadForm, ssl_context: ssl.SSLContext | None,
+    stop_after: int | None,
+) -> TransferResult:
+    with _HashingReader(source_path, stop_after) as reader:
+        try:
+            return await _send_http_upload(target, reader, name, form, ssl_context)
+        except (aiohttp.ClientError, OSError) as exc:
+            if reader.cut:
+                raise _broken_off(reader.count) from None
+            raise exc
+
+
+async def _send_http_upload(
+    target: URL, reader: _HashingReader, name: str, form: HttpUploadForm, ssl_context: ssl.SSLContext | None
 ) -> TransferResult:
     directory = target.with_path(target.path.rstrip("/") or "/", keep_query=True)
-    with _HashingReader(source_path) as reader:
-        body = aiohttp_payload.BufferedReaderPayload(reader, filename=name, content_type="application/octet-stream")
-        async with aiohttp.ClientSession() as session:
-            if form == "multipart":
-                with aiohttp.MultipartWriter("form-data") as multipart:
-                    part = multipart.append_payload(body)
-                    part.set_content_disposition("form-data", name="file", filename=name)
-                    request = session.post(directory, data=multipart, ssl=_ssl_option(ssl_context))
-            else:
-                file_url = directory.with_path(f"{directory.path.rstrip('/')}/{name}", keep_query=True)
-                method = session.put if form == "put" else session.post
-                request = method(file_url, data=body, ssl=_ssl_option(ssl_context))
-            async with request as response:
-                if failure := _http_failure(response, "upload"):
-                    raise failure
-                await response.read()
-        return TransferResult(reader.count, reader.sha.hexdigest())
+    body = aiohttp_payload.BufferedReaderPayload(reader, filename=name, content_type="application/octet-stream")
+    async with aiohttp.ClientSession() as session:
+        if form == "multipart":
+            with aiohttp.MultipartWriter("form-data") as multipart:
+                part = multipart.append_payload(body)
+                part.set_content_disposition("form-data", name="file", filename=name)
+                request = session.post(directory, data=multipart, ssl=_ssl_option(ssl_context))
+        else:
+            file_url = directory.with_path(f"{directory.path.rstrip('/')}/{name}", keep_query=True)
+            method = session.put if form == "put" else session.post
+            request = method(file_url, data=body, ssl=_ssl_option(ssl_context))
+        async with request as response:
+            if failure := _http_failure(response, "upload"):
+                raise failure
+            await response.read()
+    return TransferResult(reader.count, reader.sha.hexdigest())
 
 
-async def download(url: str, dest_path: str | Path, *, timeout: float, ssl_context: ssl.SSLContext | None = None) -> TransferResult:
+async def download(
+    url: str,
+    dest_path: str | Path,
+    *,
+    timeout: float,
+    ssl_context: ssl.SSLContext | None = None,
+    stop_after: int | None = None,
+) -> TransferResult:
     """Download ``url`` (http, https, ftp with ``user:password@``) into ``dest_path``, streamed, within ``timeout`` s.
 
     The bytes land in ``<dest_path>.part`` and are renamed into place only when complete, so a failed download leaves
     no file. Raises TransferError (reason: unreachable, login refused, missing file, timeout, …) with one line.
+    ``stop_after``: break the download off once at least that many bytes arrived, as a link that drops would
+    (reason ``broken off``): a charger whose download fails for real.
     """
     target = _parse(url, "download")
+    _check_stop_after("download", stop_after)
     destination = Path(dest_path)
     partial = destination.with_name(destination.name + ".part")
     try:
         with open(partial, "wb") as sink:
             if target.scheme == "ftp":
-                result = await _bounded(_ftp_download(target, sink), "download", url, timeout)
+                result = await _bounded(_ftp_download(target, sink, stop_after), "download", url, timeout)
             else:
-                result = await _bounded(_http_download(target, sink, ssl_context), "download", url, timeout)
+                result = await _bounded(_http_download(target, sink, ssl_context, stop_after), "download", url, timeout)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -1158,13 +1307,15 @@ async def upload(
     name: str | None = None,
     http_form: HttpUploadForm = "put",
     ssl_context: ssl.SSLContext | None = None,
+    stop_after: int | None = None,
 ) -> TransferResult:
     """Upload ``src_path`` into the directory URL ``url`` as ``name`` (default: the file's own name), within ``timeout`` s.
 
     OCPP gives a directory (GetDiagnostics ``location``, GetLog ``remoteLocation``): FTP stores to ``<url>/<name>``;
     HTTP sends ``PUT <url>/<name>`` (``http_form="put"``), ``POST <url>/<name>`` with the raw body (``"post"``) or
     ``POST <url>`` with a multipart form whose ``file`` part carries the name (``"multipart"``). Streamed; raises
-    TransferError with one line.
+    TransferError with one line. ``stop_after``: break the upload off once that many bytes went (reason ``broken
+    off``), as a link that drops would.
     """
     target = _parse(url, "upload")
     source_path = Path(src_path)
@@ -1173,7 +1324,9 @@ async def upload(
         raise ValueError(f"upload: name {file_name!r} is not a plain file name; give one without '/'")
     if http_form not in ("put", "post", "multipart"):
         raise ValueError(f"upload: http_form is {http_form!r}; give 'put', 'post' or 'multipart'")
+    _check_stop_after("upload", stop_after)
     if target.scheme == "ftp":
         with open(source_path, "rb") as source:
-            return await _bounded(_ftp_upload(target, source, file_name), "upload", url, timeout)
-    return await _bounded(_http_upload(target, source_path, file_name, http_form, ssl_context), "upload", url, timeout)
+            return await _bounded(_ftp_upload(target, source, file_name, stop_after), "upload", url, timeout)
+    return await _bounded(_http_upload(target, source_path, file_name, http_form, ssl_context, stop_after), "upload", url,
+                          timeout)

@@ -17,6 +17,7 @@ import copy
 import dataclasses
 import difflib
 import functools
+import ipaddress
 import json
 import shlex
 import string
@@ -74,7 +75,11 @@ OPTIONAL_DATA: dict[str, str] = {
     "configuration.read_only_key": "read-only configuration key",
     "smart_charging.phases": "number of phases of the charge point's supply",
     "smart_charging.voltage": "voltage of the charge point's supply",
+    "file_transfer.firmware_image": "firmware image the charge point installs",
+    "file_transfer.invalid_firmware_image": "firmware image the charge point refuses to install",
 }
+# A firmware image entry that asks the suite to generate its own test image (conformance.file_transfer).
+GENERATED_IMAGE = "generated"
 # IdTags attribute -> the optional data it belongs to.
 _ID_TAG_DATA = {
     "valid_2": "id_tags.valid_2",
@@ -151,6 +156,23 @@ class Security:
 
 
 @dataclass(frozen=True)
+class FileTransfer:
+    """How a charge point under test reaches the suite's file servers, and the firmware images the cases serve it
+    (a path, GENERATED_IMAGE, or None where the descriptor declares none)."""
+
+    reachable_address: str
+    protocols: tuple[str, ...]
+    ftp_user: str
+    ftp_password: str | None
+    http_port: int
+    ftp_port: int
+    firmware_image: Path | str | None
+    invalid_firmware_image: Path | str | None
+    install_reboot: str
+    transfer_timeout: float
+
+
+@dataclass(frozen=True)
 class Descriptor:
     path: Path | None
     name: str
@@ -172,6 +194,7 @@ class Descriptor:
     vendor: dict[str, Any]
     raw: dict
     smart_charging: dict[str, Any] = dataclasses.field(default_factory=dict)  # electrical facts, limit tolerance
+    file_transfer: FileTransfer | None = None
 
     def declares(self, feature: str) -> bool:
         """True if the IUT declares the feature profile (or the capability 'fixed_cable')."""
@@ -231,6 +254,8 @@ def _data_value(descriptor: Descriptor, item: str) -> Any:
         return descriptor.id_tags.child_id_tag if name == "parent" else getattr(descriptor.id_tags, name)
     if block == "smart_charging":
         return descriptor.smart_charging.get(name)
+    if block == "file_transfer":
+        return getattr(descriptor.file_transfer, name, None)
     return descriptor.configuration.get(name)
 
 
@@ -262,6 +287,7 @@ class CaseDescriptor:
         self.id_tags = CaseIdTags(self)
         self.configuration = CaseConfiguration(self)
         self.smart_charging = CaseSmartCharging(self)
+        self.file_transfer = CaseFileTransfer(self) if descriptor.file_transfer is not None else None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._descriptor, name)
@@ -287,6 +313,19 @@ class CaseIdTags:
         if item is not None:
             self._view.require(item)
         return getattr(self._view.whole.id_tags, name)
+
+
+class CaseFileTransfer:
+    """The descriptor's file_transfer block as a case sees it (see `CaseDescriptor`)."""
+
+    def __init__(self, view: CaseDescriptor) -> None:
+        self._view = view
+
+    def __getattr__(self, name: str) -> Any:
+        item = f"file_transfer.{name}"
+        if item in OPTIONAL_DATA:
+            self._view.require(item)
+        return getattr(self._view.whole.file_transfer, name)
 
 
 class CaseConfiguration(Mapping):
@@ -373,6 +412,8 @@ def descriptor_from_dict(data: dict, path: Path | None = None) -> Descriptor:
         raise DescriptorError(problems[0], problems)
     given = set(data)  # before defaults: listen/endpoint must be given explicitly
     _apply_defaults(_schema(), data)
+    if "file_transfer" not in given:
+        del data["file_transfer"]  # its defaults complete a given block; without one the charger has no file transfer
     base = path.parent if path is not None else Path.cwd()
     problems = [f"{label}: {where}: {what}" for where, what in _cross_field_problems(data, given, base)]
     if problems:
@@ -705,6 +746,8 @@ def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple
     longest = max(("response", "connect", "expect"), key=lambda k: t[k])
     if t["case"] < t[longest]:
         out.append(("timeouts.case", f"{t['case']:g} s is shorter than timeouts.{longest} ({t[longest]:g} s) — raise case or lower {longest}"))
+    if "file_transfer" in data:
+        out.extend(_file_transfer_problems(data, base))
 
     driver = data["driver"]
     if driver["type"] == "http" and driver.get("convention") == "octt" and sut != "csms":
@@ -712,6 +755,38 @@ def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple
     if driver["type"] == "exec":
         out.extend(_exec_problems(driver, sut, base))
     return out
+
+
+def _file_transfer_problems(data: dict, base: Path) -> list[tuple[str, str]]:
+    """The file_transfer block belongs to a charge point under test; its images exist; its servers can be reached."""
+    block = data["file_transfer"]
+    if data["sut"] != "charge_point":
+        return [("file_transfer", "only used when sut is charge_point (the suite serves the charger's files) — remove "
+                                  "it; a CSMS under test gives its own URLs")]
+    out: list[tuple[str, str]] = []
+    for name in ("firmware_image", "invalid_firmware_image"):
+        image = block.get(name)
+        if image is not None and image != GENERATED_IMAGE and not _resolve_file(base, image).is_file():
+            out.append((f"file_transfer.{name}", f"file not found: {_resolve_file(base, image)} — fix the path "
+                                                 f"(relative to the descriptor's folder), or write '{GENERATED_IMAGE}' or null"))
+    host = (data.get("listen") or {}).get("host", "127.0.0.1")
+    if _loopback(host) and not _loopback(block["reachable_address"]):
+        out.append(("file_transfer.reachable_address", f"{block['reachable_address']} is not this machine's loopback "
+                                                       f"address, but the suite's servers listen on listen.host {host} — set "
+                                                       "listen.host to 0.0.0.0 (or an address of this machine the charger reaches)"))
+    if block["transfer_timeout"] > data["timeouts"]["case"]:
+        out.append(("file_transfer.transfer_timeout", f"{block['transfer_timeout']:g} s is longer than timeouts.case "
+                                                      f"({data['timeouts']['case']:g} s) — raise timeouts.case"))
+    return out
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _endpoint_problems(endpoint: str, identity: str) -> list[tuple[str, str]]:
@@ -855,6 +930,29 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
         vendor=data["vendor"],
         raw=raw,
         smart_charging=dict(data.get("smart_charging") or {}),
+        file_transfer=_file_transfer(data.get("file_transfer"), base),
+    )
+
+
+def _file_transfer(block: dict | None, base: Path) -> FileTransfer | None:
+    if block is None:
+        return None
+
+    def image(name: str) -> Path | str | None:
+        value = block.get(name)
+        return value if value in (None, GENERATED_IMAGE) else _resolve_file(base, value)
+
+    return FileTransfer(
+        reachable_address=block["reachable_address"],
+        protocols=tuple(block["protocols"]),
+        ftp_user=block["ftp_user"],
+        ftp_password=block.get("ftp_password"),
+        http_port=int(block["http_port"]),
+        ftp_port=int(block["ftp_port"]),
+        firmware_image=image("firmware_image"),
+        invalid_firmware_image=image("invalid_firmware_image"),
+        install_reboot=block["install_reboot"],
+        transfer_timeout=float(block["transfer_timeout"]),
     )
 
 

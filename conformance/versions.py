@@ -80,11 +80,14 @@ def unmet_need(info: "CaseInfo", descriptor: Any) -> str | None:
             return "the IUT has no fixed cable (connectors.fixed_cable: false)"
         if need == "not_fixed_cable" and descriptor.fixed_cable:
             return "the IUT has a fixed cable (connectors.fixed_cable: true)"
+        if need == "file_transfer" and descriptor.file_transfer is None:
+            return ("the IUT descriptor declares no file_transfer block (the address the charger reaches the suite's "
+                    "file servers at and the protocols it supports)")
         if "." in need:  # optional test data, e.g. "id_tags.blocked" (@case checks the name)
             reason = descriptor.lacks(need)
             if reason:
                 return reason
-        elif need not in ("fixed_cable", "not_fixed_cable"):
+        elif need not in ("fixed_cable", "not_fixed_cable", "file_transfer"):
             reason = support(descriptor.ocpp_version).unmet_need(need, descriptor)
             if reason:
                 return reason

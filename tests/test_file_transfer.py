@@ -22,6 +22,7 @@ import pytest
 
 from conformance.file_transfer import (
     BAD_URL,
+    BROKEN_OFF,
     CONNECTION_LOST,
     LOGIN_REFUSED,
     MISSING_FILE,
@@ -33,8 +34,10 @@ from conformance.file_transfer import (
     LoginRecord,
     TransferError,
     TransferRecord,
+    check_installable_image,
     download,
     make_firmware_image,
+    make_installable_image,
     upload,
 )
 from conformance.pki import ensure_pki
@@ -557,3 +560,69 @@ async def test_ftp_upload_whose_session_drops_is_recorded_as_aborted(servers: Fi
 
     stream.close()
     assert record.outcome == "aborted" and record.size <= 100_000
+
+
+# -------------------------------------------------------------------------------- transfers a client breaks off
+
+
+@pytest.mark.parametrize("scheme", ["http", "ftp"])
+async def test_download_stopped_by_the_client_fails_for_real(
+    servers: FileServers, served: tuple[Path, str], tmp_path: Path, scheme: str
+) -> None:
+    with pytest.raises(TransferError) as failure:
+        await download(servers.firmware_url(IMAGE, scheme), tmp_path / "x.bin", timeout=10, stop_after=1)
+
+    record = await servers.wait_for_download(IMAGE, within=20)
+    assert failure.value.reason == BROKEN_OFF and "\n" not in str(failure.value)
+    assert not (tmp_path / "x.bin").exists() and not (tmp_path / "x.bin.part").exists()
+    # the bytes went over the wire before the client gave up; the server saw the transfer end early
+    assert record.outcome == "aborted" and 0 < record.size
+
+
+@pytest.mark.parametrize("scheme,form", UPLOAD_FORMS)
+async def test_upload_stopped_by_the_client_fails_for_real(servers: FileServers, served: tuple[Path, str], scheme: str,
+                                                         form: Any) -> None:
+    with pytest.raises(TransferError) as failure:
+        await upload(servers.upload_url(scheme), served[0] / IMAGE, timeout=10, http_form=form, stop_after=1000)
+
+    record = await servers.wait_for_upload(within=20)
+    assert failure.value.reason == BROKEN_OFF and "after 1000 bytes" in str(failure.value)
+    # FTP has no length: a server may take the short file for a whole one; it never holds more than was sent
+    assert record.size <= 1000 and (scheme == "ftp" or record.outcome == "aborted")
+
+
+async def test_stop_after_beyond_the_file_changes_nothing(servers: FileServers, served: tuple[Path, str],
+                                                          tmp_path: Path) -> None:
+    result = await download(servers.firmware_url(IMAGE), tmp_path / "x.bin", timeout=10, stop_after=IMAGE_SIZE + 1)
+    assert result.sha256 == served[1]
+    with pytest.raises(ValueError, match="stop_after is 0"):
+        await download(servers.firmware_url(IMAGE), tmp_path / "y.bin", timeout=10, stop_after=0)
+
+
+# ------------------------------------------------------------------------------------- installable test images
+
+
+def test_installable_image_is_checked_as_a_charger_does(tmp_path: Path) -> None:
+    sha = make_installable_image(tmp_path / "good.bin", 300_000, seed=3, version="2.0.0")
+    make_installable_image(tmp_path / "bad.bin", 300_000, seed=3, version="2.0.0", intact=False)
+    (tmp_path / "short.bin").write_bytes((tmp_path / "good.bin").read_bytes()[:-1])
+
+    assert sha == _sha256(tmp_path / "good.bin")
+    check = check_installable_image(tmp_path / "good.bin")
+    assert check.version == "2.0.0" and check.problem is None
+    assert "does not match" in (check_installable_image(tmp_path / "bad.bin").problem or "")
+    assert "announces" in (check_installable_image(tmp_path / "short.bin").problem or "")
+    make_firmware_image(tmp_path / "random.bin", 1000, seed=1)
+    assert check_installable_image(tmp_path / "random.bin").version is None
+    with pytest.raises(ValueError, match="one word"):
+        make_installable_image(tmp_path / "x.bin", 10, seed=1, version="two words")
+
+
+async def test_observers_see_every_event_as_it_ends(servers: FileServers, tmp_path: Path) -> None:
+    seen: list[str] = []
+    stop = servers.observe(lambda event: seen.append(event.describe()))
+    await download(servers.firmware_url(IMAGE, "ftp"), tmp_path / "x.bin", timeout=10)
+    stop()
+    await download(servers.firmware_url(IMAGE, "http"), tmp_path / "y.bin", timeout=10)
+
+    assert len(seen) == 2 and "login" in seen[0] and "downloaded /firmware/" in seen[1]

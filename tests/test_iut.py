@@ -336,7 +336,8 @@ def test_id_tags_and_configuration_entries_can_be_declared_absent() -> None:
 
 def test_defaults_are_present_but_only_written_data_counts_as_declared() -> None:
     d = descriptor_from_dict(merged(CSMS, id_tags={"blocked": "B1"}, configuration={"read_only_key": "NumberOfConnectors"}))
-    assert all(d.lacks(item) is None for item in OPTIONAL_DATA)
+    # firmware images have no default: only a charge point's file_transfer block gives them
+    assert all(d.lacks(item) is None for item in OPTIONAL_DATA if not item.startswith("file_transfer."))
     assert d.declared_data() == ["id_tags.blocked", "configuration.read_only_key"]
     assert d.id_tags.expired == "CONFEXPIRED"  # a default: present, but not written in the file
 
@@ -505,3 +506,80 @@ def test_smart_charging_facts_default_to_three_phases_of_230_volts_and_can_be_de
         tmp_path, merged(CHARGE_POINT, smart_charging={"phases": 4}))
     assert ": smart_charging.limit_tolerance: -1 is less than the minimum of 0 — write a number of amperes" in error_of(
         tmp_path, merged(CHARGE_POINT, smart_charging={"limit_tolerance": -1}))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# file_transfer: the suite's file servers for a charge point under test
+
+FILE_TRANSFER = {"reachable_address": "127.0.0.1", "protocols": ["ftp", "http"]}
+
+
+def test_file_transfer_block_is_optional_and_its_absence_says_so() -> None:
+    from conformance.case_info import CaseInfo
+    from conformance.versions import unmet_need
+
+    d = descriptor_from_dict(merged(CHARGE_POINT))
+    info = CaseInfo("TC_X", "t", "s", "r", needs=("file_transfer", "file_transfer.firmware_image"))
+    assert d.file_transfer is None
+    assert "declares no file_transfer block" in (unmet_need(info, d) or "")
+    given = descriptor_from_dict(merged(CHARGE_POINT, file_transfer=dict(FILE_TRANSFER)))
+    assert unmet_need(info, given) == ("the IUT descriptor declares no firmware image the charge point installs "
+                                       "(file_transfer.firmware_image is not given)")
+    assert given.file_transfer.protocols == ("ftp", "http") and given.file_transfer.install_reboot == "self"
+    assert given.file_transfer.transfer_timeout == 300 and given.declared_data() == []
+
+
+def test_firmware_images_resolve_and_only_the_needs_hand_them_out(tmp_path: Path) -> None:
+    (tmp_path / "fw.bin").write_bytes(b"image")
+    block = dict(FILE_TRANSFER, firmware_image="fw.bin", invalid_firmware_image="generated")
+    d = load_descriptor(write(tmp_path, merged(CHARGE_POINT, file_transfer=block)))
+    assert d.file_transfer.firmware_image == (tmp_path / "fw.bin").resolve()
+    assert d.file_transfer.invalid_firmware_image == "generated"
+    assert d.declared_data() == ["file_transfer.firmware_image", "file_transfer.invalid_firmware_image"]
+    view = d.for_case("TC_X", ("file_transfer.firmware_image",))
+    assert view.file_transfer.firmware_image == d.file_transfer.firmware_image and view.file_transfer.protocols
+    with pytest.raises(UndeclaredNeed, match="add 'file_transfer.invalid_firmware_image'"):
+        view.file_transfer.invalid_firmware_image
+
+
+@pytest.mark.parametrize("change,expected", [
+    ({"firmware_image": "missing.bin"}, ": file_transfer.firmware_image: file not found: "),
+    ({"protocols": ["sftp"]}, ": file_transfer.protocols[0]: 'sftp' is not one of 'ftp', 'http'"),
+    ({"protocols": []}, ": file_transfer.protocols: "),
+    ({"reachable_address": "ftp://host/"}, ": file_transfer.reachable_address: 'ftp://host/' is not in the allowed form"),
+    ({"reachable_address": "192.168.1.20"}, ": file_transfer.reachable_address: 192.168.1.20 is not this machine's "
+                                            "loopback address, but the suite's servers listen on listen.host 127.0.0.1"),
+    ({"install_reboot": "auto"}, ": file_transfer.install_reboot: 'auto' is not one of 'self', 'driver', 'none'"),
+    ({"transfer_timeout": 900}, ": file_transfer.transfer_timeout: 900 s is longer than timeouts.case (300 s)"),
+])
+def test_file_transfer_mistakes_are_one_line(tmp_path: Path, change: dict, expected: str) -> None:
+    assert expected in error_of(tmp_path, merged(CHARGE_POINT, file_transfer=dict(FILE_TRANSFER, **change)))
+
+
+def test_file_transfer_belongs_to_a_charge_point(tmp_path: Path) -> None:
+    text = error_of(tmp_path, merged(CSMS, file_transfer=dict(FILE_TRANSFER)))
+    assert ": file_transfer: only used when sut is charge_point" in text
+
+
+def test_file_transfer_on_the_network_listens_everywhere(tmp_path: Path) -> None:
+    data = merged(CHARGE_POINT, listen={"host": "0.0.0.0"}, file_transfer=dict(FILE_TRANSFER, reachable_address="192.168.1.20"))
+    assert descriptor_from_dict(data).file_transfer.reachable_address == "192.168.1.20"
+
+
+def test_the_charge_point_example_shows_a_file_transfer_block(tmp_path: Path) -> None:
+    """Uncommented (with the image files it names, and listen.host 0.0.0.0 as it says), the block loads."""
+    lines = EXAMPLE_CP.read_text(encoding="utf-8").splitlines()
+    start = lines.index("# file_transfer:")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("#"):
+            break
+        block.append(line[2:])
+    text = "\n".join(lines).replace("  host: 127.0.0.1 ", "  host: 0.0.0.0 ", 1) + "\n" + "\n".join(block) + "\n"
+    folder = tmp_path / "firmware"
+    folder.mkdir()
+    (folder / "acme-4.3.1.bin").write_bytes(b"1")
+    (folder / "acme-bad.bin").write_bytes(b"2")
+    d = load_descriptor(write(tmp_path, text))
+    assert d.file_transfer.reachable_address == "192.168.1.20" and d.file_transfer.protocols == ("ftp", "http")
+    assert d.file_transfer.firmware_image == (folder / "acme-4.3.1.bin").resolve()

@@ -212,6 +212,7 @@ def test_absent_data_makes_the_case_not_applicable_and_unused_declarations_are_n
     data["id_tags"]["blocked"] = None
     data["features"] = ["core", "reservation"]
     data["configuration"]["read_only_key"] = None
+    data.pop("file_transfer")  # its firmware images would be noted as unused declarations too
     (needs_project.path / "iut.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     result = needs_project.runpytest_subprocess("profiles", "--iut", "iut.yaml", "--report-dir", "out",
                                                 "--case", "TC_907", "--import-mode=importlib")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from conformance.errors import NOT_APPLICABLE_PREFIX, ExpectationFailed, Inconclusive, NoResponse
+from conformance.ocpp16.firmware import settle_transfers
 from conformance.ocpp16.roles.station import boot_charge_point
 from conformance.ocpp16.smart_charging_steps import clear_case_profiles
 from conformance.wire import Kind, Record, Role
@@ -247,6 +248,7 @@ async def restore_idle(link: Any) -> None:
             await _quiet_call(peer, "RemoteStopTransaction", {"transactionId": tx}, t.response)
 
     if peer.connected:
+        await settle_transfers(link)
         await _restore_configuration(link)
         await clear_case_profiles(link)
         await stop_running()

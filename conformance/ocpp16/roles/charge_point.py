@@ -16,6 +16,13 @@ from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 from conformance.ocpp16.roles.smart_charging import SmartChargingAnswers, smart_charging_configuration, suite_profiles
+from conformance.ocpp16.roles.firmware import (
+    SUPPORTED_PROTOCOLS,
+    TransferPlan,
+    diagnostics_file_name,
+    update_firmware,
+    upload_diagnostics,
+)
 from conformance.peer import CallErrorReply
 from conformance.protocol import OCPP16
 from conformance.timestamps import parse_iso
@@ -85,8 +92,9 @@ def core_configuration(connectors: int) -> dict[str, ConfigEntry]:
         "StopTxnAlignedDataMaxLength": ("4", ro, "int"),
         "StopTxnSampledData": ("Energy.Active.Import.Register", rw, "measurands"),
         "StopTxnSampledDataMaxLength": ("4", ro, "int"),
-        "SupportedFeatureProfiles": ("Core,RemoteTrigger,SmartCharging", ro, "profiles"),
+        "SupportedFeatureProfiles": ("Core,FirmwareManagement,RemoteTrigger,SmartCharging", ro, "profiles"),
         "SupportedFeatureProfilesMaxLength": ("6", ro, "int"),
+        "SupportedFileTransferProtocols": (SUPPORTED_PROTOCOLS, ro, "profiles"),
         "TransactionMessageAttempts": ("3", rw, "int"),
         "TransactionMessageRetryInterval": ("10", rw, "int"),
         "UnlockConnectorOnEVSideDisconnect": ("true", rw, "bool"),
@@ -156,6 +164,7 @@ class ChargePointResponder16(SmartChargingAnswers):
         self.queue: list[tuple[str, Callable[[], dict], Any]] = []  # transaction messages held while offline
         self.transaction_ids: set[int] = set()  # every id the Central System handed out, to notice a reused one
         self.commands: list[tuple[str, dict]] = []
+        self.transfer_plan = TransferPlan()  # how the next firmware update / diagnostics upload goes (a case sets it)
         self.tasks: set[asyncio.Task] = set()
         self.timers: dict[int, asyncio.Task] = {}
         self.station: Any = None  # the SuiteStation that carries out reactions
@@ -197,6 +206,7 @@ class ChargePointResponder16(SmartChargingAnswers):
         self.unlock_fails.clear()
         self.lock_fails.clear()
         self.smart.forget()
+        self.transfer_plan = TransferPlan()
 
     # -- authorization cache ----------------------------------------------------------------------------------------
     def cached(self, id_tag: str) -> dict | None:
@@ -375,6 +385,13 @@ class ChargePointResponder16(SmartChargingAnswers):
 
     def on_DataTransfer(self, p: dict) -> dict:
         return {"status": "UnknownVendorId"}
+
+    def on_UpdateFirmware(self, p: dict) -> Any:
+        return Reaction({}, lambda station: update_firmware(station, p))
+
+    def on_GetDiagnostics(self, p: dict) -> Any:
+        name = diagnostics_file_name(self.descriptor.identity)
+        return Reaction({"fileName": name}, lambda station: upload_diagnostics(station, p, name))
 
     def on_TriggerMessage(self, p: dict) -> Any:
         message, c = p.get("requestedMessage"), p.get("connectorId")

@@ -417,6 +417,11 @@ class SuiteStation:
         power went, sent after the new BootNotification). Returns the BootNotification.conf."""
         return await self._restart("PowerLoss")
 
+    async def reboot(self) -> Any:
+        """The charger restarts on its own (into new firmware, say): transactions end (reason Reboot, reported after
+        the new BootNotification). Returns the BootNotification.conf."""
+        return await self._restart("Reboot")
+
     async def reset(self, kind: str) -> Any:
         """Reset: Soft stops the transactions first (SoftReset); Hard reboots at once and reports them afterwards
         (HardReset), as OCPP 1.6 §5.14 describes. Returns the BootNotification.conf after the reboot."""

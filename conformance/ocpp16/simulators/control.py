@@ -9,7 +9,9 @@ Vendor convention (what the suite's `http` driver speaks):
   to the charge point and answers 200 with the reply payload. 404 unknown station, 501 unknown action,
   400 bad payload, 502 the charge point answered CALLERROR, 504 no answer in time. With `?wait=0` it answers
   202 as soon as the CALL is on the wire. `GET /status`; `POST /add-id-tag`, `/remove-id-tag` (`{"idTag": ...}`),
-  `/set-boot-status` (`{"status": "Pending"}`) and `PUT|DELETE /id-tags/{token}` are operator actions.
+  `/set-boot-status` (`{"status": "Pending"}`), `/offer-firmware` (`{"path": "image.bin"}`: the firmware its
+  UpdateFirmware points at from now on) and `PUT|DELETE /id-tags/{token}` are operator actions; `GET /status` shows
+  its firmware and diagnostics locations and the uploads it received.
 
 The server itself is `conformance.simulation.ControlServer`.
 """
@@ -104,7 +106,7 @@ def charge_point_handler(cp: ReferenceChargePoint) -> Handler:
 _OCTT_PREFIX = ["api", "octt", "1.6"]
 
 
-CSMS_OPERATOR_ACTIONS = ("add-id-tag", "remove-id-tag", "set-boot-status")
+CSMS_OPERATOR_ACTIONS = ("add-id-tag", "remove-id-tag", "set-boot-status", "offer-firmware")
 
 
 def csms_handler(csms: ReferenceCsms) -> Handler:
@@ -115,6 +117,8 @@ def csms_handler(csms: ReferenceCsms) -> Handler:
                                   pick(params, "expiryDate", "expiry_date"), pick(params, "parentIdTag", "parent_id_tag"))
         elif action == "remove-id-tag":
             await csms.remove_id_tag(required(token, "idTag"))
+        elif action == "offer-firmware":
+            return 200, {"ok": True, "action": action, "location": csms.offer_firmware(required(params.get("path"), "path"))}
         else:
             status = params.get("status", "Accepted")
             if status not in ("Accepted", "Pending", "Rejected"):
@@ -249,6 +253,10 @@ def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
     cs.add_argument("--boot-status", choices=["Accepted", "Pending", "Rejected"], default="Accepted")
     cs.add_argument("--tls-cert", help="PEM certificate chain: serve wss://")
     cs.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    cs.add_argument("--firmware", metavar="FILE", help="the firmware image UpdateFirmware points at (default: a generated test image)")
+    cs.add_argument("--uploads-dir", metavar="DIR", help="where diagnostics uploads are kept (default: a temporary folder)")
+    cs.add_argument("--file-address", metavar="HOST", help="the address charge points reach its file servers at (default: --host, "
+                    "or 127.0.0.1 when --host listens everywhere)")
     cs.add_argument("--response-timeout", type=float, default=30.0, help="seconds to wait for a charge point's reply")
     cs.add_argument("--late-reply-delay", type=float, help="delay of the late-reply fault (default: response timeout + 2)")
     _common(cs)
@@ -341,6 +349,9 @@ async def run_csms(args: argparse.Namespace) -> None:
         boot_status=args.boot_status,
         response_timeout=args.response_timeout,
         late_reply_delay=args.late_reply_delay,
+        firmware=args.firmware,
+        uploads_dir=args.uploads_dir,
+        file_address=args.file_address,
     )
     port = await csms.start()
     control = ControlServer(csms_handler(csms), host=args.control_host, port=args.control_port)

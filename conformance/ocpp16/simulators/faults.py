@@ -129,6 +129,19 @@ _CHARGE_POINT = [
     ("remote-start-profile-ignored", "accepts RemoteStartTransaction with a charging profile but charges without it"),
     ("remote-start-profile-any-purpose", "accepts RemoteStartTransaction with a charging profile of another purpose "
                                          "than TxProfile"),
+    # firmware_management
+    ("firmware-retrieve-date-ignored", "downloads the firmware at once, before the retrieveDate of UpdateFirmware"),
+    ("firmware-installed-without-download", "reports Downloading, Downloaded, Installing and Installed without "
+                                            "downloading anything"),
+    ("firmware-downloaded-skipped", "never reports Downloaded (goes from Downloading to Installing)"),
+    ("firmware-invalid-installed", "installs a firmware image that fails its check and reports Installed"),
+    ("file-transfer-retries-ignored", "tries a failing download or upload twice more than retries allows"),
+    ("file-transfer-retry-immediate", "tries a failed download or upload again at once, without waiting retryInterval"),
+    ("diagnostics-empty-upload", "uploads an empty diagnostics file"),
+    ("diagnostics-file-renamed", "uploads the diagnostics under another name than GetDiagnostics.conf gave"),
+    ("diagnostics-uploaded-after-refusal", "reports Uploaded although every diagnostics upload was refused"),
+    ("file-transfer-after-final", "downloads or uploads once more after reporting DownloadFailed, Uploaded or "
+                                  "UploadFailed"),
 ]
 
 _CSMS = [
@@ -188,6 +201,14 @@ _CSMS = [
     ("clear-charging-profile-criteria-dropped", "sends ClearChargingProfile without the operator's criteria (clearing "
                                                 "every profile)"),
     ("remote-start-profile-dropped", "sends RemoteStartTransaction without the charging profile the operator gave"),
+    # firmware_management
+    ("firmware-location-missing", "sends UpdateFirmware with the URL of a file its file servers do not have"),
+    ("firmware-retrieve-date-late", "sends UpdateFirmware with a retrieveDate one hour after the one asked for"),
+    ("firmware-retries-not-as-asked", "sends UpdateFirmware with two retries more than the operator asked for"),
+    ("firmware-status-callerror", "answers FirmwareStatusNotification DownloadFailed and InstallationFailed with a "
+                                  "CALLERROR"),
+    ("diagnostics-uploads-refused", "its file servers refuse the diagnostics uploads its GetDiagnostics asks for"),
+    ("diagnostics-status-callerror", "answers DiagnosticsStatusNotification UploadFailed with a CALLERROR"),
 ]
 
 CHARGE_POINT_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGE_POINT}

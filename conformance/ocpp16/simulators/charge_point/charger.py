@@ -25,6 +25,7 @@ from conformance.ocpp16.simulators.charge_point.configuration import (
 )
 from conformance.ocpp16.simulators.charge_point.connectors import ConnectorHandlers, Connectors
 from conformance.ocpp16.simulators.charge_point.data_transfer import DataTransfer, DataTransferHandlers
+from conformance.ocpp16.simulators.charge_point.firmware import Firmware, FirmwareHandlers
 from conformance.ocpp16.simulators.charge_point.meter_values import MeterValues
 from conformance.ocpp16.simulators.charge_point.offline_queue import OfflineQueue
 from conformance.ocpp16.simulators.charge_point.physical import PhysicalActions
@@ -41,7 +42,7 @@ LOGGER = logging.getLogger("conformance.ocpp16.simulators.charge_point")
 
 
 class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHandlers, TransactionHandlers, PowerHandlers,
-                     RemoteTriggerHandlers, DataTransferHandlers, SmartChargingHandlers, RpcEndpoint):
+                     RemoteTriggerHandlers, DataTransferHandlers, SmartChargingHandlers, FirmwareHandlers, RpcEndpoint):
     """The charger's side of one WebSocket connection: the handlers of every Central System call it supports."""
 
     def __init__(self, cp: "ReferenceChargePoint", connection: Any) -> None:
@@ -69,7 +70,7 @@ class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHand
 
 
 class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterValues, Authorization, Transactions, Power,
-                          RemoteTrigger, DataTransfer, SmartCharging, PhysicalActions, Observable):
+                          RemoteTrigger, DataTransfer, SmartCharging, PhysicalActions, Firmware, Observable):
     """A correct OCPP 1.6 Core charge point (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -149,6 +150,8 @@ class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterV
         self._next_local_tx = 1
         self.profiles = ChargePointProfiles(connectors)  # charging profiles (smart_charging.py)
         self._profile_installed_at: dict[int, Any] = {}
+        self.firmware_status = "Idle"  # the last FirmwareStatusNotification / DiagnosticsStatusNotification status
+        self.diagnostics_status = "Idle"
 
         # volatile state
         self.registration: str | None = None  # None until a BootNotification got an answer

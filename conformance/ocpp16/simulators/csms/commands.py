@@ -65,6 +65,7 @@ class OperatorCommands:
             if not valid:
                 raise ValueError("RemoteStartTransaction needs an idTag (the token database has no Accepted tag)")
             body["idTag"] = valid[0]
+        body = self._complete_file_command(name, body)
         problem = check_payload(name, body)
         if problem is not None:
             raise ValueError(f"{name} payload is not valid OCPP 1.6: {problem.message}")

@@ -28,7 +28,7 @@ from conformance.ocpp16.simulators.csms.authorization import AuthorizationHandle
 from conformance.ocpp16.simulators.csms.boot import BootHandlers, Registration
 from conformance.ocpp16.simulators.csms.commands import OperatorCommands
 from conformance.ocpp16.simulators.csms.data_transfer import DataTransferHandlers
-from conformance.ocpp16.simulators.csms.firmware import FirmwareHandlers
+from conformance.ocpp16.simulators.csms.firmware import FileService, FirmwareHandlers
 from conformance.ocpp16.simulators.csms.records import CsmsTransaction, IdTagRecord, Station
 from conformance.ocpp16.simulators.csms.smart_charging import SmartChargingCommands
 from conformance.ocpp16.simulators.csms.transactions import TransactionHandlers, TransactionLedger
@@ -59,7 +59,7 @@ class CsmsRpc(BootHandlers, AuthorizationHandlers, TransactionHandlers, DataTran
 
 
 class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorCommands, SmartChargingCommands,
-                    Observable):
+                    FileService, Observable):
     """A correct OCPP 1.6 Core Central System (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -82,6 +82,9 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorComm
         vendor_id: str = "org.ocpp-conformance",
         data_transfer_message_ids: Iterable[str] = ("Echo",),
         first_transaction_id: int = 1,
+        firmware: str | None = None,
+        uploads_dir: str | None = None,
+        file_address: str | None = None,
         logger: logging.Logger = LOGGER,
     ) -> None:
         self.host = host
@@ -115,6 +118,8 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorComm
         self._server: Server | None = None
         self._init_observable()
         self._own_errors: list[str] = []
+        # its file servers: the firmware it offers, where diagnostics uploads land, the address in its URLs
+        self._init_file_service(firmware, uploads_dir, file_address)
 
     async def start(self) -> int:
         """Start listening; returns the actual port (useful with port=0)."""
@@ -135,9 +140,15 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorComm
         )
         sockets = self._server.sockets
         self.port = sockets[0].getsockname()[1] if sockets else self.port
+        try:
+            await self._start_file_service()
+        except BaseException:
+            await self.stop()
+            raise
         return self.port
 
     async def stop(self) -> None:
+        await self._stop_file_service()
         if self._server is None:
             return
         self._server.close(close_connections=True)
@@ -246,6 +257,7 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorComm
             "url": self.url,
             "faults": sorted(self.faults),
             "stations": [s.to_dict(self.transactions.values()) for s in self.stations.values()],
+            "files": self.file_service_snapshot(),
         }
 
     async def wait_for_station(self, station_id: str, timeout: float, registration: str | None = "Accepted") -> Station:
