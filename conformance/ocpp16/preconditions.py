@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from conformance.errors import NOT_APPLICABLE_PREFIX, ExpectationFailed, Inconclusive, NoResponse
+from conformance.ocpp16.list_management import restore_local_list
 from conformance.ocpp16.roles.station import boot_charge_point
 from conformance.wire import Kind, Record, Role
 
@@ -220,8 +221,8 @@ async def configured(charge_point: Any, configure: Any, **values: Any) -> None:
 
 
 async def restore_idle(link: Any) -> None:
-    """After a charge point case: the charger back online, what the case changed in its configuration restored, its
-    transactions stopped (also one it starts while the suite cleans up, after a RemoteStartTransaction the case
+    """After a charge point case: the charger back online, what the case changed in its configuration restored, a Local
+    Authorization List the case filled emptied, its transactions stopped (also one it starts while the suite cleans up, after a RemoteStartTransaction the case
     accepted), physical actions undone, and its connectors Available again — waiting for what it is still doing
     (a ConnectionTimeOut running out) rather than leaving it to the next case.
 
@@ -246,6 +247,7 @@ async def restore_idle(link: Any) -> None:
 
     if peer.connected:
         await _restore_configuration(link)
+        await restore_local_list(link)
         await stop_running()
     await link.undo_physical()
     if not peer.connected:

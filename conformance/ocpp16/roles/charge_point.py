@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
+from conformance.ocpp16.roles.local_list import LocalListResponder, SuiteLocalList, local_list_configuration
 from conformance.peer import CallErrorReply
 from conformance.protocol import OCPP16
 from conformance.timestamps import parse_iso
@@ -32,6 +33,8 @@ PHASE_ROTATION = re.compile(r"(\d+\.)?(NotApplicable|Unknown|RST|RTS|SRT|STR|TRS
 # An action the Central System may send that the charger has no handler for is known but not supported
 # (NotSupported); anything else is NotImplemented.
 CSMS_COMMANDS_16 = OCPP16.actions_initiated_by(Role.CSMS)
+TRIGGERABLE = frozenset({"BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification",
+                         "Heartbeat", "MeterValues", "StatusNotification"})
 
 
 @dataclass
@@ -84,7 +87,7 @@ def core_configuration(connectors: int) -> dict[str, ConfigEntry]:
         "StopTxnAlignedDataMaxLength": ("4", ro, "int"),
         "StopTxnSampledData": ("Energy.Active.Import.Register", rw, "measurands"),
         "StopTxnSampledDataMaxLength": ("4", ro, "int"),
-        "SupportedFeatureProfiles": ("Core,RemoteTrigger", ro, "profiles"),
+        "SupportedFeatureProfiles": ("Core,RemoteTrigger,LocalAuthListManagement", ro, "profiles"),
         "SupportedFeatureProfilesMaxLength": ("6", ro, "int"),
         "TransactionMessageAttempts": ("3", rw, "int"),
         "TransactionMessageRetryInterval": ("10", rw, "int"),
@@ -129,7 +132,7 @@ class Reaction:
     then: Callable[[Any], Awaitable[Any]]
 
 
-class ChargePointResponder16:
+class ChargePointResponder16(LocalListResponder):
     """The suite playing an OCPP 1.6 charge point towards a Central System under test.
 
     Holds the charger's state (connectors, transactions, configuration, authorization cache, offline queue) and
@@ -141,6 +144,8 @@ class ChargePointResponder16:
         self.descriptor = descriptor
         self.connector_count = descriptor.connectors
         self.configuration = core_configuration(self.connector_count)
+        self.configuration.update({k: ConfigEntry(*v) for k, v in local_list_configuration().items()})
+        self.local_list = SuiteLocalList()
         self.connectors = {c: SuiteConnector(c) for c in range(self.connector_count + 1)}  # 0 = the whole charger
         self.auth_cache: dict[str, dict] = {}
         self.fixed_cable = descriptor.fixed_cable
@@ -193,6 +198,7 @@ class ChargePointResponder16:
         self.fixed_cable = self.descriptor.fixed_cable
         self.unlock_fails.clear()
         self.lock_fails.clear()
+        self.restore_list_case()
 
     # -- authorization cache ----------------------------------------------------------------------------------------
     def cached(self, id_tag: str) -> dict | None:
@@ -208,7 +214,8 @@ class ChargePointResponder16:
         return info
 
     def remember(self, id_tag: str, info: dict) -> None:
-        if self.config_bool("AuthorizationCacheEnabled") and isinstance(info, dict):
+        # identifiers in the Local Authorization List are not added to the cache (OCPP 1.6 §3.5.3)
+        if self.config_bool("AuthorizationCacheEnabled") and isinstance(info, dict) and self.listed(id_tag) is None:
             self.auth_cache[id_tag.lower()] = dict(info)
 
     # -- reactions ---------------------------------------------------------------------------------------------------
@@ -371,10 +378,12 @@ class ChargePointResponder16:
         return {"status": "UnknownVendorId"}
 
     def on_TriggerMessage(self, p: dict) -> Any:
+        """Accepted for every message it can send (sent once the answer is on the wire, OCPP 1.6 §5.17); Rejected for
+        a connector it does not have; a connectorId the message does not concern is ignored."""
         message, c = p.get("requestedMessage"), p.get("connectorId")
         if c is not None and not (c == 0 or self._connector_ok(c)):
             return {"status": "Rejected"}
-        if message in ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues"):
+        if message in TRIGGERABLE:
             return Reaction({"status": "Accepted"}, lambda station: station.triggered(message, c))
         return {"status": "NotImplemented"}
 

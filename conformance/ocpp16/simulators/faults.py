@@ -110,6 +110,22 @@ _CHARGE_POINT = [
                                       "CALLERROR instead of sending it again"),
     ("transaction-retry-immediate", "sends a failed transaction-related message again at once, without waiting "
                                     "TransactionMessageRetryInterval"),
+    # local_auth_list
+    ("disabled-list-version-reported", "answers GetLocalListVersion with its list version although "
+                                       "LocalAuthListEnabled is false (instead of -1)"),
+    ("disabled-list-updated", "accepts SendLocalList although LocalAuthListEnabled is false"),
+    ("empty-list-version-kept", "reports the listVersion of an update that left the list empty instead of 0"),
+    ("version-mismatch-ignored", "accepts a differential SendLocalList whose listVersion is not above the list's"),
+    ("local-list-overflow-accepted", "accepts a list update beyond LocalAuthListMaxLength and drops the "
+                                     "identifiers that do not fit"),
+    ("differential-delete-ignored", "keeps an identifier that a differential SendLocalList sends without idTagInfo"),
+    ("local-list-ignored", "never uses its Local Authorization List to authorize an identifier"),
+    # remote_trigger
+    ("trigger-before-conf", "sends the message a TriggerMessage asked for before its TriggerMessage.conf"),
+    ("trigger-unknown-connector-accepted", "answers TriggerMessage for a connectorId it does not have with Accepted "
+                                           "(and sends nothing)"),
+    ("trigger-status-partial", "answers TriggerMessage StatusNotification without connectorId with the status of "
+                               "connector 0 only"),
 ]
 
 _CSMS = [
@@ -160,6 +176,14 @@ _CSMS = [
                         "unanswered"),
     ("stop-idtaginfo-missing", "answers StopTransaction without idTagInfo although the request carried an idTag"),
     ("parent-id-tag-missing", "leaves parentIdTag out of every idTagInfo (the group of a tag is never told)"),
+    # local_auth_list
+    ("local-list-full-without-idtaginfo", "sends the entries of a full SendLocalList without idTagInfo"),
+    ("local-list-duplicate-idtag", "sends the first idTag of a SendLocalList twice"),
+    ("local-list-version-not-increased", "sends a differential SendLocalList with the list's current version instead "
+                                         "of the next one"),
+    ("local-list-no-full-retry", "does not send the full list after a differential SendLocalList failed"),
+    # remote_trigger
+    ("trigger-connector-dropped", "sends TriggerMessage without the connectorId the operator asked for"),
 ]
 
 CHARGE_POINT_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGE_POINT}
