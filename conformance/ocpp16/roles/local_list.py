@@ -1,8 +1,9 @@
 """The Local Authorization List of the suite's charge point (OCPP 1.6 §3.5, §5.10, §5.15, §9.4), and how the suite
 judges the list updates a Central System under test sends it.
 
-The list keeps its entries and version for the whole run, as a charger keeps them in non-volatile memory. A case
-can switch the list off (``station.configure(LocalAuthListEnabled=False)``: version -1, updates NotSupported) or make
+The list keeps its entries and version through reconnections and reboots, as a charger keeps them in non-volatile
+memory; between cases it is emptied again (`SuiteStation.idle`), so no case inherits another's list. A case can switch
+the list off (``station.configure(LocalAuthListEnabled=False)``: version -1, updates NotSupported) or make
 the next update fail (``station.model.fail_next_list_update()``); both last for the case only. An update is all or
 nothing: one that breaks the rules (duplicate idTags, a full list entry without idTagInfo, more entries than
 SendLocalListMaxLength or identifiers than LocalAuthListMaxLength) is answered Failed and changes nothing; a
@@ -79,7 +80,9 @@ class LocalListResponder:
         self.local_list.fail_next = True
 
     def restore_list_case(self) -> None:
+        """Back to idle between cases: no failure pending, and the list a case filled emptied again."""
         self.local_list.fail_next = False
+        self.clear_list()
 
     def _apply_list_update(self, p: dict) -> str:
         lal = self.local_list
@@ -187,9 +190,11 @@ def _check_as_asked(station: Any, req: Any, p: dict, asked: dict) -> None:
                            f"for {asked['listVersion']!r}", REQ_UPDATE)
     sent = {str(i.get("idTag", "")).lower(): i for i in p.get("localAuthorizationList") or []}
     wanted = {str(i.get("idTag", "")).lower(): i for i in asked.get("localAuthorizationList") or []}
-    if set(sent) != set(wanted):
+    # a full list may hold more of the Central System's identifiers; a differential update changes only those asked
+    full = p.get("updateType") == "Full"
+    if not set(wanted) <= set(sent) or (not full and set(sent) != set(wanted)):
         station._deviation(f"SendLocalList.req #{req.seq} carries idTags {sorted(sent)}, the operator asked for "
-                           f"{sorted(wanted)}", REQ_UPDATE)
+                           f"{'a list holding ' if full else ''}{sorted(wanted)}", REQ_UPDATE)
     for key, item in wanted.items():
         if ("idTagInfo" in item) != ("idTagInfo" in sent[key]):
             what = "with" if "idTagInfo" in item else "without"

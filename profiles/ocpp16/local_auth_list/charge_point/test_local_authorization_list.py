@@ -125,7 +125,8 @@ async def test_send_local_list(charge_point, iut, configure, available_connector
             requirement=f"Offline, an identifier {how} is authorized from the Local Authorization List "
                         "(LocalAuthorizeOffline) and its transaction reported after reconnecting (OCPP 1.6 §3.5, "
                         "§3.7).")
-    wrong = [f for f in charge_point.frames("StartTransaction", after=since) if (f.payload or {}).get("idTag") == removed]
+    wrong = [f for f in charge_point.frames("StartTransaction", after=since)
+             if (f.payload or {}).get("idTag") == removed]
     assert not wrong, (
         f"[behaviour] StartTransaction #{wrong[0].seq} for {removed}, which a differential update without idTagInfo "
         "removed from the list: the entry SHALL be deleted, and offline an identifier the charger does not know "
@@ -146,6 +147,7 @@ async def test_send_local_list_not_supported(charge_point, configure, booted, id
             f"[behaviour] SendLocalList.conf is {conf.status!r} with LocalAuthListEnabled false; an update of a list "
             "the Charge Point does not have is NotSupported (OCPP 1.6 §5.15, UpdateStatus)")
     after = await charge_point.call("GetLocalListVersion", {}, error_ok=True)
+    _not_supported(after, "GetLocalListVersion.req")
     if not after.error_code:
         assert after.list_version == -1, (
             f"[behaviour] after the refused update GetLocalListVersion.conf has listVersion {after.list_version}; "

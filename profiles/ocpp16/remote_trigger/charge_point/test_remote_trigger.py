@@ -16,7 +16,6 @@ ENERGY = "Energy.Active.Import.Register"
 
 REQ_ORDER = ("The Charge Point SHALL first send the TriggerMessage response, before sending the requested message "
              "(OCPP 1.6 §5.17).")
-CORE_MESSAGES = ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues")
 
 
 async def _trigger(charge_point, message: str, connector: int | None = None):
@@ -88,7 +87,8 @@ def _all_measurands(record: Record, configured: list[str]) -> None:
 
 
 @case("TC_054_CS", "Trigger Message",
-      spec="OCPP 1.6 §5.17, §6.51, §6.52, §7 MessageTrigger, TriggerMessageStatus, DiagnosticsStatus, FirmwareStatus",
+      spec="OCPP 1.6 §5.17, §6.51, §6.52, §7 (MessageTrigger, TriggerMessageStatus, DiagnosticsStatus, "
+           "FirmwareStatus)",
       requirement="The Charge Point SHALL answer TriggerMessage.req first and send the requested message after its "
                   "answer — BootNotification, Heartbeat, StatusNotification and MeterValues for one connector and "
                   "(without connectorId) for every connector, a triggered MeterValues with the most recent "
