@@ -82,6 +82,7 @@ class LocalListResponder:
     def restore_list_case(self) -> None:
         """Back to idle between cases: no failure pending, and the list a case filled emptied again."""
         self.local_list.fail_next = False
+        self.local_list.updates.clear()
         self.clear_list()
 
     def _apply_list_update(self, p: dict) -> str:

@@ -52,6 +52,8 @@ class LocalAuthList:
         if update_type == "Full":
             if any("idTagInfo" not in e for e in entries):
                 return "Failed"  # C16 §7 AuthorizationData: idTagInfo is required in a full update
+            if entries and version < 1:
+                return "Failed"  # C16 §5.10: 0 is the version of an empty list, -1 of no list
             updated = {str(e["idTag"]).lower(): dict(e) for e in entries}
         else:
             if version <= self.local_list_version and "version-mismatch-ignored" not in self.faults:
