@@ -165,6 +165,18 @@ RULES: dict[str, Rule] = _rules(
          "retransmission, it SHOULD wait as many seconds as specified in its TransactionMessageRetryInterval key, "
          "multiplied by the number of preceding transmissions of this same message\").",
          "Transaction message retry interval"),
+    # -- behaviour: remote trigger and local list management (cases' own findings) ---------------
+    Rule("BEH-020", S, "OCPP 1.6 §5.17",
+         "A TriggerMessage.req is answered for the connectors it concerns: \"if the specified connectorId is not "
+         "relevant to the message, it should be ignored. In such cases the requested message should still be sent\"; "
+         "\"if the connectorId is relevant but absent, this should be interpreted as 'for all allowed connectorId "
+         "values'\".",
+         "Triggered messages for the connectors concerned"),
+    Rule("BEH-021", S, "OCPP 1.6 §5.15",
+         "After a differential list update answered Failed or VersionMismatch the Central System sends the full list "
+         "(\"If the status is Failed or VersionMismatch and the updateType was Differential, then the Central System "
+         "SHOULD retry sending the full local authorization list with updateType = Full.\").",
+         "Full list after a failed differential update"),
     # -- timing ------------------------------------------------------------------------------
     Rule("BEH-012", M, f"{J16} §4.1.1; {P4_201} §4.1.1; {P4_21} §4.1.1",
          "Every CALL is answered before the response timeout expires.",

@@ -23,6 +23,7 @@ from conformance.ocpp16.roles.firmware import (
     update_firmware,
     upload_diagnostics,
 )
+from conformance.ocpp16.roles.local_list import LocalListResponder, SuiteLocalList, local_list_configuration
 from conformance.peer import CallErrorReply
 from conformance.protocol import OCPP16
 from conformance.timestamps import parse_iso
@@ -40,6 +41,8 @@ PHASE_ROTATION = re.compile(r"(\d+\.)?(NotApplicable|Unknown|RST|RTS|SRT|STR|TRS
 # An action the Central System may send that the charger has no handler for is known but not supported
 # (NotSupported); anything else is NotImplemented.
 CSMS_COMMANDS_16 = OCPP16.actions_initiated_by(Role.CSMS)
+TRIGGERABLE = frozenset({"BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification",
+                         "Heartbeat", "MeterValues", "StatusNotification"})
 
 
 @dataclass
@@ -92,7 +95,7 @@ def core_configuration(connectors: int) -> dict[str, ConfigEntry]:
         "StopTxnAlignedDataMaxLength": ("4", ro, "int"),
         "StopTxnSampledData": ("Energy.Active.Import.Register", rw, "measurands"),
         "StopTxnSampledDataMaxLength": ("4", ro, "int"),
-        "SupportedFeatureProfiles": ("Core,FirmwareManagement,RemoteTrigger,SmartCharging", ro, "profiles"),
+        "SupportedFeatureProfiles": ("Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger,SmartCharging", ro, "profiles"),
         "SupportedFeatureProfilesMaxLength": ("6", ro, "int"),
         "SupportedFileTransferProtocols": (SUPPORTED_PROTOCOLS, ro, "profiles"),
         "TransactionMessageAttempts": ("3", rw, "int"),
@@ -138,7 +141,7 @@ class Reaction:
     then: Callable[[Any], Awaitable[Any]]
 
 
-class ChargePointResponder16(SmartChargingAnswers):
+class ChargePointResponder16(SmartChargingAnswers, LocalListResponder):
     """The suite playing an OCPP 1.6 charge point towards a Central System under test.
 
     Holds the charger's state (connectors, transactions, configuration, authorization cache, offline queue) and
@@ -152,6 +155,8 @@ class ChargePointResponder16(SmartChargingAnswers):
         self.configuration = core_configuration(self.connector_count)
         self.configuration |= {k: ConfigEntry(*entry) for k, entry in smart_charging_configuration().items()}
         self.smart = suite_profiles(descriptor)  # charging profiles (roles/smart_charging.py)
+        self.configuration.update({k: ConfigEntry(*v) for k, v in local_list_configuration().items()})
+        self.local_list = SuiteLocalList()
         self.connectors = {c: SuiteConnector(c) for c in range(self.connector_count + 1)}  # 0 = the whole charger
         self.auth_cache: dict[str, dict] = {}
         self.fixed_cable = descriptor.fixed_cable
@@ -207,6 +212,7 @@ class ChargePointResponder16(SmartChargingAnswers):
         self.lock_fails.clear()
         self.smart.forget()
         self.transfer_plan = TransferPlan()
+        self.restore_list_case()
 
     # -- authorization cache ----------------------------------------------------------------------------------------
     def cached(self, id_tag: str) -> dict | None:
@@ -222,7 +228,8 @@ class ChargePointResponder16(SmartChargingAnswers):
         return info
 
     def remember(self, id_tag: str, info: dict) -> None:
-        if self.config_bool("AuthorizationCacheEnabled") and isinstance(info, dict):
+        # identifiers in the Local Authorization List are not added to the cache (OCPP 1.6 §3.5.3)
+        if self.config_bool("AuthorizationCacheEnabled") and isinstance(info, dict) and self.listed(id_tag) is None:
             self.auth_cache[id_tag.lower()] = dict(info)
 
     # -- reactions ---------------------------------------------------------------------------------------------------
@@ -394,10 +401,12 @@ class ChargePointResponder16(SmartChargingAnswers):
         return Reaction({"fileName": name}, lambda station: upload_diagnostics(station, p, name))
 
     def on_TriggerMessage(self, p: dict) -> Any:
+        """Accepted for every message it can send (sent once the answer is on the wire, OCPP 1.6 §5.17); Rejected for
+        a connector it does not have; a connectorId the message does not concern is ignored."""
         message, c = p.get("requestedMessage"), p.get("connectorId")
         if c is not None and not (c == 0 or self._connector_ok(c)):
             return {"status": "Rejected"}
-        if message in ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues"):
+        if message in TRIGGERABLE:
             return Reaction({"status": "Accepted"}, lambda station: station.triggered(message, c))
         return {"status": "NotImplemented"}
 

@@ -195,10 +195,12 @@ class SuiteStation:
         return info
 
     async def authorize(self, id_tag: str) -> dict:
-        """Decide about an id tag as a charger does (OCPP 1.6 §3.5): the cache with LocalPreAuthorize, else Authorize
-        when online; offline the cache with LocalAuthorizeOffline, or AllowOfflineTxForUnknownId for unknown tags."""
+        """Decide about an id tag as a charger does (OCPP 1.6 §3.5): the Local Authorization List or else the cache
+        with LocalPreAuthorize, else Authorize when online; offline the list or cache with LocalAuthorizeOffline, or
+        AllowOfflineTxForUnknownId for tags neither knows."""
         m = self.model
-        cached = m.cached(id_tag)
+        listed = m.listed(id_tag)  # the list has priority over the cache (§3.5.3)
+        cached = m.cached(id_tag) if listed is None else (listed if listed.get("status") == "Accepted" else None)
         if not m.offline and self.peer.connected:
             if cached is not None and m.config_bool("LocalPreAuthorize"):
                 return dict(cached)
@@ -209,9 +211,9 @@ class SuiteStation:
             return dict(info)
         if cached is not None and m.config_bool("LocalAuthorizeOffline"):
             return dict(cached)
-        if id_tag.lower() not in m.auth_cache and m.config_bool("AllowOfflineTxForUnknownId"):
+        if listed is None and id_tag.lower() not in m.auth_cache and m.config_bool("AllowOfflineTxForUnknownId"):
             return {"status": "Accepted"}
-        return {"status": "Invalid"}
+        return dict(listed) if listed is not None else {"status": "Invalid"}
 
     async def charging(self, c: int, id_tag: str) -> SuiteTransaction:
         """OCTT "Before: Charging": plug in, present `id_tag`, and the transaction runs (its id known)."""
@@ -244,11 +246,11 @@ class SuiteStation:
         conn.error_code = "NoError"
         await self._set_status(c, self._idle_status(conn))
 
-    async def meter_values(self, c: int) -> Any:
-        """Send one periodic meter sample of connector `c` (queued while offline when a transaction runs)."""
+    async def meter_values(self, c: int, context: str = "Sample.Periodic") -> Any:
+        """Send one meter sample of connector `c` (queued while offline when a transaction runs)."""
         conn = self.model.connectors[c]
         conn.energy_wh += WH_PER_SAMPLE
-        sample = _sample(conn.energy_wh, "Sample.Periodic", self._now())
+        sample = _sample(conn.energy_wh, context, self._now())
         tx = conn.transaction
         if tx is None:
             return await self._call("MeterValues", {"connectorId": c, "meterValue": [sample]}, REQ_METER)
@@ -514,15 +516,24 @@ class SuiteStation:
             return conf
         if message == "Heartbeat":
             return await self.heartbeat()
+        if message in ("DiagnosticsStatusNotification", "FirmwareStatusNotification"):
+            # no upload or firmware update under way: Idle, the status only a triggered notification carries
+            # (§7 DiagnosticsStatus, FirmwareStatus)
+            return await self._call(message, {"status": "Idle"}, f"The Central System SHALL answer {message} "
+                                                                 "(OCPP 1.6 §4.4, §4.5).")
         targets = [c] if c is not None else list(self.model.connectors)
         if message == "StatusNotification":
             for n in targets:
                 self.model.connectors[n].reported = None
                 await self._report_status(n)
             return None
+        if c == 0:  # the charger's main meter: what all its connectors delivered
+            total = sum(conn.energy_wh for n, conn in self.model.connectors.items() if n)
+            return await self._call("MeterValues", {"connectorId": 0, "meterValue": [_sample(total, "Trigger")]},
+                                    REQ_METER)
         for n in targets:
             if n:
-                await self.meter_values(n)
+                await self.meter_values(n, "Trigger")
         return None
 
     async def connection_timeout(self, c: int, within: float | None = None) -> bool:

@@ -142,6 +142,22 @@ _CHARGE_POINT = [
     ("diagnostics-uploaded-after-refusal", "reports Uploaded although every diagnostics upload was refused"),
     ("file-transfer-after-final", "downloads or uploads once more after reporting DownloadFailed, Uploaded or "
                                   "UploadFailed"),
+    # local_auth_list
+    ("disabled-list-version-reported", "answers GetLocalListVersion with its list version although "
+                                       "LocalAuthListEnabled is false (instead of -1)"),
+    ("disabled-list-updated", "accepts SendLocalList although LocalAuthListEnabled is false"),
+    ("empty-list-version-kept", "reports the listVersion of an update that left the list empty instead of 0"),
+    ("version-mismatch-ignored", "accepts a differential SendLocalList whose listVersion is not above the list's"),
+    ("local-list-overflow-accepted", "accepts a list update beyond LocalAuthListMaxLength and drops the "
+                                     "identifiers that do not fit"),
+    ("differential-delete-ignored", "keeps an identifier that a differential SendLocalList sends without idTagInfo"),
+    ("local-list-ignored", "never uses its Local Authorization List to authorize an identifier"),
+    # remote_trigger
+    ("trigger-before-conf", "sends the message a TriggerMessage asked for before its TriggerMessage.conf"),
+    ("trigger-unknown-connector-accepted", "answers TriggerMessage for a connectorId it does not have with Accepted "
+                                           "(and sends nothing)"),
+    ("trigger-status-partial", "answers TriggerMessage StatusNotification without connectorId with the status of "
+                               "connector 0 only"),
 ]
 
 _CSMS = [
@@ -209,6 +225,14 @@ _CSMS = [
                                   "CALLERROR"),
     ("diagnostics-uploads-refused", "its file servers refuse the diagnostics uploads its GetDiagnostics asks for"),
     ("diagnostics-status-callerror", "answers DiagnosticsStatusNotification UploadFailed with a CALLERROR"),
+    # local_auth_list
+    ("local-list-full-without-idtaginfo", "sends the entries of a full SendLocalList without idTagInfo"),
+    ("local-list-duplicate-idtag", "sends the first idTag of a SendLocalList twice"),
+    ("local-list-version-not-increased", "sends a differential SendLocalList with the list's current version instead "
+                                         "of the next one"),
+    ("local-list-no-full-retry", "does not send the full list after a differential SendLocalList failed"),
+    # remote_trigger
+    ("trigger-connector-dropped", "sends TriggerMessage without the connectorId the operator asked for"),
 ]
 
 CHARGE_POINT_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGE_POINT}

@@ -1,4 +1,5 @@
-"""Authorizing id tags: Authorize, the authorization cache and local authorization (C16 §3.5, §4.1, §5.4)."""
+"""Authorizing id tags: Authorize, the authorization cache, the Local Authorization List and local authorization
+(C16 §3.5, §4.1, §5.4)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ class Authorization:
         return self._bool("AuthorizationCacheEnabled")
 
     def _cache_store(self, id_tag: str, info: Mapping[str, Any]) -> None:
-        if self._cache_enabled():
+        # C16 §3.5.3: identifiers in the Local Authorization List are not added to the cache
+        if self._cache_enabled() and self._local_list_lookup(id_tag) is None:
             self.cache[id_tag] = dict(info)
 
     def _cache_lookup(self, id_tag: str) -> dict | None:
@@ -50,7 +52,8 @@ class Authorization:
         """The idTagInfo the charger acts on (C16 §3.5 local authorization, §4.1 Authorize)."""
         if "start-without-authorize" in self.faults:
             return {"status": "Accepted"}
-        cached = self._cache_lookup(id_tag)
+        listed = self._local_list_lookup(id_tag)  # C16 §3.5.3: the list has priority over the cache
+        cached = listed if listed is not None else self._cache_lookup(id_tag)
         rpc = self._rpc
         if rpc is not None and self.registration == "Accepted":
             if self._bool("LocalPreAuthorize") and cached and cached.get("status") == "Accepted":

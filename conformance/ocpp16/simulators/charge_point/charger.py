@@ -26,6 +26,7 @@ from conformance.ocpp16.simulators.charge_point.configuration import (
 from conformance.ocpp16.simulators.charge_point.connectors import ConnectorHandlers, Connectors
 from conformance.ocpp16.simulators.charge_point.data_transfer import DataTransfer, DataTransferHandlers
 from conformance.ocpp16.simulators.charge_point.firmware import Firmware, FirmwareHandlers
+from conformance.ocpp16.simulators.charge_point.local_auth_list import LocalAuthList, LocalAuthListHandlers
 from conformance.ocpp16.simulators.charge_point.meter_values import MeterValues
 from conformance.ocpp16.simulators.charge_point.offline_queue import OfflineQueue
 from conformance.ocpp16.simulators.charge_point.physical import PhysicalActions
@@ -42,7 +43,7 @@ LOGGER = logging.getLogger("conformance.ocpp16.simulators.charge_point")
 
 
 class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHandlers, TransactionHandlers, PowerHandlers,
-                     RemoteTriggerHandlers, DataTransferHandlers, SmartChargingHandlers, FirmwareHandlers, RpcEndpoint):
+                     RemoteTriggerHandlers, DataTransferHandlers, SmartChargingHandlers, FirmwareHandlers, LocalAuthListHandlers, RpcEndpoint):
     """The charger's side of one WebSocket connection: the handlers of every Central System call it supports."""
 
     def __init__(self, cp: "ReferenceChargePoint", connection: Any) -> None:
@@ -70,7 +71,7 @@ class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHand
 
 
 class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterValues, Authorization, Transactions, Power,
-                          RemoteTrigger, DataTransfer, SmartCharging, PhysicalActions, Firmware, Observable):
+                          RemoteTrigger, DataTransfer, SmartCharging, PhysicalActions, Firmware, LocalAuthList, Observable):
     """A correct OCPP 1.6 Core charge point (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -146,6 +147,8 @@ class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterV
         else:
             for tag in known_id_tags:
                 self.cache[tag] = {"status": "Accepted"}
+        self.local_list: dict[str, dict] = {}  # lower-case idTag -> its AuthorizationData
+        self.local_list_version = 0
         self._outbox: collections.deque[Outgoing] = collections.deque()
         self._next_local_tx = 1
         self.profiles = ChargePointProfiles(connectors)  # charging profiles (smart_charging.py)

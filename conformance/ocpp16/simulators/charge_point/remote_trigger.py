@@ -1,4 +1,6 @@
-"""TriggerMessage (C16 §5.17): the charger sends the requested message after its answer."""
+"""TriggerMessage (C16 §5.17): the charger sends the requested message after its answer; a connectorId that does
+not matter for the message (Heartbeat, BootNotification, the status notifications of diagnostics and firmware) is
+ignored, one it does not have is Rejected."""
 
 from __future__ import annotations
 
@@ -26,13 +28,19 @@ class RemoteTriggerHandlers:
     """The Central System asks for a message."""
 
     @on(Action.trigger_message)
-    def on_trigger_message(self, requested_message: str, connector_id: int | None = None, call_unique_id: str = "", **_: Any):
+    async def on_trigger_message(self, requested_message: str, connector_id: int | None = None,
+                                 call_unique_id: str = "", **_: Any):
         cp = self.cp
         if requested_message not in _TRIGGERABLE:
             return call_result.TriggerMessage(status="NotImplemented")
         if connector_id is not None and not 0 <= connector_id <= len(cp.connectors) - 1:
-            return call_result.TriggerMessage(status="Rejected")
-        self._plan(call_unique_id, lambda: cp._triggered(self, requested_message, connector_id))
+            # a connector it does not have: nothing it could send (C16 §5.17: it says whether it will send)
+            status = "Accepted" if "trigger-unknown-connector-accepted" in cp.faults else "Rejected"
+            return call_result.TriggerMessage(status=status)
+        if "trigger-before-conf" in cp.faults:
+            await cp._triggered(self, requested_message, connector_id)
+        else:  # C16 §5.17: the TriggerMessage.conf goes first, then the requested message
+            self._plan(call_unique_id, lambda: cp._triggered(self, requested_message, connector_id))
         return call_result.TriggerMessage(status="Accepted")
 
     @after(Action.trigger_message)
@@ -57,7 +65,10 @@ class RemoteTrigger:
             elif message == "Heartbeat":
                 await self._send_heartbeat(rpc)
             elif message == "StatusNotification":
+                # without connectorId: the charge point itself and each connector (C16 §5.17)
                 targets = self.connectors if connector_id is None else [self.connectors[connector_id]]
+                if connector_id is None and "trigger-status-partial" in self.faults:
+                    targets = self.connectors[:1]
                 for c in targets:
                     if c.status is None:
                         c.status = self._derive(c)

@@ -66,6 +66,8 @@ class OperatorCommands:
                 raise ValueError("RemoteStartTransaction needs an idTag (the token database has no Accepted tag)")
             body["idTag"] = valid[0]
         body = self._complete_file_command(name, body)
+        if name == "SendLocalList":
+            body = self._prepared_local_list(station_id, body)
         problem = check_payload(name, body)
         if problem is not None:
             raise ValueError(f"{name} payload is not valid OCPP 1.6: {problem.message}")
@@ -83,6 +85,8 @@ class OperatorCommands:
             body["type"] = {"Hard": "Soft", "Soft": "Hard"}.get(body.get("type"), body.get("type"))
         if name == "UnlockConnector" and "unlock-wrong-connector" in faults:
             body["connectorId"] += 1
+        if name == "TriggerMessage" and "trigger-connector-dropped" in faults:
+            body.pop("connectorId", None)
         if name == "GetConfiguration" and "get-configuration-key-list-dropped" in faults:
             body.pop("key", None)
         if name == "ChangeConfiguration" and "change-configuration-value-number" in faults:

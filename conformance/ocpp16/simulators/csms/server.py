@@ -29,6 +29,7 @@ from conformance.ocpp16.simulators.csms.boot import BootHandlers, Registration
 from conformance.ocpp16.simulators.csms.commands import OperatorCommands
 from conformance.ocpp16.simulators.csms.data_transfer import DataTransferHandlers
 from conformance.ocpp16.simulators.csms.firmware import FileService, FirmwareHandlers
+from conformance.ocpp16.simulators.csms.local_auth_list import KnownLocalList, LocalAuthListCommands
 from conformance.ocpp16.simulators.csms.records import CsmsTransaction, IdTagRecord, Station
 from conformance.ocpp16.simulators.csms.smart_charging import SmartChargingCommands
 from conformance.ocpp16.simulators.csms.transactions import TransactionHandlers, TransactionLedger
@@ -58,8 +59,8 @@ class CsmsRpc(BootHandlers, AuthorizationHandlers, TransactionHandlers, DataTran
         return reply
 
 
-class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorCommands, SmartChargingCommands,
-                    FileService, Observable):
+class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, LocalAuthListCommands, OperatorCommands,
+                    SmartChargingCommands, FileService, Observable):
     """A correct OCPP 1.6 Core Central System (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -115,6 +116,9 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorComm
         self.stations: dict[str, Station] = {}
         self.transactions: dict[int, CsmsTransaction] = {}
         self._tx_ids = itertools.count(first_transaction_id)
+        self.local_lists: dict[str, KnownLocalList] = {}  # station identity -> its list as the CSMS knows it
+        self._list_turns: dict[str, asyncio.Lock] = {}  # one list command at a time per charge point
+        self._versions_to_pick: set[int] = set()  # SendLocalList bodies whose version is picked when they are sent
         self._server: Server | None = None
         self._init_observable()
         self._own_errors: list[str] = []

@@ -29,6 +29,8 @@ class SmartChargingCommands:
         """The command as a faulty Central System would send it (unchanged without faults); never alters the
         operator's own payload."""
         faults = self.faults
+        if name not in ("SetChargingProfile", "GetCompositeSchedule", "ClearChargingProfile", "RemoteStartTransaction"):
+            return body  # not a smart charging command: left as it is (other areas may still refer to it)
         body = copy.deepcopy(body)
         profile = body.get("csChargingProfiles") if name == "SetChargingProfile" else None
         if profile is not None and "charging-profile-limits-binary" in faults:
