@@ -30,6 +30,7 @@ from conformance.ocpp16.simulators.charge_point.offline_queue import OfflineQueu
 from conformance.ocpp16.simulators.charge_point.physical import PhysicalActions
 from conformance.ocpp16.simulators.charge_point.power import Power, PowerHandlers
 from conformance.ocpp16.simulators.charge_point.remote_trigger import RemoteTrigger, RemoteTriggerHandlers
+from conformance.ocpp16.simulators.charge_point.reservation import ReservationHandlers, Reservations
 from conformance.ocpp16.simulators.charge_point.state import Connector, Outgoing
 from conformance.ocpp16.simulators.charge_point.transactions import TransactionHandlers, Transactions
 from conformance.ocpp16.simulators.rpc import RpcEndpoint, endpoint_settings
@@ -39,7 +40,7 @@ LOGGER = logging.getLogger("conformance.ocpp16.simulators.charge_point")
 
 
 class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHandlers, TransactionHandlers, PowerHandlers,
-                     RemoteTriggerHandlers, DataTransferHandlers, RpcEndpoint):
+                     RemoteTriggerHandlers, DataTransferHandlers, ReservationHandlers, RpcEndpoint):
     """The charger's side of one WebSocket connection: the handlers of every Central System call it supports."""
 
     def __init__(self, cp: "ReferenceChargePoint", connection: Any) -> None:
@@ -67,7 +68,7 @@ class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHand
 
 
 class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterValues, Authorization, Transactions, Power,
-                          RemoteTrigger, DataTransfer, PhysicalActions, Observable):
+                          RemoteTrigger, DataTransfer, Reservations, PhysicalActions, Observable):
     """A correct OCPP 1.6 Core charge point (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -145,6 +146,7 @@ class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterV
                 self.cache[tag] = {"status": "Accepted"}
         self._outbox: collections.deque[Outgoing] = collections.deque()
         self._next_local_tx = 1
+        self._init_reservations()
 
         # volatile state
         self.registration: str | None = None  # None until a BootNotification got an answer

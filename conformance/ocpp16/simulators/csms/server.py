@@ -30,6 +30,7 @@ from conformance.ocpp16.simulators.csms.commands import OperatorCommands
 from conformance.ocpp16.simulators.csms.data_transfer import DataTransferHandlers
 from conformance.ocpp16.simulators.csms.firmware import FirmwareHandlers
 from conformance.ocpp16.simulators.csms.records import CsmsTransaction, IdTagRecord, Station
+from conformance.ocpp16.simulators.csms.reservation import ReservationLedger
 from conformance.ocpp16.simulators.csms.transactions import TransactionHandlers, TransactionLedger
 from conformance.ocpp16.simulators.rpc import RpcEndpoint, endpoint_settings
 from conformance.protocol import OCPP16
@@ -57,7 +58,7 @@ class CsmsRpc(BootHandlers, AuthorizationHandlers, TransactionHandlers, DataTran
         return reply
 
 
-class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorCommands, Observable):
+class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorCommands, ReservationLedger, Observable):
     """A correct OCPP 1.6 Core Central System (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -110,6 +111,7 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, OperatorComm
         self.stations: dict[str, Station] = {}
         self.transactions: dict[int, CsmsTransaction] = {}
         self._tx_ids = itertools.count(first_transaction_id)
+        self._init_reservations()
         self._server: Server | None = None
         self._init_observable()
         self._own_errors: list[str] = []
