@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from conformance.errors import NOT_APPLICABLE_PREFIX, ExpectationFailed, Inconclusive, NoResponse
+from conformance.ocpp16.reservations import reservations_left
 from conformance.ocpp16.roles.station import boot_charge_point
 from conformance.wire import Kind, Record, Role
 
@@ -222,8 +223,8 @@ async def configured(charge_point: Any, configure: Any, **values: Any) -> None:
 async def restore_idle(link: Any) -> None:
     """After a charge point case: the charger back online, what the case changed in its configuration restored, its
     transactions stopped (also one it starts while the suite cleans up, after a RemoteStartTransaction the case
-    accepted), physical actions undone, and its connectors Available again — waiting for what it is still doing
-    (a ConnectionTimeOut running out) rather than leaving it to the next case.
+    accepted), the reservations it made cancelled, physical actions undone, and its connectors Available again —
+    waiting for what it is still doing (a ConnectionTimeOut running out) rather than leaving it to the next case.
 
     Bounded and best effort: what cannot be restored is noted in the wire log, never raised."""
     if not link.suite_is_csms or link.driver is None:
@@ -247,6 +248,8 @@ async def restore_idle(link: Any) -> None:
     if peer.connected:
         await _restore_configuration(link)
         await stop_running()
+        for reservation_id in reservations_left(link.wire.segment_records(link.wire.segment)):
+            await _quiet_call(peer, "CancelReservation", {"reservationId": reservation_id}, t.response)
     await link.undo_physical()
     if not peer.connected:
         return

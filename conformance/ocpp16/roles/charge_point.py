@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
+from conformance.ocpp16.roles.reservation import Reservations
 from conformance.peer import CallErrorReply
 from conformance.protocol import OCPP16
 from conformance.timestamps import parse_iso
@@ -84,11 +85,12 @@ def core_configuration(connectors: int) -> dict[str, ConfigEntry]:
         "StopTxnAlignedDataMaxLength": ("4", ro, "int"),
         "StopTxnSampledData": ("Energy.Active.Import.Register", rw, "measurands"),
         "StopTxnSampledDataMaxLength": ("4", ro, "int"),
-        "SupportedFeatureProfiles": ("Core,RemoteTrigger", ro, "profiles"),
+        "SupportedFeatureProfiles": ("Core,RemoteTrigger,Reservation", ro, "profiles"),
         "SupportedFeatureProfilesMaxLength": ("6", ro, "int"),
         "TransactionMessageAttempts": ("3", rw, "int"),
         "TransactionMessageRetryInterval": ("10", rw, "int"),
         "UnlockConnectorOnEVSideDisconnect": ("true", rw, "bool"),
+        "ReserveConnectorZeroSupported": ("true", ro, "bool"),  # Reservation profile (§9.3)
     }
     return {k: ConfigEntry(v, readonly, kind) for k, (v, readonly, kind) in keys.items()}
 
@@ -158,6 +160,7 @@ class ChargePointResponder16:
         self.station: Any = None  # the SuiteStation that carries out reactions
         self._reactions: dict[str, asyncio.Future] = {}
         self._case_config: dict[str, str] = {}  # originals of values a case set for itself
+        self.reservations = Reservations(self)
 
     def bind(self, station: Any) -> None:
         self.station = station
@@ -370,6 +373,12 @@ class ChargePointResponder16:
     def on_DataTransfer(self, p: dict) -> dict:
         return {"status": "UnknownVendorId"}
 
+    def on_ReserveNow(self, p: dict) -> Any:
+        return _reacting(*self.reservations.reserve(p))
+
+    def on_CancelReservation(self, p: dict) -> Any:
+        return _reacting(*self.reservations.cancel(p))
+
     def on_TriggerMessage(self, p: dict) -> Any:
         message, c = p.get("requestedMessage"), p.get("connectorId")
         if c is not None and not (c == 0 or self._connector_ok(c)):
@@ -377,6 +386,10 @@ class ChargePointResponder16:
         if message in ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues"):
             return Reaction({"status": "Accepted"}, lambda station: station.triggered(message, c))
         return {"status": "NotImplemented"}
+
+
+def _reacting(reply: dict, then: Callable[[Any], Awaitable[Any]] | None) -> Any:
+    return reply if then is None else Reaction(reply, then)
 
 
 def _consume(fut: asyncio.Future) -> None:
