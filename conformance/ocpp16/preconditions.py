@@ -11,6 +11,7 @@ import pytest
 from conformance.errors import NOT_APPLICABLE_PREFIX, ExpectationFailed, Inconclusive, NoResponse
 from conformance.ocpp16.firmware import settle_transfers
 from conformance.ocpp16.list_management import restore_local_list
+from conformance.ocpp16.reservations import reservations_left
 from conformance.ocpp16.roles.station import boot_charge_point
 from conformance.ocpp16.smart_charging_steps import clear_case_profiles
 from conformance.wire import Kind, Record, Role
@@ -226,8 +227,8 @@ async def restore_idle(link: Any) -> None:
     """After a charge point case: the charger back online, what the case changed in its configuration restored, the
     charging profiles the case installed cleared, a Local Authorization List the case filled emptied, its
     transactions stopped (also one it starts while the suite cleans up, after a RemoteStartTransaction the case
-    accepted), physical actions undone, and its connectors Available again — waiting for what it is still doing (a
-    ConnectionTimeOut running out) rather than leaving it to the next case.
+    accepted), the reservations it made cancelled, physical actions undone, and its connectors Available again —
+    waiting for what it is still doing (a ConnectionTimeOut running out) rather than leaving it to the next case.
 
     Bounded and best effort: what cannot be restored is noted in the wire log, never raised."""
     if not link.suite_is_csms or link.driver is None:
@@ -254,6 +255,8 @@ async def restore_idle(link: Any) -> None:
         await clear_case_profiles(link)
         await restore_local_list(link)
         await stop_running()
+        for reservation_id in reservations_left(link.wire.segment_records(link.wire.segment)):
+            await _quiet_call(peer, "CancelReservation", {"reservationId": reservation_id}, t.response)
     await link.undo_physical()
     if not peer.connected:
         return

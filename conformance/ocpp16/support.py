@@ -33,6 +33,10 @@ class Ocpp16Support:
         kind, _, value = need.partition(":")
         if kind == "power_loss_stop":
             return preconditions.power_loss_mismatch(value, descriptor.configuration)
+        if kind == "reservations_key":
+            return None if descriptor.configuration.get("reservations_key") else (
+                "the IUT descriptor names no configuration key that switches reservations off "
+                "(configuration.reservations_key)")
         raise ValueError(f"unknown case need {need!r}")
 
     # The simulators load on first use: a run against real IUTs never imports them.

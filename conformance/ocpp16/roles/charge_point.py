@@ -24,6 +24,7 @@ from conformance.ocpp16.roles.firmware import (
     upload_diagnostics,
 )
 from conformance.ocpp16.roles.local_list import LocalListResponder, SuiteLocalList, local_list_configuration
+from conformance.ocpp16.roles.reservation import Reservations
 from conformance.peer import CallErrorReply
 from conformance.protocol import OCPP16
 from conformance.timestamps import parse_iso
@@ -95,12 +96,13 @@ def core_configuration(connectors: int) -> dict[str, ConfigEntry]:
         "StopTxnAlignedDataMaxLength": ("4", ro, "int"),
         "StopTxnSampledData": ("Energy.Active.Import.Register", rw, "measurands"),
         "StopTxnSampledDataMaxLength": ("4", ro, "int"),
-        "SupportedFeatureProfiles": ("Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger,SmartCharging", ro, "profiles"),
+        "SupportedFeatureProfiles": ("Core,FirmwareManagement,LocalAuthListManagement,Reservation,RemoteTrigger,SmartCharging", ro, "profiles"),
         "SupportedFeatureProfilesMaxLength": ("6", ro, "int"),
         "SupportedFileTransferProtocols": (SUPPORTED_PROTOCOLS, ro, "profiles"),
         "TransactionMessageAttempts": ("3", rw, "int"),
         "TransactionMessageRetryInterval": ("10", rw, "int"),
         "UnlockConnectorOnEVSideDisconnect": ("true", rw, "bool"),
+        "ReserveConnectorZeroSupported": ("true", ro, "bool"),  # Reservation profile (§9.3)
     }
     return {k: ConfigEntry(v, readonly, kind) for k, (v, readonly, kind) in keys.items()}
 
@@ -175,6 +177,7 @@ class ChargePointResponder16(SmartChargingAnswers, LocalListResponder):
         self.station: Any = None  # the SuiteStation that carries out reactions
         self._reactions: dict[str, asyncio.Future] = {}
         self._case_config: dict[str, str] = {}  # originals of values a case set for itself
+        self.reservations = Reservations(self)
 
     def bind(self, station: Any) -> None:
         self.station = station
@@ -400,6 +403,12 @@ class ChargePointResponder16(SmartChargingAnswers, LocalListResponder):
         name = diagnostics_file_name(self.descriptor.identity)
         return Reaction({"fileName": name}, lambda station: upload_diagnostics(station, p, name))
 
+    def on_ReserveNow(self, p: dict) -> Any:
+        return _reacting(*self.reservations.reserve(p))
+
+    def on_CancelReservation(self, p: dict) -> Any:
+        return _reacting(*self.reservations.cancel(p))
+
     def on_TriggerMessage(self, p: dict) -> Any:
         """Accepted for every message it can send (sent once the answer is on the wire, OCPP 1.6 §5.17); Rejected for
         a connector it does not have; a connectorId the message does not concern is ignored."""
@@ -409,6 +418,10 @@ class ChargePointResponder16(SmartChargingAnswers, LocalListResponder):
         if message in TRIGGERABLE:
             return Reaction({"status": "Accepted"}, lambda station: station.triggered(message, c))
         return {"status": "NotImplemented"}
+
+
+def _reacting(reply: dict, then: Callable[[Any], Awaitable[Any]] | None) -> Any:
+    return reply if then is None else Reaction(reply, then)
 
 
 def _consume(fut: asyncio.Future) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from conformance.errors import Broken, ExpectationFailed, Inconclusive
 from conformance.ocpp16.roles.charge_point import SuiteTransaction
+from conformance.ocpp16.roles.reservation import admit
 from conformance.session import measure
 from conformance.timestamps import iso, parse_iso, utc_now
 from conformance.wire import Record
@@ -189,7 +190,7 @@ class SuiteStation:
         if tx is not None and info.get("status") == "Accepted" and _same_group(info, tx.id_tag_info):
             await self.stop_transaction(c, "Local", id_tag=id_tag)
             return info
-        if info.get("status") != "Accepted" or tx is not None:
+        if info.get("status") != "Accepted" or tx is not None or not await admit(self, c, id_tag, info):
             return info
         await self._start_when_plugged(c, id_tag)
         return info
@@ -286,8 +287,9 @@ class SuiteStation:
         async def started(result: Any) -> None:
             await self._started(tx, result)
 
+        reservation = self.model.reservations.take_claim(c, id_tag)  # {"reservationId": ...} of the one it uses
         await self._send_transaction_message("StartTransaction", lambda: {
-            "connectorId": c, "idTag": id_tag, "meterStart": tx.meter_start, "timestamp": tx.started_at,
+            "connectorId": c, "idTag": id_tag, "meterStart": tx.meter_start, "timestamp": tx.started_at, **reservation,
         }, REQ_START, started)
         return tx
 
@@ -482,6 +484,8 @@ class SuiteStation:
             info = await self.authorize(id_tag)
             if info.get("status") != "Accepted":
                 return info
+        if not await admit(self, c, id_tag, info):
+            return info
         await self._start_when_plugged(c, id_tag)
         return info
 
@@ -579,9 +583,11 @@ class SuiteStation:
     # ==============================================================================================================
     # back to idle between cases
     async def idle(self) -> None:
-        """Put the charger back to "no session": cancel pending timers and reactions, come back online, stop any
-        transaction (Local), take the cables out, make the connectors operative, restore case-only settings."""
+        """Put the charger back to "no session": forget its reservations, cancel pending timers and reactions, come
+        back online, stop any transaction (Local), take the cables out, make the connectors operative, restore
+        case-only settings."""
         m = self.model
+        m.reservations.forget()
         await self._cancel_background()
         m.restore_case()
         m.forget_reactions()
@@ -621,9 +627,10 @@ class SuiteStation:
 
     # ==============================================================================================================
     # status reporting
-    @staticmethod
-    def _idle_status(conn: Any) -> str:
-        return "Available" if conn.operative else "Unavailable"
+    def _idle_status(self, conn: Any) -> str:
+        if not conn.operative:
+            return "Unavailable"
+        return "Reserved" if self.model.reservations.holds(conn.id) else "Available"
 
     async def _set_status(self, c: int, status: str, error_code: str = "NoError") -> None:
         conn = self.model.connectors[c]

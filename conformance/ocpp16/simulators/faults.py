@@ -158,6 +158,25 @@ _CHARGE_POINT = [
                                            "(and sends nothing)"),
     ("trigger-status-partial", "answers TriggerMessage StatusNotification without connectorId with the status of "
                                "connector 0 only"),
+    # reservation
+    ("reservation-id-missing", "leaves reservationId out of the StartTransaction of a transaction that uses a "
+                               "reservation"),
+    ("reservation-kept-after-use", "keeps a reservation after a transaction of an idTag it admits started"),
+    ("reservation-expiry-ignored", "never ends a reservation at its expiryDate"),
+    ("reservation-expires-early", "ends a reservation after 0.7 x the time left to its expiryDate"),
+    ("reservation-expires-late", "ends a reservation after 1.3 x the time left to its expiryDate"),
+    ("reserve-faulted-accepted", "accepts ReserveNow for a Faulted connector or charge point"),
+    ("reserve-occupied-accepted", "accepts ReserveNow for an occupied or already reserved connector or charge point"),
+    ("reserve-unavailable-accepted", "accepts ReserveNow for an Unavailable connector or charge point"),
+    ("reservations-off-ignored", "accepts ReserveNow although configured not to accept reservations "
+                                 "(ReservationsEnabled false)"),
+    ("reserve-connector-zero-unsupported-accepted", "reports ReserveConnectorZeroSupported false but accepts "
+                                                    "ReserveNow for connector 0"),
+    ("cancel-reservation-ignored", "answers CancelReservation with Accepted but keeps the reservation"),
+    ("cancel-unknown-reservation-accepted", "answers CancelReservation for an unknown reservationId with Accepted"),
+    ("reservation-ignored", "lets any idTag start a transaction on a reserved connector"),
+    ("reservation-parent-ignored", "lets only the reserved idTag use a reservation, not another idTag of its "
+                                   "parentIdTag group"),
 ]
 
 _CSMS = [
@@ -233,6 +252,14 @@ _CSMS = [
     ("local-list-no-full-retry", "does not send the full list after a differential SendLocalList failed"),
     # remote_trigger
     ("trigger-connector-dropped", "sends TriggerMessage without the connectorId the operator asked for"),
+    # reservation
+    ("reserve-now-wrong-connector", "sends ReserveNow for the connector after the requested one"),
+    ("reservation-id-reused", "sends every ReserveNow with reservationId 1, whatever reservation it is"),
+    ("reserve-expiry-shifted", "sends ReserveNow with an expiryDate one hour before the requested one (a time zone "
+                               "slip)"),
+    ("reserve-parent-id-tag-dropped", "leaves the requested parentIdTag out of ReserveNow"),
+    ("cancel-reservation-wrong-id", "sends CancelReservation for the reservationId after the requested one"),
+    ("reserved-start-rejected", "answers a StartTransaction that carries a reservationId with idTagInfo Invalid"),
 ]
 
 CHARGE_POINT_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGE_POINT}

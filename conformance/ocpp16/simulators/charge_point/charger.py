@@ -33,6 +33,7 @@ from conformance.ocpp16.simulators.charge_point.physical import PhysicalActions
 from conformance.ocpp16.simulators.charge_point.power import Power, PowerHandlers
 from conformance.ocpp16.simulators.charge_point.remote_trigger import RemoteTrigger, RemoteTriggerHandlers
 from conformance.ocpp16.simulators.charge_point.smart_charging import SmartCharging, SmartChargingHandlers
+from conformance.ocpp16.simulators.charge_point.reservation import ReservationHandlers, Reservations
 from conformance.ocpp16.simulators.charge_point.state import Connector, Outgoing
 from conformance.ocpp16.simulators.charge_point.transactions import TransactionHandlers, Transactions
 from conformance.ocpp16.simulators.rpc import RpcEndpoint, endpoint_settings
@@ -43,7 +44,8 @@ LOGGER = logging.getLogger("conformance.ocpp16.simulators.charge_point")
 
 
 class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHandlers, TransactionHandlers, PowerHandlers,
-                     RemoteTriggerHandlers, DataTransferHandlers, SmartChargingHandlers, FirmwareHandlers, LocalAuthListHandlers, RpcEndpoint):
+                     RemoteTriggerHandlers, DataTransferHandlers, SmartChargingHandlers, FirmwareHandlers,
+                     LocalAuthListHandlers, ReservationHandlers, RpcEndpoint):
     """The charger's side of one WebSocket connection: the handlers of every Central System call it supports."""
 
     def __init__(self, cp: "ReferenceChargePoint", connection: Any) -> None:
@@ -71,7 +73,8 @@ class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHand
 
 
 class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterValues, Authorization, Transactions, Power,
-                          RemoteTrigger, DataTransfer, SmartCharging, PhysicalActions, Firmware, LocalAuthList, Observable):
+                          RemoteTrigger, DataTransfer, SmartCharging, PhysicalActions, Firmware, LocalAuthList,
+                          Reservations, Observable):
     """A correct OCPP 1.6 Core charge point (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -155,6 +158,7 @@ class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterV
         self._profile_installed_at: dict[int, Any] = {}
         self.firmware_status = "Idle"  # the last FirmwareStatusNotification / DiagnosticsStatusNotification status
         self.diagnostics_status = "Idle"
+        self._init_reservations()
 
         # volatile state
         self.registration: str | None = None  # None until a BootNotification got an answer

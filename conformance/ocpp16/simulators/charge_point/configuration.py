@@ -56,7 +56,7 @@ CONFIG_SPECS: dict[str, ConfigSpec] = {
     "StopTxnSampledData": ConfigSpec("measurands", "", max_items_key="StopTxnSampledDataMaxLength"),
     "StopTxnSampledDataMaxLength": ConfigSpec("int", "9", readonly=True),
     "SendLocalListMaxLength": ConfigSpec("int", "10", readonly=True),
-    "SupportedFeatureProfiles": ConfigSpec("csl", "Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger,SmartCharging", readonly=True),
+    "SupportedFeatureProfiles": ConfigSpec("csl", "Core,FirmwareManagement,LocalAuthListManagement,Reservation,RemoteTrigger,SmartCharging", readonly=True),
     "SupportedFeatureProfilesMaxLength": ConfigSpec("int", "6", readonly=True),
     "SupportedFileTransferProtocols": ConfigSpec("csl", "FTP,HTTP", readonly=True),
     "TransactionMessageAttempts": ConfigSpec("int", "3", minimum=1),
@@ -73,6 +73,10 @@ CONFIG_SPECS: dict[str, ConfigSpec] = {
     # Vendor key (not OCPP): back-up power lets the charger end and report its transactions before a power failure
     # takes it down (OCTT TC_032_1); false = it reports them once power is back (TC_032_2).
     "StopTransactionsBeforePowerDown": ConfigSpec("bool", "false"),
+    # Reservation profile (C16 §9.3)
+    "ReserveConnectorZeroSupported": ConfigSpec("bool", "true", readonly=True),
+    # Vendor key (not OCPP): false = the charger is "configured not to accept reservations" (C16 §5.13: Rejected).
+    "ReservationsEnabled": ConfigSpec("bool", "true"),
 }
 
 

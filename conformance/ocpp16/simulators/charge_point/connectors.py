@@ -78,6 +78,8 @@ class Connectors:
             return "Unavailable", "NoError"
         if c.finishing or c.locked_for:
             return "Finishing", "NoError"
+        if self._shows_reserved(c):
+            return "Reserved", "NoError"
         if c.pending_tag or c.plugged:
             return "Preparing", "NoError"
         return "Available", "NoError"
@@ -138,4 +140,5 @@ class Connectors:
             else:
                 c.operative = operative
                 c.scheduled_operative = None
+        self._end_blocked_reservations()
         self._refresh_all()

@@ -58,7 +58,8 @@ class PhysicalActions:
     async def raise_fault(self, connector: int, error_code: str = "OtherError") -> None:
         c = self._connector(connector, allow_zero=True)
         c.fault = error_code
-        self._refresh(c)
+        self._end_blocked_reservations()
+        self._refresh_all()
 
     async def clear_fault(self, connector: int) -> None:
         c = self._connector(connector, allow_zero=True)

@@ -133,6 +133,11 @@ class Transactions:
             c.pending_tag = None
             self._refresh(c)
             return
+        if self._refused_by_reservation(c, id_tag, info.get("parentIdTag")):
+            self.logger.info("%s: connector %d is reserved, not for idTag %s", self.identity, c.id, id_tag)
+            c.pending_tag = None
+            self._refresh(c)
+            return
         await self._authorized(c, id_tag, info.get("parentIdTag"))
 
     async def _remote_start(self, c: Connector, id_tag: str) -> None:
@@ -144,7 +149,12 @@ class Transactions:
                 return
             parent = info.get("parentIdTag")
         else:
-            parent = (self._cache_lookup(id_tag) or {}).get("parentIdTag")
+            parent = await self._learned_parent(c, id_tag, (self._cache_lookup(id_tag) or {}).get("parentIdTag"))
+        if self._refused_by_reservation(c, id_tag, parent):
+            self.logger.info("%s: connector %d is reserved, not for idTag %s", self.identity, c.id, id_tag)
+            c.pending_tag = None
+            self._refresh(c)
+            return
         await self._authorized(c, id_tag, parent)
 
     async def _authorized(self, c: Connector, id_tag: str, parent: str | None) -> None:
@@ -199,6 +209,7 @@ class Transactions:
         self._refresh(c)  # Preparing until the StartTransaction round trip is over
         future = asyncio.get_running_loop().create_future()
         payload = {"connectorId": c.id, "idTag": id_tag, "meterStart": tx.meter_start, "timestamp": tx.start_time}
+        payload.update(self._claim_reservation(c, id_tag, parent))
         was_online = self._outbox_active()
         self._enqueue_transactional(Outgoing("StartTransaction", payload, starts=tx, future=future))
         if was_online:

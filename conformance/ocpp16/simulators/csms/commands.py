@@ -68,6 +68,7 @@ class OperatorCommands:
         body = self._complete_file_command(name, body)
         if name == "SendLocalList":
             body = self._prepared_local_list(station_id, body)
+        body = self.reservation_command(name, body)
         problem = check_payload(name, body)
         if problem is not None:
             raise ValueError(f"{name} payload is not valid OCPP 1.6: {problem.message}")
@@ -95,7 +96,7 @@ class OperatorCommands:
                 body["value"] = text.lower() == "true"
             elif re.fullmatch(r"-?\d+", text):
                 body["value"] = int(text)
-        return self._faulty_smart_charging(name, body)
+        return self.faulty_reservation_command(name, self._faulty_smart_charging(name, body))
 
     async def _run_command(self, station_id: str, session: "RpcEndpoint", name: str, body: dict, on_sent: asyncio.Event | None) -> dict:
         if "commands-not-sent" in self.faults:
@@ -107,6 +108,7 @@ class OperatorCommands:
         finally:
             self._wake()
         self._remember_configuration(session.station, name, body, reply)
+        self.remember_reservation(session.station, name, body, reply)
         if name == "ChangeConfiguration" and body.get("key") == "AuthorizationKey" and reply.get("status") == "Accepted":
             if station_id in self.basic_auth:
                 self.basic_auth[station_id] = body["value"]  # the old password is no longer valid (J16 §6.2.2)

@@ -32,6 +32,7 @@ from conformance.ocpp16.simulators.csms.firmware import FileService, FirmwareHan
 from conformance.ocpp16.simulators.csms.local_auth_list import KnownLocalList, LocalAuthListCommands
 from conformance.ocpp16.simulators.csms.records import CsmsTransaction, IdTagRecord, Station
 from conformance.ocpp16.simulators.csms.smart_charging import SmartChargingCommands
+from conformance.ocpp16.simulators.csms.reservation import ReservationLedger
 from conformance.ocpp16.simulators.csms.transactions import TransactionHandlers, TransactionLedger
 from conformance.ocpp16.simulators.rpc import RpcEndpoint, endpoint_settings
 from conformance.protocol import OCPP16
@@ -60,7 +61,7 @@ class CsmsRpc(BootHandlers, AuthorizationHandlers, TransactionHandlers, DataTran
 
 
 class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, LocalAuthListCommands, OperatorCommands,
-                    SmartChargingCommands, FileService, Observable):
+                    SmartChargingCommands, FileService, ReservationLedger, Observable):
     """A correct OCPP 1.6 Core Central System (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -119,6 +120,7 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, LocalAuthLis
         self.local_lists: dict[str, KnownLocalList] = {}  # station identity -> its list as the CSMS knows it
         self._list_turns: dict[str, asyncio.Lock] = {}  # one list command at a time per charge point
         self._versions_to_pick: set[int] = set()  # SendLocalList bodies whose version is picked when they are sent
+        self._init_reservations()
         self._server: Server | None = None
         self._init_observable()
         self._own_errors: list[str] = []

@@ -55,6 +55,7 @@ class TransactionHandlers:
             info = {"status": "Invalid"}
         if self._rejected_as_old(raw_payload.get("timestamp")):
             info = {"status": "Invalid"}
+        info = csms.reserved_start(self.station.identity, raw_payload, info)
         tx = CsmsTransaction(
             transaction_id=csms.next_transaction_id(),
             station_id=self.station.identity,
