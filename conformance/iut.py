@@ -52,10 +52,12 @@ CHARGE_POINT_ACTIONS: dict[str, tuple[str, ...]] = {
     "make_unlock_fail": ("connector", "fail"),
     "suspend_ev": ("connector",),
     "resume_ev": ("connector",),
+    "set_security_profile": ("profile",),
 }
 INTERVAL_SHARE = 0.25  # the largest part of a timed interval a timing check lets pass as tolerance
 # Placeholders an exec command template may use.
-PLACEHOLDERS = ("connector", "id_tag", "identity", "action", "payload", "version", "station_id", "error_code", "fail")
+PLACEHOLDERS = ("connector", "id_tag", "identity", "action", "payload", "version", "station_id", "error_code", "fail",
+                "profile")
 
 # Where a CSMS endpoint puts the charge point's identity when its URL does not end with it.
 IDENTITY_PLACEHOLDER = "{identity}"
@@ -71,6 +73,8 @@ OPTIONAL_DATA: dict[str, str] = {
     "id_tags.parent": "parent/child id tag group",
     "configuration.unsupported_key": "unsupported configuration key",
     "configuration.read_only_key": "read-only configuration key",
+    "security.firmware_image": "firmware image for secure firmware updates",
+    "security.manufacturer_root": "manufacturer root certificate of the CSMS's firmware signing certificates",
 }
 # IdTags attribute -> the optional data it belongs to.
 _ID_TAG_DATA = {
@@ -141,10 +145,20 @@ class Security:
     key: Path | None
     server_name: str | None
     generate: bool
+    key_type: str = "ec"
+    cpo_name: str | None = None
+    firmware_image: Path | None = None
+    manufacturer_root: Path | None = None
 
     @property
     def tls(self) -> bool:
         return self.profile >= 2
+
+    @property
+    def has_tls_material(self) -> bool:
+        """Whether the suite can speak TLS for this IUT (generated PKI or files), also at a profile without TLS: a
+        case that upgrades the security profile needs it."""
+        return self.generate or self.cert is not None or self.ca_cert is not None
 
 
 @dataclass(frozen=True)
@@ -168,6 +182,7 @@ class Descriptor:
     driver: dict[str, Any]
     vendor: dict[str, Any]
     raw: dict
+    reachable_address: str | None = None  # sut=charge_point: where the charger reaches the suite's file servers
 
     def declares(self, feature: str) -> bool:
         """True if the IUT declares the feature profile (or the capability 'fixed_cable')."""
@@ -225,6 +240,11 @@ def _data_value(descriptor: Descriptor, item: str) -> Any:
     block, _, name = item.partition(".")
     if block == "id_tags":
         return descriptor.id_tags.child_id_tag if name == "parent" else getattr(descriptor.id_tags, name)
+    if block == "security":
+        value = getattr(descriptor.security, name)
+        if value is None and name == "manufacturer_root" and descriptor.security.generate:
+            return "the generated test PKI's manufacturer root"
+        return value
     return descriptor.configuration.get(name)
 
 
@@ -255,6 +275,7 @@ class CaseDescriptor:
         self.needs = needs
         self.id_tags = CaseIdTags(self)
         self.configuration = CaseConfiguration(self)
+        self.security = CaseSecurity(self)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._descriptor, name)
@@ -280,6 +301,19 @@ class CaseIdTags:
         if item is not None:
             self._view.require(item)
         return getattr(self._view.whole.id_tags, name)
+
+
+class CaseSecurity:
+    """The descriptor's security block as a case sees it (see `CaseDescriptor`)."""
+
+    def __init__(self, view: CaseDescriptor) -> None:
+        self._view = view
+
+    def __getattr__(self, name: str) -> Any:
+        item = f"security.{name}"
+        if item in OPTIONAL_DATA:
+            self._view.require(item)
+        return getattr(self._view.whole.security, name)
 
 
 class CaseConfiguration(Mapping):
@@ -637,6 +671,15 @@ def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple
             out.append(("security.tls", f"missing: security profile {profile} uses TLS — add `tls: {{generate: true}}` or the certificate files (ca_cert, cert, key)"))
         elif not tls.get("generate"):
             out.extend(_tls_file_problems(sut, profile, tls))
+    for name in ("firmware_image", "manufacturer_root"):
+        if sec.get(name) and not _resolve_file(base, sec[name]).is_file():
+            out.append((f"security.{name}", f"file not found: {_resolve_file(base, sec[name])} — fix the path (relative to the descriptor's folder), or write null"))
+    if sut == "csms" and sec.get("firmware_image"):
+        out.append(("security.firmware_image", "only used when sut is charge_point (the suite signs it for the charger) — remove it"))
+    if sut == "charge_point" and sec.get("manufacturer_root"):
+        out.append(("security.manufacturer_root", "only used when sut is csms (the suite's charge point checks the CSMS's firmware signatures with it) — remove it"))
+    if sut == "charge_point" and (data.get("listen") or {}).get("host") in ("0.0.0.0", "::") and not (data.get("listen") or {}).get("reachable_address") and "security" in data.get("features", []):
+        out.append(("listen.reachable_address", "missing: the suite listens on every interface, so the URLs of its file servers need the address the charger reaches this machine at — add it"))
     if tls:
         if bool(tls.get("cert")) != bool(tls.get("key")):
             have, lack = ("cert", "key") if tls.get("cert") else ("key", "cert")
@@ -725,7 +768,7 @@ def _tls_file_problems(sut: str, profile: int, tls: dict) -> list[tuple[str, str
 
 def _exec_problems(driver: dict, sut: str, base: Path) -> list[tuple[str, str]]:
     out = []
-    known = list(CHARGE_POINT_ACTIONS) if sut == "charge_point" else ["send_command"]
+    known = list(CHARGE_POINT_ACTIONS) if sut == "charge_point" else ["send_command", "set_security_profile"]
     for action, template in driver["commands"].items():
         where = f"driver.commands.{action}"
         if action not in known:
@@ -787,6 +830,10 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
         key=file("key"),
         server_name=tls.get("server_name") or (urlsplit(data["endpoint"]).hostname if data.get("endpoint") else None),
         generate=bool(tls.get("generate", False)),
+        key_type=tls.get("key_type") or "ec",
+        cpo_name=sec.get("cpo_name"),
+        firmware_image=_resolve_file(base, sec["firmware_image"]) if sec.get("firmware_image") else None,
+        manufacturer_root=_resolve_file(base, sec["manufacturer_root"]) if sec.get("manufacturer_root") else None,
     )
     listen = data.get("listen") or {"host": "127.0.0.1", "port": 9000, "path": "/ocpp"}
     tags = data["id_tags"]
@@ -827,6 +874,7 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
         driver=driver,
         vendor=data["vendor"],
         raw=raw,
+        reachable_address=listen.get("reachable_address") or listen["host"],
     )
 
 

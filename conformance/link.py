@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance import drivers, pki, steps
+from conformance import drivers, pki, redaction, steps
 from conformance.drivers.base import DriverError, NeedsManualAction
 from conformance.errors import NOT_APPLICABLE_PREFIX, Broken, Inconclusive, Unreachable
 from conformance.peer import Peer
@@ -53,6 +53,7 @@ class Link:
         self.descriptor = descriptor
         self.name = descriptor.name
         self.interactive = interactive
+        redaction.register_password(descriptor.security.password, [descriptor.identity])
         self.wire = Wire()
         self.version = support(descriptor.ocpp_version)  # what the suite does in the IUT's OCPP version
         t = descriptor.timeouts
@@ -84,6 +85,7 @@ class Link:
         self.booted_on: int | None = None  # the connection on which the suite's charge point last booted
         self.trouble: Trouble | None = None
         self.unreached: dict[str, int] = {}  # preconditions given up on this link -> wire position at the time
+        self.resources: dict[str, Any] = {}  # what a version package started for this link (file servers, ...): closed on stop
 
     @property
     def suite_is_csms(self) -> bool:
@@ -127,7 +129,10 @@ class Link:
         else:
             self.driver = drivers.create(self.descriptor, wire=self.wire, interactive=self.interactive)
         if not self.suite_is_csms:
-            self.endpoint = ChargePointClient(descriptor=self.descriptor, peer=self.peer, ssl_context=ssl_context)
+            self.endpoint = ChargePointClient(
+                descriptor=self.descriptor, peer=self.peer, ssl_context=ssl_context,
+                tls_for=lambda profile, client_cert: pki.ssl_context_for(self.descriptor, profile=profile,
+                                                                         client_cert=client_cert))
 
     def _set_descriptor(self, descriptor: Any) -> None:
         self.descriptor = descriptor
@@ -244,6 +249,12 @@ class Link:
         await self.version.restore_idle(self)
 
     async def stop(self) -> None:
+        for resource in list(self.resources.values()):
+            try:
+                await asyncio.wait_for(resource.aclose(), 10)
+            except Exception:
+                pass
+        self.resources.clear()
         if self.simulator is not None:
             try:
                 await asyncio.wait_for(self.version.stop_simulator(self.simulator), 10)

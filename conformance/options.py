@@ -18,6 +18,12 @@ OPTIONS = [
 ]
 
 BUILTIN_IUTS = ("fixtures/iut/reference-charge-point.yaml", "fixtures/iut/reference-csms.yaml")
+# Reference simulators in other settings (security profiles 2 and 3): without --iut, each runs the cases the built-in
+# IUT of its role cannot run and it can (the first supplement that can, takes a case).
+BUILTIN_SUPPLEMENTS = (
+    "fixtures/iut/reference-charge-point-sp2.yaml", "fixtures/iut/reference-charge-point-sp3.yaml",
+    "fixtures/iut/reference-csms-sp2.yaml", "fixtures/iut/reference-csms-sp3.yaml",
+)
 
 
 def option(config: pytest.Config, ini: str) -> Any:

@@ -33,6 +33,10 @@ class Ocpp16Support:
         kind, _, value = need.partition(":")
         if kind == "power_loss_stop":
             return preconditions.power_loss_mismatch(value, descriptor.configuration)
+        if kind in ("security_profile", "tls_material", "driver"):
+            from conformance.ocpp16.roles.security import security_need_unmet
+
+            return security_need_unmet(kind, value, descriptor)
         raise ValueError(f"unknown case need {need!r}")
 
     # The simulators load on first use: a run against real IUTs never imports them.

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
+from conformance.credentials import is_hex_key
+from conformance.ocpp16.roles.reactions import Reaction
+from conformance.ocpp16.roles.security import ChargePointSecurity16, security_configuration
 from conformance.peer import CallErrorReply
 from conformance.protocol import OCPP16
 from conformance.timestamps import parse_iso
@@ -38,11 +41,18 @@ CSMS_COMMANDS_16 = OCPP16.actions_initiated_by(Role.CSMS)
 class ConfigEntry:
     value: str
     readonly: bool
-    kind: str  # int | bool | measurands | phases | profiles
+    kind: str  # int | bool | measurands | phases | profiles | hexkey | profile | text
+    write_only: bool = False  # never shown by GetConfiguration (AuthorizationKey)
 
     def accepts(self, value: str) -> str | None:
         """The value as stored if it is valid for this key, else None (the change is Rejected)."""
         text = value.strip()
+        if self.kind == "text":
+            return value
+        if self.kind == "hexkey":
+            return text.upper() if is_hex_key(text) else None
+        if self.kind == "profile":  # SecurityProfile: 0-3, and only upwards (white paper)
+            return text if re.fullmatch(r"[0-3]", text) and int(text) >= int(self.value or 0) else None
         if self.kind == "int":
             return text if re.fullmatch(r"\d{1,9}", text) else None
         if self.kind == "bool":
@@ -121,15 +131,7 @@ class SuiteConnector:
     cable: asyncio.Event | None = None  # set when the cable is plugged in while `authorized` waits for it
 
 
-@dataclass
-class Reaction:
-    """A reply to the Central System, and what the charge point then does (`then(station)`, after the reply)."""
-
-    reply: dict
-    then: Callable[[Any], Awaitable[Any]]
-
-
-class ChargePointResponder16:
+class ChargePointResponder16(ChargePointSecurity16):
     """The suite playing an OCPP 1.6 charge point towards a Central System under test.
 
     Holds the charger's state (connectors, transactions, configuration, authorization cache, offline queue) and
@@ -141,6 +143,9 @@ class ChargePointResponder16:
         self.descriptor = descriptor
         self.connector_count = descriptor.connectors
         self.configuration = core_configuration(self.connector_count)
+        for key, (value, readonly, kind, write_only) in security_configuration(descriptor).items():
+            self.configuration[key] = ConfigEntry(value, readonly, kind, write_only)
+        self._init_security()
         self.connectors = {c: SuiteConnector(c) for c in range(self.connector_count + 1)}  # 0 = the whole charger
         self.auth_cache: dict[str, dict] = {}
         self.fixed_cable = descriptor.fixed_cable
@@ -298,11 +303,12 @@ class ChargePointResponder16:
     def on_GetConfiguration(self, p: dict) -> dict:
         keys = p.get("key") or []
         if not keys:
-            return {"configurationKey": [{"key": k, "readonly": e.readonly, "value": e.value} for k, e in self.configuration.items()]}
+            return {"configurationKey": [{"key": k, "readonly": e.readonly, "value": e.value}
+                                         for k, e in self.configuration.items() if not e.write_only]}
         known, unknown = [], []
         for key in keys:
             found = self.config_entry(key)
-            if found is None:
+            if found is None or found[1].write_only:
                 unknown.append(key)
             else:
                 known.append({"key": found[0], "readonly": found[1].readonly, "value": found[1].value})
@@ -321,6 +327,9 @@ class ChargePointResponder16:
             return {"status": "Rejected"}
         entry.value = value
         self._case_config.pop(name, None)  # the Central System's value stands after the case
+        work = self.security_change(name, value)  # a new password or security profile (roles/security.py)
+        if work is not None:
+            return Reaction({"status": "Accepted"}, work)
         return {"status": "Accepted"}
 
     def on_RemoteStartTransaction(self, p: dict) -> Any:

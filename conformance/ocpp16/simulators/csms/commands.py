@@ -65,10 +65,11 @@ class OperatorCommands:
             if not valid:
                 raise ValueError("RemoteStartTransaction needs an idTag (the token database has no Accepted tag)")
             body["idTag"] = valid[0]
+        body = self._complete_command(name, body)  # what the white paper's commands leave to the CSMS (security.py)
         problem = check_payload(name, body)
         if problem is not None:
             raise ValueError(f"{name} payload is not valid OCPP 1.6: {problem.message}")
-        return station.session, name, self._faulty_command(name, body)
+        return station.session, name, self._faulty_security_command(name, self._faulty_command(name, body))
 
     def _faulty_command(self, name: str, body: dict) -> dict:
         """The command as a faulty Central System would send it (unchanged without faults)."""
@@ -101,9 +102,7 @@ class OperatorCommands:
         finally:
             self._wake()
         self._remember_configuration(session.station, name, body, reply)
-        if name == "ChangeConfiguration" and body.get("key") == "AuthorizationKey" and reply.get("status") == "Accepted":
-            if station_id in self.basic_auth:
-                self.basic_auth[station_id] = body["value"]  # the old password is no longer valid (J16 §6.2.2)
+        self._security_command_answered(station_id, name, body, reply)  # new password or profile (security.py)
         return reply
 
     @staticmethod
