@@ -184,20 +184,23 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     from conformance.redaction import scrub_files
 
     folders = [Path(f) for f in (state.report_dir, getattr(config.option, "allure_report_dir", None)) if f]
-    for folder in folders:
-        scrub_files(folder, since=state.started.timestamp() - 1)
+    changed = sum(scrub_files(folder, since=state.started.timestamp() - 1) for folder in folders)
     junit = getattr(config.option, "xmlpath", None)
     if junit and Path(junit).is_file() and not any(Path(junit).resolve().is_relative_to(f.resolve()) for f in folders):
-        _scrub_one(Path(junit))
+        changed += _scrub_one(Path(junit))
+    if changed:  # what wrote them did not redact: worth knowing, though nothing leaked
+        sys.stderr.write(f"ocpp-conformance: took credentials out of {changed} report file(s) after the run\n")
 
 
-def _scrub_one(path: Path) -> None:
+def _scrub_one(path: Path) -> int:
     from conformance.redaction import redact
 
     text = path.read_text(encoding="utf-8", errors="replace")
     clean = redact(text)
     if clean != text:
         path.write_text(clean, encoding="utf-8")
+        return 1
+    return 0
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

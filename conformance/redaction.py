@@ -154,6 +154,30 @@ def _collect_keys(node: Any, found: list[str]) -> None:
             _collect_keys(item, found)
 
 
+def redact_payload(payload: Any) -> Any:
+    """An OCPP payload with the value of every AuthorizationKey entry replaced (and registered): for titles and
+    messages that quote a payload rather than a frame."""
+    found: list[str] = []
+    _collect_keys(payload, found)
+    if not found:
+        return payload
+    for value in found:
+        register_password(value) if is_hex_key(value) else register(value)
+    return _replace_keys(payload)
+
+
+def _replace_keys(node: Any) -> Any:
+    if isinstance(node, dict):
+        key = node.get("key")
+        out = {k: _replace_keys(v) for k, v in node.items()}
+        if isinstance(key, str) and key.lower() == _AUTHORIZATION_KEY and isinstance(node.get("value"), str):
+            out["value"] = MARK
+        return out
+    if isinstance(node, list):
+        return [_replace_keys(item) for item in node]
+    return node
+
+
 def redact_value(value: Any) -> Any:
     """`value` with every string in it redacted (dicts, lists and tuples are copied)."""
     if isinstance(value, str):

@@ -155,12 +155,13 @@ def certificate_summary(der: bytes | None) -> dict | None:
         return None
     from cryptography import x509
 
-    from conformance.certificates import fingerprint
+    from conformance.certificates import describe_key, fingerprint
 
     cert = x509.load_der_x509_certificate(der)
     return {
         "subject": cert.subject.rfc4514_string(),
         "issuer": cert.issuer.rfc4514_string(),
+        "key": describe_key(cert.public_key()),
         "serial": format(cert.serial_number, "X"),
         "not_after": cert.not_valid_after_utc.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "sha256": fingerprint(cert),
@@ -172,11 +173,14 @@ def session_facts(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> dict:
     if ssl_object is None:
         return {}
     cipher = ssl_object.cipher()
-    return {
+    facts = {
         "version": ssl_object.version(),
         "cipher": IANA_NAMES.get(cipher[0], cipher[0]) if cipher else None,
         "peer_certificate": certificate_summary(ssl_object.getpeercert(binary_form=True)),
     }
+    if ssl_object.server_side:
+        facts["server_name"] = getattr(ssl_object, "observed_server_name", None)
+    return facts
 
 
 def observe_handshakes(ctx: ssl.SSLContext, observer: Any) -> ssl.SSLContext:
@@ -201,7 +205,14 @@ def observe_handshakes(ctx: ssl.SSLContext, observer: Any) -> ssl.SSLContext:
                 raise
             observer(self, "established", None)
 
+    earlier = ctx.sni_callback
+
+    def remember_server_name(ssl_object: Any, name: str | None, context: ssl.SSLContext) -> Any:
+        ssl_object.observed_server_name = name  # what the client asked for (SNI), for the evidence
+        return earlier(ssl_object, name, context) if earlier is not None else None
+
     ctx.sslobject_class = ObservedSSLObject
+    ctx.sni_callback = remember_server_name
     return ctx
 
 

@@ -72,7 +72,7 @@ def security_need_unmet(kind: str, value: str, descriptor: Any) -> str | None:
                 return None
             return ("the suite signs certificates for the charge point with its test PKI, which the IUT descriptor "
                     "does not use (security.tls.generate: true)")
-        if sec.generate or sec.cert is not None or sec.ca_cert is not None:
+        if sec.has_tls_material:
             return None
         return "the case needs TLS material for a higher security profile (security.tls: generate: true, or files)"
     if kind == "driver":
@@ -241,10 +241,12 @@ async def next_connection(link: Any, since: int, *, within: float, force_after: 
 
 
 def _upgraded_since(link: Any, since: int) -> int | None:
+    """The latest connection upgraded after `since` (None: none)."""
+    found = None
     for rec in link.wire.after(since):
         if rec.event == "handshake" and rec.data.get("status") == 101 and rec.data.get("negotiated"):
-            return rec.connection
-    return None
+            found = rec.connection
+    return found
 
 
 async def _attached(link: Any, number: int, within: float) -> None:

@@ -259,24 +259,17 @@ async def test_delete_certificate(charge_point, booted, descriptor):
 # TLS: an invalid Central System certificate
 
 
-@case("TC_078_CS", "Invalid CentralSystemCertificate Security Event",
-      spec="OCPP 1.6 security white paper edition 3: A00.FR.308/309 (the Charge Point verifies the Central "
-           "System's certificate and terminates the connection when it is invalid), A04 (security events)",
-      requirement="The Charge Point SHALL refuse to connect to a Central System whose server certificate is not "
-                  "issued under a root it trusts, and report it with SecurityEventNotification.req type "
-                  "InvalidCentralSystemCertificate once connected again.",
-      needs=("security_profile:2|3",))
-async def test_invalid_central_system_certificate(charge_point, booted, conformance_iut, timeouts):
-    link = conformance_iut
-    pki = test_pki_for(link.descriptor)
-    cert, key = bad_certificate(pki, "server", "foreign_ca")
+async def _bad_server_certificate_refused(charge_point, link, timeouts, kind: str, what: str) -> None:
+    """The suite presents a deliberately bad server certificate: the charger must not connect, and once the good
+    certificate is back it reports InvalidCentralSystemCertificate."""
+    cert, key = bad_certificate(test_pki_for(link.descriptor), "server", kind)
     since, mark = link.wire.last_seq, link.endpoint.tls_mark()
     async with serving(link, ssl_context=server_context(cert, key)):
         attempts = await watch_attempts(link, since, mark, first_within=timeouts.connect, then=timeouts.settle)
     accepted = [r for r in attempts if r.event == "handshake" and r.data.get("status") == 101]
     assert not accepted, (
-        f"[behaviour] the charge point connected (#{accepted[0].seq}) although the Central System presented a server "
-        "certificate from a CA it does not trust; it SHALL terminate the connection (white paper A00.FR.308/309)")
+        f"[behaviour] the charge point connected (#{accepted[0].seq}) although the Central System presented {what}; "
+        "it SHALL terminate the connection (white paper A00.FR.308/309)")
     if not attempts:
         raise Inconclusive("the charge point tries to connect",
                            f"no connection attempt within {timeouts.connect:g} s after the suite closed its connection")
@@ -285,6 +278,29 @@ async def test_invalid_central_system_certificate(charge_point, booted, conforma
                               type="InvalidCentralSystemCertificate",
                               requirement="An invalid Central System certificate is a security event the Charge Point "
                                           "reports (white paper A04: InvalidCentralSystemCertificate).")
+
+
+@case("TC_078_CS", "Invalid CentralSystemCertificate Security Event",
+      spec="OCPP 1.6 security white paper edition 3: A00.FR.308/309 (the Charge Point verifies the Central "
+           "System's certificate and terminates the connection when it is invalid), A04 (security events)",
+      requirement="The Charge Point SHALL refuse to connect to a Central System whose server certificate is not "
+                  "issued under a root it trusts, and report it with SecurityEventNotification.req type "
+                  "InvalidCentralSystemCertificate once connected again.",
+      needs=("security_profile:2|3",))
+async def test_invalid_central_system_certificate(charge_point, booted, conformance_iut, timeouts):
+    await _bad_server_certificate_refused(charge_point, conformance_iut, timeouts, "foreign_ca",
+                                          "a server certificate from a CA it does not trust")
+
+
+@case("SUITE_SEC_002", "An expired Central System certificate is refused",
+      spec="OCPP 1.6 security white paper edition 3: A00.FR.308/309 (the Charge Point verifies the Central "
+           "System's certificate, its validity included), A04 (security events)",
+      requirement="The Charge Point SHALL refuse to connect to a Central System whose server certificate has expired, "
+                  "and report it with SecurityEventNotification.req type InvalidCentralSystemCertificate.",
+      needs=("security_profile:2|3",))
+async def test_expired_central_system_certificate(charge_point, booted, conformance_iut, timeouts):
+    await _bad_server_certificate_refused(charge_point, conformance_iut, timeouts, "expired",
+                                          "an expired server certificate")
 
 
 # ======================================================================================================================

@@ -30,7 +30,8 @@ async def _new_connection(link, what):
     """A fresh connection of the charger: the current one closed, or the first one. A charger that cannot connect
     because the suite's Central System refuses how it connects fails (the reasons are the evidence); one that does not
     try at all is unreachable."""
-    since = link.wire.last_seq if link.peer.connected else 0
+    closed = link.last_close()  # not connected: the connection after the last one that closed is the fresh one
+    since = link.wire.last_seq if link.peer.connected else (closed.seq if closed is not None else 0)
     try:
         if link.peer.connected:
             return await reconnect_charger(link)
