@@ -177,3 +177,21 @@ def test_tls_refusals_of_the_reference_simulators_are_evidence(tmp_path: Path) -
     assert any(n.startswith("TLS 1.1: ") for n in notes)
     notes = [e.get("refused", "") for e in _events(reports, "reference-csms-sp3", "SUITE_SEC_103", "note")]
     assert any("expired" in n for n in notes) and any("does not trust" in n for n in notes)
+
+
+def test_security_profile_1_charger_upgraded_to_2(tmp_path: Path) -> None:
+    """A charger at security profile 1 (Basic auth over ws://): its password cases, and the upgrade to profile 2,
+    where it moves to wss:// with the Central System root it holds and does not fall back to ws://."""
+    data = yaml.safe_load((ROOT / "fixtures" / "iut" / "reference-charge-point-sp2.yaml").read_text(encoding="utf-8"))
+    data["name"] = "reference-charge-point-sp1"
+    data["security"]["profile"] = 1
+    data["security"]["firmware_image"] = str(ROOT / "fixtures" / "firmware" / "reference-firmware.bin")
+    path = tmp_path / "sp1.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, summary, output = run_suite(tmp_path / "reports", "--iut", str(path), "--case", "TC_073_CS",
+                                      "--case", "TC_083_CS", "--case", "TC_085_CS")
+    verdicts = {c["id"]: c["verdict"] for c in summary.get("cases", [])}
+    assert verdicts == {"TC_073_CS": "passed", "TC_083_CS": "passed", "TC_085_CS": "passed"}, output[-3000:]
+    handshakes = _events(tmp_path / "reports", "reference-charge-point-sp1", "TC_083_CS", "handshake")
+    upgraded = [h for h in handshakes if h.get("status") == 101 and h.get("tls")]
+    assert upgraded and upgraded[0]["basic_auth"] is True  # profile 2: TLS and Basic auth

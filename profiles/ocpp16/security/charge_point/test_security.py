@@ -269,7 +269,7 @@ async def _bad_server_certificate_refused(charge_point, link, timeouts, kind: st
     accepted = [r for r in attempts if r.event == "handshake" and r.data.get("status") == 101]
     assert not accepted, (
         f"[behaviour] the charge point connected (#{accepted[0].seq}) although the Central System presented {what}; "
-        "it SHALL terminate the connection (white paper A00.FR.308/309)")
+        "it SHALL terminate the connection (white paper A00, security profiles 2 and 3)")
     if not attempts:
         raise Inconclusive("the charge point tries to connect",
                            f"no connection attempt within {timeouts.connect:g} s after the suite closed its connection")
@@ -281,7 +281,7 @@ async def _bad_server_certificate_refused(charge_point, link, timeouts, kind: st
 
 
 @case("TC_078_CS", "Invalid CentralSystemCertificate Security Event",
-      spec="OCPP 1.6 security white paper edition 3: A00.FR.308/309 (the Charge Point verifies the Central "
+      spec="OCPP 1.6 security white paper edition 3: A00, security profiles 2 and 3 (the Charge Point verifies the Central "
            "System's certificate and terminates the connection when it is invalid), A04 (security events)",
       requirement="The Charge Point SHALL refuse to connect to a Central System whose server certificate is not "
                   "issued under a root it trusts, and report it with SecurityEventNotification.req type "
@@ -293,7 +293,7 @@ async def test_invalid_central_system_certificate(charge_point, booted, conforma
 
 
 @case("SUITE_SEC_002", "An expired Central System certificate is refused",
-      spec="OCPP 1.6 security white paper edition 3: A00.FR.308/309 (the Charge Point verifies the Central "
+      spec="OCPP 1.6 security white paper edition 3: A00, security profiles 2 and 3 (the Charge Point verifies the Central "
            "System's certificate, its validity included), A04 (security events)",
       requirement="The Charge Point SHALL refuse to connect to a Central System whose server certificate has expired, "
                   "and report it with SecurityEventNotification.req type InvalidCentralSystemCertificate.",
@@ -418,7 +418,7 @@ async def test_secure_firmware_update(charge_point, booted, conformance_iut, des
 
 
 @case("TC_081_CS", "Secure Firmware Update - Invalid Signature",
-      spec="OCPP 1.6 security white paper edition 3: L01 (Secure Firmware Update: L01.FR.03/04 signature check), A04",
+      spec="OCPP 1.6 security white paper edition 3: L01 (Secure Firmware Update: the signature check, L01.FR.04), A04",
       requirement="The Charge Point SHALL verify the firmware signature after the download and, when it does not "
                   "hold, report InvalidSignature with the requestId and the security event InvalidFirmwareSignature, "
                   "and SHALL NOT install the firmware.",

@@ -50,7 +50,7 @@ async def _new_connection(link, what):
            "configuration key AuthorizationKey; OCPP-J 1.6 §6.2; RFC 7617",
       requirement="With security profile 1 or 2 the Charge Point SHALL authenticate every connection with HTTP Basic "
                   "authentication: the user name is its identity and the password the bytes the AuthorizationKey "
-                  "represents (A00.FR.203/204, A00.FR.302/303).",
+                  "represents (A00.FR.204).",
       needs=("security_profile:1|2",))
 async def test_basic_authentication(conformance_iut):
     number = await _new_connection(conformance_iut, "with its HTTP Basic credentials")

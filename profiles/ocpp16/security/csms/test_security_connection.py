@@ -51,7 +51,7 @@ async def test_basic_authentication(station):
 
 
 @case("SUITE_SEC_101", "Wrong HTTP Basic credentials are refused",
-      spec="OCPP 1.6 security white paper edition 3: A00.FR.202/205 (the Central System checks the credentials and "
+      spec="OCPP 1.6 security white paper edition 3: A00 security profiles 1 and 2 (the Central System checks the credentials and "
            "refuses the connection otherwise), A00.FR.204 (the user name is the identity); RFC 7617",
       requirement="The Central System SHALL refuse a connection with a wrong password, without credentials, or whose "
                   "Basic-auth user name is not the charge point's identity.",
@@ -122,7 +122,7 @@ async def test_tls_client_certificate(station):
 
 
 @case("SUITE_SEC_103", "Invalid client certificates are refused",
-      spec="OCPP 1.6 security white paper edition 3: A00.FR.403/404/405 (the Central System verifies the charge "
+      spec="OCPP 1.6 security white paper edition 3: A00 security profile 3, A00.FR.404/405 (the Central System verifies the charge "
            "point certificate: its chain, validity and CN)",
       requirement="The Central System SHALL refuse a connection whose client certificate has expired, is issued by a "
                   "CA it does not trust, or names another charge point in its CN.",
