@@ -283,6 +283,8 @@ class Security:
                 return "Rejected"
             if wanted < current and "security-profile-downgrade-accepted" not in self.faults:
                 return "Rejected"  # the profile can only be raised
+            if wanted in (1, 2) and not self.config.get("AuthorizationKey"):
+                return "Rejected"  # no password for Basic authentication
             if wanted >= 2 and not self.installed["CentralSystemRootCertificate"]:
                 return "Rejected"  # no root to check the Central System's certificate with
             if wanted == 3 and not (self.client_chain_pem and self.client_key_pem):

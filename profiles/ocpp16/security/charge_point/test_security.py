@@ -500,8 +500,9 @@ async def test_upgrade_security_profile(charge_point, booted, conformance_iut, i
                 f"to a Central System of profile {old}; it SHALL NOT go back to a lower profile (white paper A05)")
             await next_connection(link, fallback_since, within=timeouts.connect)
     finally:
-        await iut.set_security_profile(old)  # OCPP cannot lower it: the operator does
-        await next_connection(link, link.wire.last_seq, within=timeouts.connect)
+        since = link.wire.last_seq
+        await iut.set_security_profile(old)  # OCPP cannot lower it: the operator does, and the charger reconnects
+        await next_connection(link, since, within=timeouts.connect)
 
 
 @case("TC_084_CS", "Downgrade security profile - Rejected",
