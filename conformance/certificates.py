@@ -20,6 +20,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -287,6 +288,23 @@ def validity_problems(certificate: x509.Certificate, what: str, now: dt.datetime
 
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now if now is not None else dt.datetime.now(dt.timezone.utc)
+
+
+def throwaway_root(common_name: str, organization: str, key_type: str = "ec",
+                   validity: dt.timedelta = DEFAULT_LEAF_VALIDITY) -> x509.Certificate:
+    """A self-signed CA certificate whose private key is dropped at once: a certificate to install on an
+    implementation under test and delete again, which signs nothing."""
+    key = generate_key(key_type)
+    now = _now(None)
+    return issue_certificate(subject_name(common_name, organization), key.public_key(), issuer=None,
+                             self_signing_key=key, not_before=now - BACKDATE, not_after=now + validity, usage=CA_USAGE)
+
+
+def is_ca_certificate(certificate: x509.Certificate) -> bool:
+    try:
+        return bool(certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
 
 
 # --------------------------------------------------------------------------------------------------------------------

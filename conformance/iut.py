@@ -54,10 +54,12 @@ CHARGE_POINT_ACTIONS: dict[str, tuple[str, ...]] = {
     "make_unlock_fail": ("connector", "fail"),
     "suspend_ev": ("connector",),
     "resume_ev": ("connector",),
+    "set_security_profile": ("profile",),
 }
 INTERVAL_SHARE = 0.25  # the largest part of a timed interval a timing check lets pass as tolerance
 # Placeholders an exec command template may use.
-PLACEHOLDERS = ("connector", "id_tag", "identity", "action", "payload", "version", "station_id", "error_code", "fail")
+PLACEHOLDERS = ("connector", "id_tag", "identity", "action", "payload", "version", "station_id", "error_code", "fail",
+                "profile")
 
 # Where a CSMS endpoint puts the charge point's identity when its URL does not end with it.
 IDENTITY_PLACEHOLDER = "{identity}"
@@ -77,6 +79,8 @@ OPTIONAL_DATA: dict[str, str] = {
     "smart_charging.voltage": "voltage of the charge point's supply",
     "file_transfer.firmware_image": "firmware image the charge point installs",
     "file_transfer.invalid_firmware_image": "firmware image the charge point refuses to install",
+    "security.firmware_image": "firmware image for secure firmware updates",
+    "security.manufacturer_root": "manufacturer root certificate of the CSMS's firmware signing certificates",
 }
 # A firmware image entry that asks the suite to generate its own test image (conformance.file_transfer).
 GENERATED_IMAGE = "generated"
@@ -149,10 +153,20 @@ class Security:
     key: Path | None
     server_name: str | None
     generate: bool
+    key_type: str = "ec"
+    cpo_name: str | None = None
+    firmware_image: Path | None = None
+    manufacturer_root: Path | None = None
 
     @property
     def tls(self) -> bool:
         return self.profile >= 2
+
+    @property
+    def has_tls_material(self) -> bool:
+        """Whether the suite can speak TLS for this IUT (generated PKI or files), also at a profile without TLS: a
+        case that upgrades the security profile needs it."""
+        return self.generate or self.cert is not None or self.ca_cert is not None
 
 
 @dataclass(frozen=True)
@@ -195,6 +209,7 @@ class Descriptor:
     raw: dict
     smart_charging: dict[str, Any] = dataclasses.field(default_factory=dict)  # electrical facts, limit tolerance
     file_transfer: FileTransfer | None = None
+    reachable_address: str | None = None  # sut=charge_point: where the charger reaches the suite's file servers
 
     def declares(self, feature: str) -> bool:
         """True if the IUT declares the feature profile (or the capability 'fixed_cable')."""
@@ -256,6 +271,11 @@ def _data_value(descriptor: Descriptor, item: str) -> Any:
         return descriptor.smart_charging.get(name)
     if block == "file_transfer":
         return getattr(descriptor.file_transfer, name, None)
+    if block == "security":
+        value = getattr(descriptor.security, name)
+        if value is None and name == "manufacturer_root" and descriptor.security.generate:
+            return "the generated test PKI's manufacturer root"
+        return value
     return descriptor.configuration.get(name)
 
 
@@ -287,7 +307,8 @@ class CaseDescriptor:
         self.id_tags = CaseIdTags(self)
         self.configuration = CaseConfiguration(self)
         self.smart_charging = CaseSmartCharging(self)
-        self.file_transfer = CaseFileTransfer(self) if descriptor.file_transfer is not None else None
+        self.file_transfer = CaseBlock(self, "file_transfer") if descriptor.file_transfer is not None else None
+        self.security = CaseBlock(self, "security")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._descriptor, name)
@@ -315,17 +336,19 @@ class CaseIdTags:
         return getattr(self._view.whole.id_tags, name)
 
 
-class CaseFileTransfer:
-    """The descriptor's file_transfer block as a case sees it (see `CaseDescriptor`)."""
+class CaseBlock:
+    """A block of the descriptor (file_transfer, security) as a case sees it (see `CaseDescriptor`): optional data in
+    it must be among the case's needs."""
 
-    def __init__(self, view: CaseDescriptor) -> None:
+    def __init__(self, view: CaseDescriptor, block: str) -> None:
         self._view = view
+        self._block = block
 
     def __getattr__(self, name: str) -> Any:
-        item = f"file_transfer.{name}"
+        item = f"{self._block}.{name}"
         if item in OPTIONAL_DATA:
             self._view.require(item)
-        return getattr(self._view.whole.file_transfer, name)
+        return getattr(getattr(self._view.whole, self._block), name)
 
 
 class CaseConfiguration(Mapping):
@@ -705,6 +728,15 @@ def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple
             out.append(("security.tls", f"missing: security profile {profile} uses TLS — add `tls: {{generate: true}}` or the certificate files (ca_cert, cert, key)"))
         elif not tls.get("generate"):
             out.extend(_tls_file_problems(sut, profile, tls))
+    for name in ("firmware_image", "manufacturer_root"):
+        if sec.get(name) and not _resolve_file(base, sec[name]).is_file():
+            out.append((f"security.{name}", f"file not found: {_resolve_file(base, sec[name])} — fix the path (relative to the descriptor's folder), or write null"))
+    if sut == "csms" and sec.get("firmware_image"):
+        out.append(("security.firmware_image", "only used when sut is charge_point (the suite signs it for the charger) — remove it"))
+    if sut == "charge_point" and sec.get("manufacturer_root"):
+        out.append(("security.manufacturer_root", "only used when sut is csms (the suite's charge point checks the CSMS's firmware signatures with it) — remove it"))
+    if sut == "charge_point" and (data.get("listen") or {}).get("host") in ("0.0.0.0", "::") and not (data.get("listen") or {}).get("reachable_address") and "security" in data.get("features", []):
+        out.append(("listen.reachable_address", "missing: the suite listens on every interface, so the URLs of its file servers need the address the charger reaches this machine at — add it"))
     if tls:
         if bool(tls.get("cert")) != bool(tls.get("key")):
             have, lack = ("cert", "key") if tls.get("cert") else ("key", "cert")
@@ -827,7 +859,7 @@ def _tls_file_problems(sut: str, profile: int, tls: dict) -> list[tuple[str, str
 
 def _exec_problems(driver: dict, sut: str, base: Path) -> list[tuple[str, str]]:
     out = []
-    known = list(CHARGE_POINT_ACTIONS) if sut == "charge_point" else ["send_command"]
+    known = list(CHARGE_POINT_ACTIONS) if sut == "charge_point" else ["send_command", "set_security_profile"]
     for action, template in driver["commands"].items():
         where = f"driver.commands.{action}"
         if action not in known:
@@ -889,6 +921,10 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
         key=file("key"),
         server_name=tls.get("server_name") or (urlsplit(data["endpoint"]).hostname if data.get("endpoint") else None),
         generate=bool(tls.get("generate", False)),
+        key_type=tls.get("key_type") or "ec",
+        cpo_name=sec.get("cpo_name"),
+        firmware_image=_resolve_file(base, sec["firmware_image"]) if sec.get("firmware_image") else None,
+        manufacturer_root=_resolve_file(base, sec["manufacturer_root"]) if sec.get("manufacturer_root") else None,
     )
     listen = data.get("listen") or {"host": "127.0.0.1", "port": 9000, "path": "/ocpp"}
     tags = data["id_tags"]
@@ -931,6 +967,7 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
         raw=raw,
         smart_charging=dict(data.get("smart_charging") or {}),
         file_transfer=_file_transfer(data.get("file_transfer"), base),
+        reachable_address=listen.get("reachable_address") or listen["host"],
     )
 
 

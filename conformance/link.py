@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from conformance import drivers, pki, steps
+from conformance import drivers, pki, redaction, steps
 from conformance.drivers.base import DriverError, NeedsManualAction
 from conformance.errors import NOT_APPLICABLE_PREFIX, Broken, Inconclusive, Unreachable
 from conformance.peer import Peer
 from conformance.rules import Judge
-from conformance.transport import ChargePointClient, CsmsServer
+from conformance.transport import ChargePointClient, CsmsServer, TlsFailure
 from conformance.versions import support
 from conformance.wire import Role, Wire
 
@@ -53,6 +53,7 @@ class Link:
         self.descriptor = descriptor
         self.name = descriptor.name
         self.interactive = interactive
+        redaction.register_password(descriptor.security.password, [descriptor.identity])
         self.wire = Wire()
         self.version = support(descriptor.ocpp_version)  # what the suite does in the IUT's OCPP version
         t = descriptor.timeouts
@@ -84,6 +85,7 @@ class Link:
         self.booted_on: int | None = None  # the connection on which the suite's charge point last booted
         self.trouble: Trouble | None = None
         self.unreached: dict[str, int] = {}  # preconditions given up on this link -> wire position at the time
+        self.resources: dict[str, Any] = {}  # what a version package started for this link (file servers, ...): closed on stop
 
     @property
     def suite_is_csms(self) -> bool:
@@ -127,7 +129,10 @@ class Link:
         else:
             self.driver = drivers.create(self.descriptor, wire=self.wire, interactive=self.interactive)
         if not self.suite_is_csms:
-            self.endpoint = ChargePointClient(descriptor=self.descriptor, peer=self.peer, ssl_context=ssl_context)
+            self.endpoint = ChargePointClient(
+                descriptor=self.descriptor, peer=self.peer, ssl_context=ssl_context,
+                tls_for=lambda profile, client_cert: pki.ssl_context_for(self.descriptor, profile=profile,
+                                                                         client_cert=client_cert))
 
     def _set_descriptor(self, descriptor: Any) -> None:
         self.descriptor = descriptor
@@ -147,12 +152,17 @@ class Link:
                 try:
                     await asyncio.wait_for(self.peer._connected.wait(), timeout)
                 except TimeoutError:
+                    refused = self._last_refusal()
+                    hint = (f"the suite refused its attempts ({refused}) — check security.* in" if refused else
+                            "point the charger at this URL (listen.* in")
                     raise Unreachable(
                         f"the charge point {self.descriptor.identity} did not connect to {self.endpoint_url} within "
-                        f"{timeout:g} s — point the charger at this URL (listen.* in "
-                        f"{self.descriptor.path or 'the IUT descriptor'})") from None
+                        f"{timeout:g} s — {hint} {self.descriptor.path or 'the IUT descriptor'})") from None
             else:
                 await self.endpoint.connect()
+        except TlsFailure as exc:  # the CSMS failed the TLS handshake: this case fails, the later ones are inconclusive
+            self.trouble = Trouble("gone", f"its TLS handshake failed ({exc.reason})", self.wire.segment, probed=True)
+            raise
         except Unreachable as exc:
             if self.peer.connection_no is None:  # never reached in this run: the environment or the descriptor
                 self.trouble = Trouble("gone", f"it was never reachable ({exc.headline})", self.wire.segment,
@@ -162,6 +172,15 @@ class Link:
             self.trouble = Trouble("gone", f"the IUT closed the connection and is not back ({exc.headline})",
                                    closed.segment if closed else None, closed.seq if closed else None, probed=True)
             raise self._inconclusive() from None
+
+    def _last_refusal(self) -> str | None:
+        """Why the suite's Central System last refused a connection attempt (TLS or HTTP), if it did."""
+        for rec in reversed(self.wire.records):
+            if rec.event == "handshake" and rec.data.get("status") not in (None, 101):
+                return f"HTTP {rec.data.get('status')}: {rec.data.get('reason', '')}"
+            if rec.event == "tls" and rec.data.get("outcome") in ("refused", "broken off"):
+                return f"TLS {rec.data.get('outcome')}: {rec.data.get('reason', '')}"
+        return None
 
     def last_close(self) -> Any:
         """The wire's latest close event (None: no connection closed yet)."""
@@ -244,6 +263,12 @@ class Link:
         await self.version.restore_idle(self)
 
     async def stop(self) -> None:
+        for resource in list(self.resources.values()):
+            try:
+                await asyncio.wait_for(resource.aclose(), 10)
+            except Exception:
+                pass
+        self.resources.clear()
         if self.simulator is not None:
             try:
                 await asyncio.wait_for(self.version.stop_simulator(self.simulator), 10)

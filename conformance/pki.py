@@ -479,6 +479,8 @@ def _descriptor_options(descriptor: Any) -> dict[str, Any]:
     vendor_ca_key); the listen host joins the server names when it is a specific address."""
     sec = descriptor.security
     names = list(getattr(sec, "server_names", None) or ())
+    if getattr(sec, "server_name", None):
+        names.append(sec.server_name)
     listen_host = getattr(descriptor, "listen_host", None)
     if listen_host and listen_host not in (*DEFAULT_SERVER_NAMES, "0.0.0.0", "::", ""):
         names.append(listen_host)
@@ -503,25 +505,50 @@ def test_pki_for(descriptor: Any, directory: Path | None = None) -> SuitePki:
 test_pki_for.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test, when a test module imports it
 
 
-def ssl_context_for(descriptor: Any) -> ssl.SSLContext | None:
-    """The TLS context of the suite's endpoint for the descriptor's security profile (None for profiles 0 and 1)."""
+def ssl_context_for(
+    descriptor: Any,
+    *,
+    profile: int | None = None,
+    server_cert: tuple[Path, Path] | None = None,
+    client_cert: tuple[Path, Path] | None = None,
+) -> ssl.SSLContext | None:
+    """The TLS context of the suite's endpoint for security profile `profile` (default: the descriptor's; None for
+    profiles 0 and 1). `server_cert` / `client_cert` (certificate, key) replace the certificate the suite presents as
+    Central System / charge point, e.g. a deliberately bad one or one a CSMS under test just issued."""
     from conformance.tls_contexts import client_context, server_context
     from conformance.wire import Role
 
     sec = descriptor.security
-    if sec.profile < 2:
+    profile = sec.profile if profile is None else profile
+    if profile < 2:
         return None
-    mutual = sec.profile == 3
+    if not (sec.generate or sec.cert is not None or sec.ca_cert is not None):
+        raise PkiError(f"{descriptor.path or 'the IUT descriptor'}: security.tls: missing — security profile {profile} "
+                       "uses TLS; add `tls: {generate: true}` or the certificate files (ca_cert, cert, key)")
+    mutual = profile == 3
+    generated = test_pki_for(descriptor) if sec.generate else None
     if descriptor.sut is Role.CHARGE_POINT:  # the suite is the Central System
-        if sec.generate:
-            pki = test_pki_for(descriptor)
-            return server_context(pki.server_cert, pki.server_key, client_ca=pki.client_trust if mutual else None,
-                                  require_client_cert=mutual)
-        return server_context(sec.cert, sec.key, client_ca=sec.ca_cert if mutual else None, require_client_cert=mutual)
-    if sec.generate:
-        pki = test_pki_for(descriptor)
-        return client_context(pki.ca_cert, cert=pki.client_cert if mutual else None,
-                              key=pki.client_key if mutual else None, server_name=sec.server_name)
-    with_cert = mutual and sec.cert is not None and sec.key is not None
-    return client_context(sec.ca_cert, cert=sec.cert if with_cert else None, key=sec.key if with_cert else None,
-                          server_name=sec.server_name, check_hostname=sec.server_name is not None)
+        if generated is not None:
+            cert, key, client_ca = generated.server_cert, generated.server_key, generated.client_trust
+        else:
+            cert, key, client_ca = sec.cert, sec.key, sec.ca_cert
+        if server_cert is not None:
+            cert, key = server_cert
+        return server_context(cert, key, client_ca=client_ca if mutual else None, require_client_cert=mutual)
+    if generated is not None:
+        ca, cert, key, check = generated.ca_cert, generated.client_cert, generated.client_key, True
+    else:
+        ca, cert, key, check = sec.ca_cert, sec.cert, sec.key, sec.server_name is not None
+    if client_cert is not None:
+        cert, key = client_cert
+    with_cert = mutual and cert is not None and key is not None
+    return client_context(ca, cert=cert if with_cert else None, key=key if with_cert else None,
+                          server_name=sec.server_name, check_hostname=check)
+
+
+def foreign_authority(pki: SuitePki) -> Authority:
+    """The foreign root, a CA no implementation under test trusts, with its key (made on first use): what signs a
+    certificate that must be refused."""
+    bad_certificate(pki, "server", "foreign_ca")  # makes the foreign root when it is missing
+    bad = pki.directory / "bad"
+    return Authority(certs.load_certificate(bad / "foreign-root.pem"), certs.load_private_key(bad / "foreign-root.key"))

@@ -41,6 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE] = state
     config.pluginmanager.register(pytest_fixtures, "ocpp_conformance_fixtures")
     config.pluginmanager.register(_InterruptWatch(state), "ocpp_conformance_interrupts")
+    config.pluginmanager.register(_ReportRedaction(), "ocpp_conformance_redaction")
     if state.iut_paths or state.faults:
         state.descriptors()  # a mistake in a named descriptor or fault is one line, before collection starts
 
@@ -57,7 +58,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     state = _state(metafunc.config)
     located = info.located(Path(str(metafunc.definition.path)), getattr(metafunc.module, "SECTION", None))
-    names = [d.name for d in state.descriptors() if state.applies(located, d)]
+    names = [d.name for d in state.descriptors() if state.runs_against(located, d)]
     if names:
         metafunc.parametrize("conformance_iut", names, ids=names, indirect=True)
     else:
@@ -194,6 +195,27 @@ def _stop_on_sigterm(session: pytest.Session) -> None:
     session.config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
 
 
+class _ReportRedaction:
+    """Innermost wrapper of the report hook: what a report says (failure text, captured output) loses its credentials
+    before any reporter (JUnit, Allure, the terminal) sees it."""
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+        from conformance.redaction import redact
+
+        report = yield
+        if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+            path, line, reason = report.longrepr
+            report.longrepr = (path, line, redact(str(reason)))
+        elif report.longrepr is not None:
+            text = str(report.longrepr)
+            clean = redact(text)
+            if clean != text:
+                report.longrepr = clean
+        report.sections = [(title, redact(content)) for title, content in report.sections]
+        return report
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
     if state.has_cases:
@@ -203,6 +225,37 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                                 cut_short=watch.cut_short)
         except Exception as exc:  # reports must not hide the verdicts; say what went wrong in one line
             sys.stderr.write(f"ocpp-conformance: writing reports failed: {exc!r}\n")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Every report file is written by now (JUnit at session finish, Allure's results as each case ends): none of
+    them keeps a credential, whichever tool wrote it."""
+    from conformance.runstate import STATE
+
+    state = config.stash.get(STATE, None)
+    if state is None or not state.touched:
+        return
+    from conformance.redaction import scrub_files
+
+    folders = [Path(f) for f in (state.report_dir, getattr(config.option, "allure_report_dir", None)) if f]
+    changed = sum(scrub_files(folder, since=state.started.timestamp() - 1) for folder in folders)
+    junit = getattr(config.option, "xmlpath", None)
+    if junit and Path(junit).is_file() and not any(Path(junit).resolve().is_relative_to(f.resolve()) for f in folders):
+        changed += _scrub_one(Path(junit))
+    if changed:  # what wrote them did not redact: worth knowing, though nothing leaked
+        sys.stderr.write(f"ocpp-conformance: took credentials out of {changed} report file(s) after the run\n")
+
+
+def _scrub_one(path: Path) -> int:
+    from conformance.redaction import redact
+
+    text = path.read_text(encoding="utf-8", errors="replace")
+    clean = redact(text)
+    if clean != text:
+        path.write_text(clean, encoding="utf-8")
+        return 1
+    return 0
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

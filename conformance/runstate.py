@@ -14,13 +14,21 @@ import pytest
 
 from conformance import __version__
 from conformance.case_info import CaseInfo
-from conformance.errors import CATEGORIES, INCONCLUSIVE_PREFIX, NOT_APPLICABLE_PREFIX, Broken, Inconclusive, IutDeviation
+from conformance.errors import (
+    CATEGORIES,
+    INCONCLUSIVE_PREFIX,
+    NOT_APPLICABLE_PREFIX,
+    Broken,
+    Inconclusive,
+    IutDeviation,
+)
 from conformance.iut import DescriptorError, load_descriptor
 from conformance.options import option
+from conformance.redaction import redact, redact_value
 from conformance.reporting import VERDICTS
 from conformance.schemas import applied_errata
 from conformance.session import also_broke, outcome_of
-from conformance.suite_files import REFERENCE_IUTS
+from conformance.suite_files import REFERENCE_IUTS, REFERENCE_SUPPLEMENTS
 from conformance.versions import check_fault_names, unmet_need
 from conformance.wire import Level, render_jsonl, render_text
 
@@ -88,6 +96,7 @@ class RunState:
             except WaiverError as exc:
                 raise pytest.UsageError(str(exc)) from None
         self._descriptors: list[Any] | None = None
+        self.supplements: set[str] = set()  # names of built-in supplementary IUTs (see suite_files.REFERENCE_SUPPLEMENTS)
         self.links: dict[str, Any] = {}
         self.items: dict[str, tuple[CaseInfo, str]] = {}
         self.results: dict[str, CaseResult] = {}
@@ -102,13 +111,15 @@ class RunState:
     def descriptors(self) -> list[Any]:
         if self._descriptors is None:
             self.touched = True
-            paths = self.iut_paths or [str(p) for p in REFERENCE_IUTS]
+            paths = self.iut_paths or [str(p) for p in REFERENCE_IUTS + REFERENCE_SUPPLEMENTS]
             loaded = []
             for p in paths:
                 try:
                     loaded.append(load_descriptor(p))
                 except DescriptorError as exc:
                     raise pytest.UsageError(str(exc)) from None
+            if not self.iut_paths:
+                self.supplements = {d.name for d in loaded[len(REFERENCE_IUTS):]}
             names = [d.name for d in loaded]
             dupes = {n for n in names if names.count(n) > 1}
             if dupes:
@@ -134,6 +145,21 @@ class RunState:
         if info.ocpp_version and info.ocpp_version != descriptor.ocpp_version:
             return False
         return True
+
+    def runs_against(self, info: CaseInfo, descriptor: Any) -> bool:
+        """Whether the case runs against this IUT: every IUT it applies to, except a built-in supplement, which takes
+        only what the main built-in IUT of its role cannot run and it can (the first such supplement)."""
+        if not self.applies(info, descriptor):
+            return False
+        if descriptor.name not in self.supplements:
+            return True
+        ordered = [d for d in self.descriptors() if d.sut is descriptor.sut and self.applies(info, d)]
+        main = next((d for d in ordered if d.name not in self.supplements), None)
+        if main is not None and self.not_applicable_reason(info, main) is None:
+            return False
+        taker = next((d for d in ordered if d.name in self.supplements and self.not_applicable_reason(info, d) is None),
+                     None)
+        return taker is descriptor
 
     def selected(self, case_id: str) -> bool:
         if self.case_prefixes and not any(id_matches(case_id, p) for p in self.case_prefixes):
@@ -189,8 +215,8 @@ class RunState:
         notes = []
         for d in self.descriptors():
             infos = [info for info, iut in self.items.values() if iut == d.name]
-            if not infos:
-                continue  # nothing selected for this IUT at all: its declarations are not the story
+            if not infos or d.name in self.supplements:
+                continue  # nothing selected for this IUT, or a supplement that takes a few cases: not the story
             listed = [f for f in d.raw.get("features") or [] if isinstance(f, str)]
             idle = [f for f in listed if not any(info.profile == f for info in infos)]
             if idle:
@@ -251,7 +277,7 @@ class RunState:
             else:
                 res.verdict, res.category = "broken", "suite"
                 res.message = (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) if exc else "error"
-            res.message, res.details = _one_line(res.message, res.details)
+            res.message, res.details = _one_line(redact(res.message), redact(res.details))
             if res.verdict == "failed":
                 suffix, listed = also_broke(ctx, res.message, exc)
                 if suffix:
@@ -270,12 +296,12 @@ class RunState:
         if link is not None and ctx is not None:
             records = link.wire.segment_records(ctx.segment)
             found = link.wire.own_violations(ctx.segment)
-            res.violations = [v.to_dict() for v in found]
+            res.violations = [redact_value(v.to_dict()) for v in found]
             res.measurements = dict(ctx.measurements)
             if res.verdict == "passed" and any(v.by_iut and v.level is Level.SHOULD for v in found):
                 res.verdict = "passed_with_warnings"
                 first = next(v for v in found if v.by_iut and v.level is Level.SHOULD)
-                res.message = f"{first.rule_id}: {first.message}"
+                res.message = redact(f"{first.rule_id}: {first.message}")
             self._write_wire(res, records, item)
         self._apply_waiver(res)
         # A flooding IUT can break rules thousands of times; the wire log keeps every one, the summary the first few.
@@ -362,7 +388,7 @@ class RunState:
             # reported as passed or broken.
             self.results = {k: r for k, r in self.results.items() if "teardown" in r.phases and k not in cut_short}
         self.report_dir.mkdir(parents=True, exist_ok=True)
-        data = self.summary()
+        data = redact_value(self.summary())
         from conformance.reporting.summary import write_summary
 
         write_summary(self.report_dir, data)
@@ -385,7 +411,7 @@ class RunState:
             line = f"{res.verdict:<21} {res.info.id:<16} [{res.iut}] {res.info.title}"
             if res.verdict not in ("passed",):
                 line += f"\n{'':<22}{res.message[:200]}"
-            tr.write_line(line)
+            tr.write_line(redact(line))
         counts = {v: sum(1 for r in self.results.values() if r.verdict == v) for v in VERDICTS}
         tr.write_line(", ".join(f"{n} {v}" for v, n in counts.items() if n))
         if self.interrupted:

@@ -10,6 +10,8 @@ import contextlib
 import json
 from typing import Any, Iterator
 
+from conformance.redaction import redact, redact_payload
+
 try:
     import allure as _allure
 except ImportError:  # pragma: no cover - allure-pytest is a dependency
@@ -18,7 +20,7 @@ except ImportError:  # pragma: no cover - allure-pytest is a dependency
 
 def _short(payload: Any, limit: int = 160) -> str:
     try:
-        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(redact_payload(payload), ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError):
         text = repr(payload)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -29,7 +31,7 @@ def step(title: str) -> Iterator[None]:
     if _allure is None:
         yield
         return
-    with _allure.step(title):
+    with _allure.step(redact(title)):  # step titles quote payloads: no credential goes into the Allure results
         yield
 
 

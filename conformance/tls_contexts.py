@@ -13,6 +13,7 @@ import ssl
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 # IANA name -> OpenSSL name
 WHITE_PAPER_SUITES = {
@@ -142,3 +143,83 @@ def weak_server_context(cert: Path, key: Path, *, version: ssl.TLSVersion = ssl.
     _pin_old_version(ctx, version)
     ctx.load_cert_chain(cert, key)
     return ctx
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# what a TLS session shows, and watching handshakes the asyncio server would otherwise swallow
+
+
+def certificate_summary(der: bytes | None) -> dict | None:
+    """Subject, issuer, serial number, validity and SHA-256 fingerprint of a DER certificate, for the wire log."""
+    if not der:
+        return None
+    from cryptography import x509
+
+    from conformance.certificates import describe_key, fingerprint
+
+    cert = x509.load_der_x509_certificate(der)
+    return {
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "key": describe_key(cert.public_key()),
+        "serial": format(cert.serial_number, "X"),
+        "not_after": cert.not_valid_after_utc.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "sha256": fingerprint(cert),
+    }
+
+
+def session_facts(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> dict:
+    """Version, cipher suite and the peer's certificate of an established TLS session."""
+    if ssl_object is None:
+        return {}
+    cipher = ssl_object.cipher()
+    facts = {
+        "version": ssl_object.version(),
+        "cipher": IANA_NAMES.get(cipher[0], cipher[0]) if cipher else None,
+        "peer_certificate": certificate_summary(ssl_object.getpeercert(binary_form=True)),
+    }
+    if ssl_object.server_side:
+        facts["server_name"] = getattr(ssl_object, "observed_server_name", None)
+    return facts
+
+
+def observe_handshakes(ctx: ssl.SSLContext, observer: Any) -> ssl.SSLContext:
+    """Make `ctx` report each handshake to `observer(ssl_object, stage, error)`: stage "begun" when the first
+    handshake message arrives, then "established" or "refused" (with the ssl.SSLError that ended it). A handshake the
+    peer breaks off by closing the connection gets no second call. An asyncio server drops failed handshakes silently;
+    this is how a refused client (TLS 1.1 only, a certificate from a foreign CA) becomes evidence."""
+
+    class ObservedSSLObject(ssl.SSLObject):
+        _observed_begun = False
+
+        def do_handshake(self) -> None:
+            if not self._observed_begun:
+                self._observed_begun = True
+                observer(self, "begun", None)
+            try:
+                super().do_handshake()
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                raise
+            except ssl.SSLError as exc:
+                observer(self, "refused", exc)
+                raise
+            observer(self, "established", None)
+
+    earlier = ctx.sni_callback
+
+    def remember_server_name(ssl_object: Any, name: str | None, context: ssl.SSLContext) -> Any:
+        ssl_object.observed_server_name = name  # what the client asked for (SNI), for the evidence
+        return earlier(ssl_object, name, context) if earlier is not None else None
+
+    ctx.sslobject_class = ObservedSSLObject
+    ctx.sni_callback = remember_server_name
+    return ctx
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One readable line for a failed TLS handshake (the verification message when the peer's certificate failed)."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"certificate verify failed: {exc.verify_message}" if exc.verify_message else str(exc)
+    if isinstance(exc, ssl.SSLError):
+        return exc.reason.replace("_", " ").lower() if exc.reason else str(exc)
+    return str(exc) or type(exc).__name__

@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any, Callable, Iterable
 
+from conformance.redaction import redact_frame, redact_value
+
 
 class Role(StrEnum):
     CHARGE_POINT = "charge_point"
@@ -106,19 +108,21 @@ class Record:
         return self.kind is Kind.FRAME and self.message_type == MessageType.CALLERROR
 
     def text(self, limit: int = 2000) -> str:
-        """The raw frame as text, cut to `limit` characters for display."""
+        """The raw frame as text for display: credentials taken out (conformance.redaction), cut to `limit`
+        characters."""
         if self.raw is None:
             return ""
         if isinstance(self.raw, bytes):
             shown = self.raw[: limit // 2].hex()
             return f"<binary {len(self.raw)} bytes: {shown}{'…' if len(self.raw) > limit // 2 else ''}>"
-        return self.raw if len(self.raw) <= limit else self.raw[:limit] + f"… <{len(self.raw)} chars>"
+        shown = redact_frame(self.raw)
+        return shown if len(shown) <= limit else shown[:limit] + f"… <{len(self.raw)} chars>"
 
     def describe(self) -> str:
         """One readable line: `#12 10:00:01.123 IUT→ CALL Heartbeat [id] {...}`."""
         clock = self.t_wall[11:23]
         if self.kind is Kind.EVENT:
-            details = " ".join(f"{k}={v}" for k, v in self.data.items())
+            details = " ".join(f"{k}={v}" for k, v in redact_value(self.data).items())
             return f"#{self.seq} {clock} -- {self.event} {details}".rstrip()
         arrow = "IUT→" if self.from_iut else ("→IUT" + ("*" if self.deliberate else ""))
         kind = MessageType.NAMES.get(self.message_type, "?") if self.message_type else "INVALID"
@@ -128,6 +132,7 @@ class Record:
         return f"#{self.seq} {clock} {arrow} {kind} {what} {self.text(300)}"
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as the JSONL wire log writes it (credentials taken out, see `text`)."""
         out: dict[str, Any] = {
             "seq": self.seq,
             "kind": str(self.kind),
@@ -142,7 +147,7 @@ class Record:
                 from_iut=self.from_iut,
                 deliberate=self.deliberate,
                 opcode=self.opcode,
-                raw=self.raw if isinstance(self.raw, str) else (self.raw.hex() if self.raw else None),
+                raw=redact_frame(self.raw) if isinstance(self.raw, str) else (self.raw.hex() if self.raw else None),
                 size=self.size,
                 message_type=self.message_type,
                 unique_id=self.unique_id,
@@ -151,9 +156,9 @@ class Record:
                 parse_error=self.parse_error,
             )
         else:
-            out.update(event=self.event, data=_jsonable(self.data))
+            out.update(event=self.event, data=redact_value(_jsonable(self.data)))
         if self.violations:
-            out["violations"] = [v.to_dict() for v in self.violations]
+            out["violations"] = [redact_value(v.to_dict()) for v in self.violations]
         return out
 
 
@@ -279,7 +284,7 @@ def render_text(records: Iterable[Record]) -> str:
         lines.append(rec.describe())
         for v in rec.violations:
             who = "IUT" if v.by_iut else "suite"
-            lines.append(f"    !! {v.level} {v.rule_id} ({who}): {v.message}")
+            lines.append(f"    !! {v.level} {v.rule_id} ({who}): {redact_value(v.message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

@@ -338,6 +338,8 @@ def test_defaults_are_present_but_only_written_data_counts_as_declared() -> None
     d = descriptor_from_dict(merged(CSMS, id_tags={"blocked": "B1"}, configuration={"read_only_key": "NumberOfConnectors"}))
     # firmware images have no default: only a charge point's file_transfer block gives them
     assert all(d.lacks(item) is None for item in OPTIONAL_DATA if not item.startswith("file_transfer."))
+    # security test data (a firmware image, a manufacturer root) has no default: it is there only when given
+    assert all(d.lacks(item) is None for item in OPTIONAL_DATA if not item.startswith("security."))
     assert d.declared_data() == ["id_tags.blocked", "configuration.read_only_key"]
     assert d.id_tags.expired == "CONFEXPIRED"  # a default: present, but not written in the file
 
@@ -583,3 +585,36 @@ def test_the_charge_point_example_shows_a_file_transfer_block(tmp_path: Path) ->
     d = load_descriptor(write(tmp_path, text))
     assert d.file_transfer.reachable_address == "192.168.1.20" and d.file_transfer.protocols == ("ftp", "http")
     assert d.file_transfer.firmware_image == (folder / "acme-4.3.1.bin").resolve()
+# -- the security white paper's descriptor data -------------------------------------------------------------------------
+
+
+def test_security_data_is_read_and_relative_paths_resolve(tmp_path: Path) -> None:
+    (tmp_path / "fw.bin").write_bytes(b"image")
+    data = merged(CHARGE_POINT, features=["security"], security={
+        "profile": 2, "password": "0123456789abcdef0123", "cpo_name": "Example CPO", "firmware_image": "fw.bin",
+        "tls": {"generate": True, "key_type": "rsa", "server_name": "csms.example.test"}})
+    d = load_descriptor(write(tmp_path, data))
+    sec = d.security
+    assert (sec.key_type, sec.server_name, sec.cpo_name) == ("rsa", "csms.example.test", "Example CPO")
+    assert sec.firmware_image == tmp_path / "fw.bin" and d.lacks("security.firmware_image") is None
+    assert d.reachable_address == "127.0.0.1"
+
+
+def test_security_data_mistakes_are_one_line(tmp_path: Path) -> None:
+    assert ": security.firmware_image: file not found: " in error_of(
+        tmp_path, merged(CHARGE_POINT, security={"firmware_image": "missing.bin"}))
+    assert ": security.tls.key_type: 'dsa' is not one of 'ec', 'rsa'" in error_of(
+        tmp_path, merged(CHARGE_POINT, security={"tls": {"generate": True, "key_type": "dsa"}}))
+    (tmp_path / "root.pem").write_text("x", encoding="utf-8")
+    assert ": security.manufacturer_root: only used when sut is csms" in error_of(
+        tmp_path, merged(CHARGE_POINT, security={"manufacturer_root": "root.pem"}))
+    assert ": listen.reachable_address: missing: " in error_of(
+        tmp_path, merged(CHARGE_POINT, listen={"host": "0.0.0.0"}, features=["security"]))
+
+
+def test_a_generated_pki_stands_for_the_csms_manufacturer_root(tmp_path: Path) -> None:
+    generated = descriptor_from_dict(merged(CSMS, security={"tls": {"generate": True}}))
+    assert generated.lacks("security.manufacturer_root") is None
+    assert descriptor_from_dict(merged(CSMS, security={"manufacturer_root": None})).lacks(
+        "security.manufacturer_root") == ("the IUT descriptor declares no manufacturer root certificate of the CSMS's "
+                                          "firmware signing certificates (security.manufacturer_root: null)")

@@ -16,7 +16,8 @@ PACKAGE = ROOT / "conformance"
 
 # Lowest floor first. A module may import modules of its own floor or of lower floors, never higher ones.
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundations", ("wire", "errors", "frames", "protocol", "timestamps", "steps", "simulation", "suite_files")),
+    ("foundations", ("wire", "errors", "frames", "protocol", "timestamps", "steps", "simulation", "suite_files",
+                     "redaction", "credentials")),
     ("judging and data", ("schemas", "rules", "case_info", "iut", "pki", "certificates", "tls_contexts", "waivers",
                           "reporting", "versions", "file_transfer")),
     ("the link to an IUT", ("peer", "transport", "drivers", "session", "case", "link", "__init__")),

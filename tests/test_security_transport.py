@@ -125,3 +125,73 @@ async def test_suite_central_system_refuses_tls_below_1_2(tmp_path: Path) -> Non
                 pass
     finally:
         await link.stop()
+
+
+def _security_descriptor(tmp: Path, name: str, **tls: object) -> Path:
+    data = yaml.safe_load((ROOT / "fixtures" / "iut" / f"{name}.yaml").read_text(encoding="utf-8"))
+    data["name"] = f"{name}-{'-'.join(str(v) for v in tls.values())}".replace(".", "-")
+    data["security"]["tls"].update(tls)
+    if "firmware_image" in data["security"]:
+        data["security"]["firmware_image"] = str(ROOT / "fixtures" / "firmware" / "reference-firmware.bin")
+    path = tmp / f"{data['name']}.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def _events(report_dir: Path, iut: str, case: str, event: str) -> list[dict]:
+    lines = (report_dir / "wire" / iut / f"{case}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [r["data"] for r in map(json.loads, lines) if r.get("event") == event]
+
+
+def test_rsa_keys_and_the_server_name_in_both_roles(tmp_path: Path) -> None:
+    """tls.key_type rsa gives RSA certificates (the white paper's RSA suites), tls.server_name is what the reference
+    charger asks for (SNI) and checks, and what the suite checks in the reference Central System's certificate."""
+    name = "csms.conformance.test"
+    cp = _security_descriptor(tmp_path, "reference-charge-point-sp2", key_type="rsa", server_name=name)
+    cs = _security_descriptor(tmp_path, "reference-csms-sp2", key_type="rsa", server_name=name)
+    code, summary, output = run_suite(tmp_path / "reports", "--iut", str(cp), "--iut", str(cs),
+                                      "--case", "TC_086_CS", "--case", "TC_086_CSMS")
+    verdicts = {c["id"]: c["verdict"] for c in summary.get("cases", [])}
+    assert verdicts == {"TC_086_CS": "passed", "TC_086_CSMS": "passed"}, output[-3000:]
+    served = [e for e in _events(tmp_path / "reports", cp.stem, "TC_086_CS", "tls") if e["outcome"] == "established"]
+    assert served and all(e["server_name"] == name for e in served)  # the charger sent the server name
+    seen = [h["tls"] for h in _events(tmp_path / "reports", cs.stem, "TC_086_CSMS", "handshake") if h.get("tls")]
+    assert seen and all(t["peer_certificate"]["key"].startswith("RSA") and f"CN={name}" in t["peer_certificate"]["subject"]
+                        for t in seen)
+
+
+def test_tls_refusals_of_the_reference_simulators_are_evidence(tmp_path: Path) -> None:
+    """Against real peers: the reference charger refuses a Central System speaking only TLS 1.1 and one with an
+    expired or foreign certificate; the reference Central System refuses a charger offering only TLS 1.1 and client
+    certificates that expired or come from a foreign CA. Each refusal is on the wire, and the cases pass."""
+    cases = ["SUITE_SEC_001", "SUITE_SEC_002", "TC_078_CS", "SUITE_SEC_102", "SUITE_SEC_103"]
+    code, summary, output = run_suite(tmp_path / "reports", *[a for c in cases for a in ("--case", c)])
+    passed = {c["id"] for c in summary.get("cases", []) if c["verdict"] == "passed"}
+    assert set(cases) <= passed, output[-3000:]
+    reports = tmp_path / "reports"
+    for case in ("SUITE_SEC_001", "SUITE_SEC_002", "TC_078_CS"):
+        refused = [e for e in _events(reports, "reference-charge-point-sp2", case, "tls")
+                   if e["outcome"] in ("refused", "broken off")]
+        assert refused, f"{case}: no refused TLS handshake on the wire"
+    notes = [e.get("refused", "") for e in _events(reports, "reference-csms-sp2", "SUITE_SEC_102", "note")]
+    assert any(n.startswith("TLS 1.1: ") for n in notes)
+    notes = [e.get("refused", "") for e in _events(reports, "reference-csms-sp3", "SUITE_SEC_103", "note")]
+    assert any("expired" in n for n in notes) and any("does not trust" in n for n in notes)
+
+
+def test_security_profile_1_charger_upgraded_to_2(tmp_path: Path) -> None:
+    """A charger at security profile 1 (Basic auth over ws://): its password cases, and the upgrade to profile 2,
+    where it moves to wss:// with the Central System root it holds and does not fall back to ws://."""
+    data = yaml.safe_load((ROOT / "fixtures" / "iut" / "reference-charge-point-sp2.yaml").read_text(encoding="utf-8"))
+    data["name"] = "reference-charge-point-sp1"
+    data["security"]["profile"] = 1
+    data["security"]["firmware_image"] = str(ROOT / "fixtures" / "firmware" / "reference-firmware.bin")
+    path = tmp_path / "sp1.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, summary, output = run_suite(tmp_path / "reports", "--iut", str(path), "--case", "TC_073_CS",
+                                      "--case", "TC_083_CS", "--case", "TC_085_CS")
+    verdicts = {c["id"]: c["verdict"] for c in summary.get("cases", [])}
+    assert verdicts == {"TC_073_CS": "passed", "TC_083_CS": "passed", "TC_085_CS": "passed"}, output[-3000:]
+    handshakes = _events(tmp_path / "reports", "reference-charge-point-sp1", "TC_083_CS", "handshake")
+    upgraded = [h for h in handshakes if h.get("status") == 101 and h.get("tls")]
+    assert upgraded and upgraded[0]["basic_auth"] is True  # profile 2: TLS and Basic auth

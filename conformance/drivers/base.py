@@ -137,6 +137,10 @@ class ChargePointDriver(Driver):
     async def resume_ev(self, connector: int) -> None:
         await self.perform("resume_ev", connector=self._connector(connector))
 
+    async def set_security_profile(self, profile: int) -> None:
+        """Set the charger's security profile on site (OCPP only raises it; a case that raised it puts it back)."""
+        await self.perform("set_security_profile", profile=int(profile))
+
     def _connector(self, connector: int) -> int:
         count = self.descriptor.connectors
         if isinstance(connector, bool) or not isinstance(connector, int) or not 1 <= connector <= count:
@@ -152,6 +156,10 @@ class CsmsDriver(Driver):
         descriptor's identity). `payload` is the camelCase payload it should send (hints; the CSMS decides the exact
         content). Returns when the CSMS has accepted the instruction, not when the CALL arrived."""
         await self.perform("send_command", command=action, payload=dict(payload or {}), station_id=station_id or self.identity)
+
+    async def set_security_profile(self, profile: int, station_id: str | None = None) -> None:
+        """Set the security profile the CSMS expects of `station_id` (a case that had it raised puts it back)."""
+        await self.perform("set_security_profile", profile=int(profile), station_id=station_id or self.identity)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -169,6 +177,7 @@ _PHRASES: dict[str, str] = {
     "clear_fault": "clear the fault on connector {connector} of {identity}",
     "suspend_ev": "make the EV on connector {connector} of {identity} suspend charging",
     "resume_ev": "make the EV on connector {connector} of {identity} resume charging",
+    "set_security_profile": "set the security profile of {identity} to {profile}",
 }
 
 

@@ -37,6 +37,10 @@ class Ocpp16Support:
             return None if descriptor.configuration.get("reservations_key") else (
                 "the IUT descriptor names no configuration key that switches reservations off "
                 "(configuration.reservations_key)")
+        if kind in ("security_profile", "tls_material", "driver"):
+            from conformance.ocpp16.roles.security import security_need_unmet
+
+            return security_need_unmet(kind, value, descriptor)
         raise ValueError(f"unknown case need {need!r}")
 
     # The simulators load on first use: a run against real IUTs never imports them.

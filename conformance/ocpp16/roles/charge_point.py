@@ -25,6 +25,9 @@ from conformance.ocpp16.roles.firmware import (
 )
 from conformance.ocpp16.roles.local_list import LocalListResponder, SuiteLocalList, local_list_configuration
 from conformance.ocpp16.roles.reservation import Reservations
+from conformance.credentials import is_hex_key
+from conformance.ocpp16.roles.reactions import Reaction
+from conformance.ocpp16.roles.security import ChargePointSecurity16, security_configuration
 from conformance.peer import CallErrorReply
 from conformance.protocol import OCPP16
 from conformance.timestamps import parse_iso
@@ -50,11 +53,18 @@ TRIGGERABLE = frozenset({"BootNotification", "DiagnosticsStatusNotification", "F
 class ConfigEntry:
     value: str
     readonly: bool
-    kind: str  # int | bool | measurands | phases | profiles
+    kind: str  # int | bool | measurands | phases | profiles | hexkey | profile | text
+    write_only: bool = False  # never shown by GetConfiguration (AuthorizationKey)
 
     def accepts(self, value: str) -> str | None:
         """The value as stored if it is valid for this key, else None (the change is Rejected)."""
         text = value.strip()
+        if self.kind == "text":
+            return value
+        if self.kind == "hexkey":
+            return text.upper() if is_hex_key(text) else None
+        if self.kind == "profile":  # SecurityProfile: 0-3, and only upwards (white paper)
+            return text if re.fullmatch(r"[0-3]", text) and int(text) >= int(self.value or 0) else None
         if self.kind == "int":
             return text if re.fullmatch(r"\d{1,9}", text) else None
         if self.kind == "bool":
@@ -135,15 +145,7 @@ class SuiteConnector:
     cable: asyncio.Event | None = None  # set when the cable is plugged in while `authorized` waits for it
 
 
-@dataclass
-class Reaction:
-    """A reply to the Central System, and what the charge point then does (`then(station)`, after the reply)."""
-
-    reply: dict
-    then: Callable[[Any], Awaitable[Any]]
-
-
-class ChargePointResponder16(SmartChargingAnswers, LocalListResponder):
+class ChargePointResponder16(SmartChargingAnswers, LocalListResponder, ChargePointSecurity16):
     """The suite playing an OCPP 1.6 charge point towards a Central System under test.
 
     Holds the charger's state (connectors, transactions, configuration, authorization cache, offline queue) and
@@ -159,6 +161,9 @@ class ChargePointResponder16(SmartChargingAnswers, LocalListResponder):
         self.smart = suite_profiles(descriptor)  # charging profiles (roles/smart_charging.py)
         self.configuration.update({k: ConfigEntry(*v) for k, v in local_list_configuration().items()})
         self.local_list = SuiteLocalList()
+        for key, (value, readonly, kind, write_only) in security_configuration(descriptor).items():
+            self.configuration[key] = ConfigEntry(value, readonly, kind, write_only)
+        self._init_security()
         self.connectors = {c: SuiteConnector(c) for c in range(self.connector_count + 1)}  # 0 = the whole charger
         self.auth_cache: dict[str, dict] = {}
         self.fixed_cable = descriptor.fixed_cable
@@ -322,11 +327,12 @@ class ChargePointResponder16(SmartChargingAnswers, LocalListResponder):
     def on_GetConfiguration(self, p: dict) -> dict:
         keys = p.get("key") or []
         if not keys:
-            return {"configurationKey": [{"key": k, "readonly": e.readonly, "value": e.value} for k, e in self.configuration.items()]}
+            return {"configurationKey": [{"key": k, "readonly": e.readonly, "value": e.value}
+                                         for k, e in self.configuration.items() if not e.write_only]}
         known, unknown = [], []
         for key in keys:
             found = self.config_entry(key)
-            if found is None:
+            if found is None or found[1].write_only:
                 unknown.append(key)
             else:
                 known.append({"key": found[0], "readonly": found[1].readonly, "value": found[1].value})
@@ -345,6 +351,9 @@ class ChargePointResponder16(SmartChargingAnswers, LocalListResponder):
             return {"status": "Rejected"}
         entry.value = value
         self._case_config.pop(name, None)  # the Central System's value stands after the case
+        work = self.security_change(name, value)  # a new password or security profile (roles/security.py)
+        if work is not None:
+            return Reaction({"status": "Accepted"}, work)
         return {"status": "Accepted"}
 
     def on_RemoteStartTransaction(self, p: dict) -> Any:

@@ -41,6 +41,7 @@ LOGGER = logging.getLogger("conformance.ocpp16.simulators.control")
 CHARGE_POINT_ACTIONS = (
     "plug_in", "unplug", "present_id_tag", "power_cycle", "reboot", "go_offline", "come_online", "raise_fault",
     "clear_fault", "make_lock_fail", "make_unlock_fail", "suspend_ev", "resume_ev", "data_transfer",
+    "set_security_profile",
 )
 
 
@@ -94,6 +95,8 @@ def charge_point_handler(cp: ReferenceChargePoint) -> Handler:
                     pick(params, "data"),
                 )
                 return 200, reply
+            elif action == "set_security_profile":
+                await cp.set_security_profile(int(required(pick(params, "profile"), "profile")))
             else:
                 await getattr(cp, action)()
         except (ValueError, ConnectionError, CallError, CallTimeout) as exc:
@@ -169,6 +172,12 @@ def csms_handler(csms: ReferenceCsms) -> Handler:
         if body is not None and not isinstance(body, dict):
             raise HttpError(400, "the body must be the OCPP payload as a JSON object")
         station_id, action = segments
+        if action == "set-security-profile":  # an operator setting, not an OCPP command
+            profile = pick(body or {}, "profile")
+            if not isinstance(profile, int) or not 0 <= profile <= 3:
+                raise HttpError(400, "give the security profile as {\"profile\": 0..3}")
+            await csms.set_security_profile(station_id, profile)
+            return 200, {"ok": True, "action": action}
         wait = query.get("wait", "1").lower() not in ("0", "false", "no")
         try:
             if not wait:

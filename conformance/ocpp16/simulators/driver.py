@@ -28,8 +28,9 @@ LOGGER = logging.getLogger("conformance.ocpp16.simulators.driver")
 CHARGE_POINT_ACTIONS = (
     "plug_in", "unplug", "present_id_tag", "power_cycle", "reboot", "go_offline", "come_online", "raise_fault",
     "clear_fault", "make_lock_fail", "make_unlock_fail", "suspend_ev", "resume_ev", "data_transfer",
+    "set_security_profile",
 )
-CSMS_ACTIONS = ("send_command", "add_id_tag", "remove_id_tag", "set_boot_status")
+CSMS_ACTIONS = ("send_command", "add_id_tag", "remove_id_tag", "set_boot_status", "set_security_profile")
 
 # descriptor driver.options the simulators accept
 _CHARGE_POINT_OPTIONS = {
@@ -90,6 +91,9 @@ class SimulatorCsmsDriver(CsmsDriver):
             return None
         if action == "remove_id_tag":
             await csms.remove_id_tag(params["id_tag"])
+            return None
+        if action == "set_security_profile":
+            await csms.set_security_profile(params.get("station_id") or self.identity, int(params["profile"]))
             return None
         if action == "set_boot_status":
             status = params.get("status", "Accepted")
@@ -154,34 +158,66 @@ def _options(descriptor: "Descriptor", allowed: set[str]) -> dict[str, Any]:
     return options
 
 
-def _ssl_for(descriptor: "Descriptor", *, server: bool) -> Any:
-    """TLS context of the simulator side, from the suite's generated test PKI (profiles 2 and 3)."""
+def _pki_of(descriptor: "Descriptor") -> Any:
+    """The suite's generated test PKI, which the reference simulators share with the suite (None without it)."""
+    if not descriptor.security.generate:
+        return None
+    from conformance.pki import test_pki_for
+
+    return test_pki_for(descriptor)
+
+
+def _server_tls(descriptor: "Descriptor", faults: frozenset[str]) -> Any:
+    """TLS context of the reference Central System (profiles 2 and 3), from the test PKI: its server certificate, and
+    the CSMS root to check client certificates with — required for profile 3, asked for under profile 2 (a charge
+    point may be raised to profile 3 on the same endpoint)."""
     sec = descriptor.security
     if sec.profile < 2:
         return None
-    if not sec.generate:
-        raise ValueError(
-            f"{descriptor.label}: security.tls: the reference simulator needs security.tls.generate: true for profile {sec.profile}"
-        )
+    pki = _require_pki(descriptor)
     import ssl
 
-    from conformance.pki import test_pki_for
+    from conformance.pki import bad_certificate, foreign_authority
+    from conformance.tls_contexts import server_context
 
-    pki = test_pki_for(descriptor)
-    if server:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        ctx.load_cert_chain(pki.server_cert, pki.server_key)
-        if sec.profile == 3:
-            ctx.verify_mode = ssl.CERT_REQUIRED
-            ctx.load_verify_locations(pki.ca_cert)
-        return ctx
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_verify_locations(pki.ca_cert)
-    if sec.profile == 3:
-        ctx.load_cert_chain(pki.client_cert, pki.client_key)
+    cert, key = pki.server_cert, pki.server_key
+    if "server-certificate-expired" in faults:
+        cert, key = bad_certificate(pki, "server", "expired")
+    client_ca = pki.client_trust
+    if "client-certificate-not-trusted" in faults:
+        foreign_authority(pki)
+        client_ca = pki.directory / "bad" / "foreign-root.pem"
+    ctx = server_context(cert, key, client_ca=client_ca)
+    ctx.verify_mode = ssl.CERT_REQUIRED if sec.profile == 3 else ssl.CERT_OPTIONAL
+    if "client-certificate-not-verified" in faults:
+        ctx.verify_mode = ssl.CERT_NONE
+    if "tls-1.1-accepted" in faults:
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_1
     return ctx
+
+
+def _require_pki(descriptor: "Descriptor") -> Any:
+    pki = _pki_of(descriptor)
+    if pki is None:
+        raise ValueError(f"{descriptor.label}: security.tls: the reference simulator needs security.tls.generate: "
+                         f"true for profile {descriptor.security.profile}")
+    return pki
+
+
+def _charger_tls(descriptor: "Descriptor", faults: frozenset[str]) -> Any:
+    """What the reference charger holds from the factory: the test PKI's roots and its certificate (None without a
+    generated PKI: it then trusts nothing and has no certificate)."""
+    pki = _pki_of(descriptor)
+    if pki is None:
+        if descriptor.security.profile >= 2:
+            _require_pki(descriptor)
+        return None
+    from conformance.ocpp16.simulators.charge_point.security import charger_tls_from_pki
+    from conformance.pki import bad_certificate
+
+    bad = bad_certificate(pki, "client", "wrong_name") if "client-certificate-wrong-name" in faults else None
+    return charger_tls_from_pki(pki, server_name=descriptor.security.server_name, bad_client=bad)
 
 
 def _late_reply_delay(descriptor: "Descriptor", options: dict[str, Any]) -> float:
@@ -195,14 +231,16 @@ def build_charge_point(descriptor: "Descriptor") -> ReferenceChargePoint:
     url = f"{descriptor.scheme}://{host}:{descriptor.listen_port}{descriptor.listen_path}"
     config = {k: v for k, v in descriptor.configuration.items() if k in CONFIG_SPECS}
     config.update(options.pop("config", {}) or {})
-    password = descriptor.security.password if descriptor.security.profile in (1, 2) else None
+    faults = faults_for_side(descriptor.driver.get("faults") or (), "charge_point")
     return ReferenceChargePoint(
         csms_url=url,
         identity=descriptor.identity,
         connectors=descriptor.connectors,
-        password=password,
-        ssl_context=_ssl_for(descriptor, server=False),
-        faults=faults_for_side(descriptor.driver.get("faults") or (), "charge_point"),
+        password=descriptor.security.password,
+        tls=_charger_tls(descriptor, faults),
+        security_profile=descriptor.security.profile,
+        cpo_name=_cpo_name(descriptor),
+        faults=faults,
         config=config,
         known_id_tags=options.pop("known_id_tags", ()),
         response_timeout=float(options.pop("response_timeout", descriptor.timeouts.response)),
@@ -210,6 +248,12 @@ def build_charge_point(descriptor: "Descriptor") -> ReferenceChargePoint:
         fixed_cable=descriptor.fixed_cable,
         **options,
     )
+
+
+def _cpo_name(descriptor: "Descriptor") -> str:
+    from conformance.pki import DEFAULT_ORGANIZATION
+
+    return descriptor.security.cpo_name or DEFAULT_ORGANIZATION
 
 
 def csms_token_database(descriptor: "Descriptor") -> dict[str, dict[str, Any]]:
@@ -238,16 +282,22 @@ def build_csms(descriptor: "Descriptor") -> ReferenceCsms:
         raise ValueError(f"{descriptor.label}: endpoint: give an explicit port, e.g. ws://127.0.0.1:19700/ocpp")
     id_tags = csms_token_database(descriptor)
     id_tags.update(options.pop("id_tags", {}) or {})
-    password = descriptor.security.password if descriptor.security.profile in (1, 2) else None
+    password = descriptor.security.password
     heartbeat = options.pop("heartbeat_interval", descriptor.configuration.get("HeartbeatInterval", 300))
+    faults = faults_for_side(descriptor.driver.get("faults") or (), "csms")
+    pki = _pki_of(descriptor)
+    from conformance.ocpp16.simulators.csms.security import csms_tls_from_pki
+
     return ReferenceCsms(
         host=parts.hostname or "127.0.0.1",
         port=parts.port,
         path=parts.path or "/",
-        faults=faults_for_side(descriptor.driver.get("faults") or (), "csms"),
+        faults=faults,
         id_tags=id_tags,
         basic_auth={descriptor.identity: password} if password else None,
-        ssl_context=_ssl_for(descriptor, server=True),
+        ssl_context=_server_tls(descriptor, faults),
+        tls=csms_tls_from_pki(pki) if pki is not None else None,
+        security_profile=descriptor.security.profile,
         heartbeat_interval=int(heartbeat),
         response_timeout=float(options.pop("response_timeout", descriptor.timeouts.response)),
         late_reply_delay=_late_reply_delay(descriptor, options),

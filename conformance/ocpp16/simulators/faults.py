@@ -177,6 +177,28 @@ _CHARGE_POINT = [
     ("reservation-ignored", "lets any idTag start a transaction on a reserved connector"),
     ("reservation-parent-ignored", "lets only the reserved idTag use a reservation, not another idTag of its "
                                    "parentIdTag group"),
+    # security
+    ("authorization-key-not-applied", "accepts a new AuthorizationKey but keeps authenticating with the old password"),
+    ("basic-auth-password-as-hex", "sends the AuthorizationKey's hexadecimal text as the Basic-auth password instead "
+                                   "of the bytes it represents"),
+    ("tls-wrong-cipher-suites", "offers only ChaCha20 cipher suites over TLS 1.2, none of the white paper's"),
+    ("client-certificate-wrong-name", "presents a client certificate whose CN is not its identity"),
+    ("tls-1.1-accepted", "connects to a Central System that speaks only TLS 1.1"),
+    ("server-certificate-not-checked", "connects to a Central System whatever server certificate it presents"),
+    ("security-events-not-sent", "logs security events but never sends SecurityEventNotification"),
+    ("renewed-certificate-not-used", "accepts a renewed certificate but keeps connecting with the old one"),
+    ("invalid-certificate-accepted", "accepts any certificate in CertificateSigned, also one for another CA"),
+    ("csr-wrong-cn", "puts its serial number, not its identity, in the CN of its certificate signing requests"),
+    ("installed-certificate-not-listed", "answers InstallCertificate with Accepted but does not keep the certificate"),
+    ("install-certificate-type-ignored", "files an installed root certificate under the other certificate type"),
+    ("certificate-hash-wrong", "hashes the whole SubjectPublicKeyInfo for issuerKeyHash, not the key's bits"),
+    ("delete-certificate-ignored", "answers DeleteCertificate with Accepted but keeps the certificate"),
+    ("log-upload-skipped", "reports the security log Uploaded without uploading it"),
+    ("firmware-not-downloaded", "reports a signed firmware Downloaded without downloading it"),
+    ("signed-firmware-request-id-wrong", "reports signed firmware statuses with a requestId one higher than asked"),
+    ("firmware-signature-not-checked", "installs signed firmware without verifying its signature"),
+    ("security-profile-upgrade-ignored", "accepts a higher SecurityProfile but keeps connecting with the old one"),
+    ("security-profile-downgrade-accepted", "accepts a lower SecurityProfile"),
 ]
 
 _CSMS = [
@@ -260,6 +282,27 @@ _CSMS = [
     ("reserve-parent-id-tag-dropped", "leaves the requested parentIdTag out of ReserveNow"),
     ("cancel-reservation-wrong-id", "sends CancelReservation for the reservationId after the requested one"),
     ("reserved-start-rejected", "answers a StartTransaction that carries a reservationId with idTagInfo Invalid"),
+    # security
+    ("password-update-not-stored", "sends a new AuthorizationKey but keeps checking the old password"),
+    ("authorization-key-too-short", "sends an AuthorizationKey of 10 bytes (20 hex digits)"),
+    ("basic-auth-password-as-hex", "compares the Basic-auth password with the AuthorizationKey's hexadecimal text "
+                                   "instead of the bytes it represents"),
+    ("server-certificate-expired", "presents an expired server certificate"),
+    ("tls-1.1-accepted", "accepts TLS 1.1 connections"),
+    ("client-certificate-not-trusted", "checks client certificates against another CA than the one that issues "
+                                       "the charge points' certificates"),
+    ("client-certificate-not-verified", "asks for no client certificate under security profile 3"),
+    ("client-certificate-name-not-checked", "accepts a client certificate whose CN is not the charge point's identity"),
+    ("certificate-signed-not-sent", "accepts a CSR but never sends CertificateSigned"),
+    ("certificate-signed-wrong-key", "returns a certificate for another key than the CSR's"),
+    ("security-event-callerror", "answers SecurityEventNotification with a CALLERROR"),
+    ("signed-firmware-status-callerror", "answers SignedFirmwareStatusNotification with a CALLERROR"),
+    ("install-certificate-type-swapped", "sends InstallCertificate with the other certificateType than requested"),
+    ("certificate-hash-data-altered", "sends DeleteCertificate with the serial number prefixed 0x"),
+    ("log-location-unreachable", "sends GetLog with a remoteLocation where no server listens"),
+    ("firmware-signature-invalid", "sends SignedUpdateFirmware with a signature over another image"),
+    ("security-profile-value-wrong", "sends SecurityProfile one level higher than requested"),
+    ("old-security-profile-accepted", "keeps accepting a charge point's old security profile after raising it"),
 ]
 
 CHARGE_POINT_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGE_POINT}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -25,16 +24,12 @@ class Boot:
         delay = self.reconnect_delay
         while True:
             await self._network_up.wait()
-            headers = {}
-            password = self.config.get("AuthorizationKey") or self.password
-            if password:
-                token = base64.b64encode(f"{self.identity}:{password}".encode()).decode()
-                headers["Authorization"] = f"Basic {token}"
+            url, headers, ssl_context = self._connection_settings()  # per the security profile configured now
             ping = int(self.config.get("WebSocketPingInterval", "0") or 0)
-            extra = {"ssl": self.ssl_context} if self.ssl_context is not None else {}
+            extra = {"ssl": ssl_context} if ssl_context is not None else {}
             try:
                 ws = await connect(
-                    self.url,
+                    url,
                     subprotocols=None if "no-subprotocol" in self.faults else [SUBPROTOCOL],
                     additional_headers=headers or None,
                     proxy=None,
@@ -45,6 +40,7 @@ class Boot:
                     max_size=2**22,
                 )
             except (OSError, InvalidHandshake, InvalidURI, asyncio.TimeoutError) as exc:
+                self._connection_failed(exc)
                 self.last_connect_error = f"{type(exc).__name__}: {exc}"
                 self.logger.info("%s: cannot connect to %s (%s), retrying in %.1f s", self.identity, self.url, exc, delay)
                 await asyncio.sleep(delay)
@@ -109,6 +105,7 @@ class Boot:
                 self._queue_status(self.connectors[cid])
             self._dirty_status.clear()
         self._start_session_loops(rpc)
+        self._connected_securely()  # security events kept while offline go out now
 
     def _start_session_loops(self, rpc: RpcEndpoint) -> None:
         if "outbox" not in self._session_tasks:

@@ -34,6 +34,7 @@ from conformance.ocpp16.simulators.charge_point.power import Power, PowerHandler
 from conformance.ocpp16.simulators.charge_point.remote_trigger import RemoteTrigger, RemoteTriggerHandlers
 from conformance.ocpp16.simulators.charge_point.smart_charging import SmartCharging, SmartChargingHandlers
 from conformance.ocpp16.simulators.charge_point.reservation import ReservationHandlers, Reservations
+from conformance.ocpp16.simulators.charge_point.security import ChargerTls, Security, SecurityHandlers
 from conformance.ocpp16.simulators.charge_point.state import Connector, Outgoing
 from conformance.ocpp16.simulators.charge_point.transactions import TransactionHandlers, Transactions
 from conformance.ocpp16.simulators.rpc import RpcEndpoint, endpoint_settings
@@ -45,7 +46,7 @@ LOGGER = logging.getLogger("conformance.ocpp16.simulators.charge_point")
 
 class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHandlers, TransactionHandlers, PowerHandlers,
                      RemoteTriggerHandlers, DataTransferHandlers, SmartChargingHandlers, FirmwareHandlers,
-                     LocalAuthListHandlers, ReservationHandlers, RpcEndpoint):
+                     LocalAuthListHandlers, ReservationHandlers, SecurityHandlers, RpcEndpoint):
     """The charger's side of one WebSocket connection: the handlers of every Central System call it supports."""
 
     def __init__(self, cp: "ReferenceChargePoint", connection: Any) -> None:
@@ -74,7 +75,7 @@ class ChargePointRpc(ConfigurationHandlers, ConnectorHandlers, AuthorizationHand
 
 class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterValues, Authorization, Transactions, Power,
                           RemoteTrigger, DataTransfer, SmartCharging, PhysicalActions, Firmware, LocalAuthList,
-                          Reservations, Observable):
+                          Reservations, Security, Observable):
     """A correct OCPP 1.6 Core charge point (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -85,6 +86,9 @@ class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterV
         connectors: int = 2,
         password: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        tls: ChargerTls | None = None,
+        security_profile: int | None = None,
+        cpo_name: str = "",
         faults: Iterable[str] = (),
         config: Mapping[str, Any] | None = None,
         known_id_tags: Mapping[str, Any] | Iterable[str] = (),
@@ -130,8 +134,11 @@ class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterV
         # non-volatile state
         self.config: dict[str, str] = {k: s.default for k, s in CONFIG_SPECS.items()}
         self.config["NumberOfConnectors"] = str(connectors)
-        if password:
-            self.config["AuthorizationKey"] = password
+        if security_profile is None:  # what the URL and the credentials given imply
+            tls_url = csms_url.startswith("wss://")
+            security_profile = (2 if password else 3) if tls_url else (1 if password else 0)
+        self._init_security(tls, profile=security_profile, cpo_name=cpo_name)
+        self._set_password(password)
         for key, value in (config or {}).items():
             text = str(value).lower() if isinstance(value, bool) else str(value)
             spec = CONFIG_SPECS.get(key)
@@ -215,6 +222,7 @@ class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterV
         for task in list(self._control_tasks):
             task.cancel()
         await self._power_off(graceful=True)
+        self._drop_private_folder()
 
     def _spawn(self, coro: Awaitable[Any], name: str | None = None) -> asyncio.Task:
         task = asyncio.ensure_future(coro)

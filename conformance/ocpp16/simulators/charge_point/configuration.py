@@ -70,6 +70,12 @@ CONFIG_SPECS: dict[str, ConfigSpec] = {
     "MaxChargingProfilesInstalled": ConfigSpec("int", "10", readonly=True),
     # Security (J16 §6.2.2): the Basic-auth password, write-only.
     "AuthorizationKey": ConfigSpec("hexkey", "", write_only=True),
+    # Security white paper edition 3: its configuration keys (SecurityProfile and CpoName set in security.py)
+    "SecurityProfile": ConfigSpec("int", "0", maximum=3),
+    "CpoName": ConfigSpec("str", ""),
+    "CertificateStoreMaxLength": ConfigSpec("int", "20", readonly=True),
+    "CertificateSignedMaxChainSize": ConfigSpec("int", "10000", readonly=True),
+    "AdditionalRootCertificateCheck": ConfigSpec("bool", "false", readonly=True),
     # Vendor key (not OCPP): back-up power lets the charger end and report its transactions before a power failure
     # takes it down (OCTT TC_032_1); false = it reports them once power is back (TC_032_2).
     "StopTransactionsBeforePowerDown": ConfigSpec("bool", "false"),
@@ -149,6 +155,9 @@ class Configuration:
     """Values as the charger keeps them, and what a change sets in motion."""
 
     def _change_configuration(self, key: str, value: str) -> str:
+        special = self._change_security_key(key, value)  # keys of the security white paper (security.py)
+        if special is not None:
+            return special
         spec = CONFIG_SPECS.get(key)
         if spec is None or key not in self.config:
             return "Rejected" if "unknown-config-key-rejected" in self.faults else "NotSupported"
@@ -167,8 +176,6 @@ class Configuration:
                     self._start_sampler(c)
         elif key == "ClockAlignedDataInterval":
             self._restart_aligned_loop()
-        elif key == "AuthorizationKey":
-            self.password = value  # used from the next connection on
         return "Accepted"
 
     def _int(self, key: str) -> int:

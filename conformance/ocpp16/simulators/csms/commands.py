@@ -69,11 +69,12 @@ class OperatorCommands:
         if name == "SendLocalList":
             body = self._prepared_local_list(station_id, body)
         body = self.reservation_command(name, body)
+        body = self._complete_command(name, body)  # what the white paper's commands leave to the CSMS (security.py)
         problem = check_payload(name, body)
         if problem is not None:
             raise ValueError(f"{name} payload is not valid OCPP 1.6: {problem.message}")
         self._check_smart_charging_command(name, body)
-        return station.session, name, self._faulty_command(name, body)
+        return station.session, name, self._faulty_security_command(name, self._faulty_command(name, body))
 
     def _faulty_command(self, name: str, body: dict) -> dict:
         """The command as a faulty Central System would send it (unchanged without faults)."""
@@ -109,9 +110,7 @@ class OperatorCommands:
             self._wake()
         self._remember_configuration(session.station, name, body, reply)
         self.remember_reservation(session.station, name, body, reply)
-        if name == "ChangeConfiguration" and body.get("key") == "AuthorizationKey" and reply.get("status") == "Accepted":
-            if station_id in self.basic_auth:
-                self.basic_auth[station_id] = body["value"]  # the old password is no longer valid (J16 §6.2.2)
+        self._security_command_answered(station_id, name, body, reply)  # new password or profile (security.py)
         return reply
 
     @staticmethod

@@ -75,6 +75,12 @@ class Station:
     subprotocol: str | None = None
     session: "RpcEndpoint | None" = None
     configuration: dict[str, dict] = field(default_factory=dict)  # key -> {"value", "readonly"} as last reported
+    # security white paper
+    security_events: list[dict] = field(default_factory=list)
+    log_status: dict | None = None
+    signed_firmware_status: dict | None = None
+    pending_certificate: str | None = None  # signed in answer to SignCertificate, sent with CertificateSigned
+    certificate_signed_status: str | None = None
 
     def to_dict(self, transactions: Iterable[CsmsTransaction]) -> dict:
         return {

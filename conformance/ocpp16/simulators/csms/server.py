@@ -8,8 +8,6 @@ connected charge point. One class per functional area (this package's other modu
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import http
 import itertools
 import logging
@@ -19,7 +17,6 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from conformance.iut import IDENTITY_PLACEHOLDER as IDENTITY
@@ -33,6 +30,7 @@ from conformance.ocpp16.simulators.csms.local_auth_list import KnownLocalList, L
 from conformance.ocpp16.simulators.csms.records import CsmsTransaction, IdTagRecord, Station
 from conformance.ocpp16.simulators.csms.smart_charging import SmartChargingCommands
 from conformance.ocpp16.simulators.csms.reservation import ReservationLedger
+from conformance.ocpp16.simulators.csms.security import CsmsTls, Security, SecurityHandlers
 from conformance.ocpp16.simulators.csms.transactions import TransactionHandlers, TransactionLedger
 from conformance.ocpp16.simulators.rpc import RpcEndpoint, endpoint_settings
 from conformance.protocol import OCPP16
@@ -44,7 +42,8 @@ LOGGER = logging.getLogger("conformance.ocpp16.simulators.csms")
 SUBPROTOCOL = OCPP16.subprotocol
 
 
-class CsmsRpc(BootHandlers, AuthorizationHandlers, TransactionHandlers, DataTransferHandlers, FirmwareHandlers, RpcEndpoint):
+class CsmsRpc(BootHandlers, AuthorizationHandlers, TransactionHandlers, DataTransferHandlers, FirmwareHandlers,
+              SecurityHandlers, RpcEndpoint):
     """The Central System's side of one charge point connection."""
 
     def __init__(self, csms: "ReferenceCsms", station: Station, connection: ServerConnection) -> None:
@@ -61,7 +60,7 @@ class CsmsRpc(BootHandlers, AuthorizationHandlers, TransactionHandlers, DataTran
 
 
 class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, LocalAuthListCommands, OperatorCommands,
-                    SmartChargingCommands, FileService, ReservationLedger, Observable):
+                    SmartChargingCommands, FileService, ReservationLedger, Security, Observable):
     """A correct OCPP 1.6 Core Central System (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -76,6 +75,8 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, LocalAuthLis
         stations: Iterable[str] = (),
         basic_auth: Mapping[str, str] | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        tls: CsmsTls | None = None,
+        security_profile: int | None = None,
         heartbeat_interval: int = 300,
         boot_status: str = "Accepted",
         response_timeout: float = 30.0,
@@ -103,8 +104,11 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, LocalAuthLis
         self.id_tags: dict[str, IdTagRecord] = {k: IdTagRecord.from_value(v) for k, v in (id_tags or {}).items()}
         self.accept_unknown_chargers = accept_unknown_chargers
         self.known_stations = set(stations) | set((basic_auth or {}).keys())
-        self.basic_auth: dict[str, str] = dict(basic_auth or {})
+        self.basic_auth: dict[str, str | bytes] = dict(basic_auth or {})
         self.ssl_context = ssl_context
+        if security_profile is None:  # what the TLS context and the credentials given imply
+            security_profile = (2 if basic_auth else 3) if ssl_context is not None else (1 if basic_auth else 0)
+        self._init_security(tls, security_profile)
         self.heartbeat_interval = heartbeat_interval
         self.boot_status = boot_status
         self.boot_status_overrides: dict[str, str] = {}
@@ -148,12 +152,14 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, LocalAuthLis
         self.port = sockets[0].getsockname()[1] if sockets else self.port
         try:
             await self._start_file_service()
+            await self._start_security()
         except BaseException:
             await self.stop()
             raise
         return self.port
 
     async def stop(self) -> None:
+        await self._stop_security()
         await self._stop_file_service()
         if self._server is None:
             return
@@ -195,26 +201,7 @@ class ReferenceCsms(Registration, TokenDatabase, TransactionLedger, LocalAuthLis
             offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
             if SUBPROTOCOL not in offered:
                 return connection.respond(http.HTTPStatus.BAD_REQUEST, f"unsupported subprotocol(s) {offered}\n")
-        password = self.basic_auth.get(identity)
-        if password is not None and "basic-auth-ignored" not in self.faults:
-            if not self._credentials_ok(request.headers, identity, password):
-                response = connection.respond(http.HTTPStatus.UNAUTHORIZED, "invalid or missing HTTP Basic credentials\n")
-                response.headers["WWW-Authenticate"] = 'Basic realm="OCPP", charset="UTF-8"'
-                return response
-        return None
-
-    @staticmethod
-    def _credentials_ok(headers: Headers, identity: str, password: str) -> bool:
-        value = headers.get("Authorization", "")
-        scheme, _, token = value.partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        user, sep, given = decoded.partition(":")
-        return bool(sep) and user == identity and given == password
+        return self._security_refusal(connection, request, identity)  # credentials, per the security profile
 
     def _select_subprotocol(self, connection: ServerConnection, offered: Iterable[str]) -> str | None:
         offered = list(offered)
