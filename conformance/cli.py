@@ -83,28 +83,35 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         if plan:
             print(f"ocpp-conformance: {plan}", file=sys.stderr)
         return _run_here(args, extra, report_dir)
-    if len(plan) == 1:  # the only IUT with a selected case: no other process is needed
-        return _run_here(args, extra, report_dir, iuts=[path for _, path in plan])
+    if len(plan) == 1 and plan[0][2] is None:  # the only IUT with a selected case: no other process is needed
+        return _run_here(args, extra, report_dir, iuts=[path for _, path, _ in plan])
     return _run_parallel(args, extra, report_dir, plan)
 
 
-def _jobs(args: argparse.Namespace, descriptors: int) -> int:
-    if args.jobs:
-        return args.jobs
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(descriptors, cpus))
+# The parts of a run mostly wait on timers (the IUT's, the simulators'): this many side by side keep two cores busy
+# without slowing one another (measured: see the README's Measurements).
+PARTS_AT_ONCE = 6
+# A built-in simulator's cases are shared out among processes in shares of about this many cases (whole modules).
+SHARE_CASES = 12
 
 
-def _parallel_plan(args: argparse.Namespace) -> list[tuple[str, str]] | str:
-    """The (name, descriptor path) of each IUT to run in a process of its own, or why they all run in this one
-    ("" when there is nothing to say: --jobs 1, a single IUT, or a mistake the run itself reports)."""
+def _jobs(args: argparse.Namespace, parts: int) -> int:
+    return args.jobs or max(1, min(parts, PARTS_AT_ONCE))
+
+
+def _parallel_plan(args: argparse.Namespace) -> list[tuple[str, str, tuple[str, ...] | None]] | str:
+    """(name, descriptor path, case ids or None for all its selected ones) of each part to run in a process of its
+    own, or why everything runs in this one ("" when there is nothing to say: --jobs 1, a single IUT, or a mistake
+    the run itself reports). The built-in reference simulators' cases are shared out among several processes, each
+    with a simulator of its own; a real IUT is one part (one charger or CSMS does one case at a time)."""
     from conformance.iut import DescriptorError, load_descriptor
-    from conformance.runstate import RunState
-    from conformance.suite_files import REFERENCE_IUTS
+    from conformance.runstate import runs_against
+    from conformance.suite_files import REFERENCE_IUTS, REFERENCE_SUPPLEMENTS
     from conformance.wire import Role
 
-    paths = list(args.iut or [str(p) for p in REFERENCE_IUTS])
-    if len(paths) < 2 or _jobs(args, len(paths)) < 2:
+    builtin = not args.iut
+    paths = list(args.iut or [str(p) for p in REFERENCE_IUTS + REFERENCE_SUPPLEMENTS])
+    if args.jobs == 1:
         return ""
     try:
         loaded = [load_descriptor(p) for p in paths]
@@ -112,8 +119,10 @@ def _parallel_plan(args: argparse.Namespace) -> list[tuple[str, str]] | str:
         return ""
     if len({d.name for d in loaded}) < len(loaded):
         return ""
-    cases = [info for info, _, _ in located_cases()]
-    loaded = [d for d in loaded if any(_selected(args, info.id) and RunState.applies(info, d) for info in cases)]
+    supplements = {d.name for d in loaded[len(REFERENCE_IUTS):]} if builtin else set()
+    cases = [(info, path) for info, path, _ in located_cases() if _selected(args, info.id)]
+    mine = {d.name: [(info, path) for info, path in cases if runs_against(info, d, loaded, supplements)] for d in loaded}
+    loaded = [d for d in loaded if mine[d.name]]
     if not loaded:
         return ""
     manual = [d.name for d in loaded if d.driver.get("type") == "manual"]
@@ -126,7 +135,30 @@ def _parallel_plan(args: argparse.Namespace) -> list[tuple[str, str]] | str:
                 return (f"{ports[d.listen_port]} and {d.name} listen on port {d.listen_port}: the IUTs run one "
                         "after the other")
             ports[d.listen_port] = d.name
-    return [(d.name, str(d.path)) for d in loaded]
+    plan: list[tuple[str, str, tuple[str, ...] | None]] = []
+    for d in loaded:
+        if not builtin:
+            plan.append((d.name, str(d.path), None))
+            continue
+        shares = _shares(mine[d.name])
+        for number, share in enumerate(shares, start=1):
+            plan.append((d.name if len(shares) == 1 else f"{d.name}-{number}", str(d.path), share))
+    if len(plan) < 2:
+        return ""
+    return plan
+
+
+def _shares(cases: list[tuple[Any, Path]]) -> list[tuple[str, ...]]:
+    """A simulator's cases in shares of about SHARE_CASES, whole modules each (a module's cases keep their order)."""
+    modules: dict[Path, list[str]] = {}
+    for info, path in cases:
+        modules.setdefault(path, []).append(info.id)
+    shares: list[list[str]] = [[]]
+    for ids in modules.values():
+        if shares[-1] and len(shares[-1]) + len(ids) > SHARE_CASES:
+            shares.append([])
+        shares[-1].extend(ids)
+    return [tuple(share) for share in shares]
 
 
 def _selected(args: argparse.Namespace, case_id: str) -> bool:
@@ -140,11 +172,20 @@ def _selected(args: argparse.Namespace, case_id: str) -> bool:
 
 def _suite_options(args: argparse.Namespace) -> list[str]:
     """The options of `run` that choose and judge cases, as a child run or pytest takes them."""
+    return _selection_options(args) + _judging_options(args)
+
+
+def _selection_options(args: argparse.Namespace) -> list[str]:
     out: list[str] = []
     for prefix in args.case or []:
         out += ["--case", prefix]
     for prefix in args.exclude or []:
         out += ["--exclude", prefix]
+    return out
+
+
+def _judging_options(args: argparse.Namespace) -> list[str]:
+    out: list[str] = []
     for fault in args.sim_fault or []:
         out += ["--sim-fault", fault]
     if args.waivers:
@@ -204,7 +245,8 @@ def _interrupted(summary_path: Path) -> bool:
     return bool(load_summary(summary_path)["run"].get("interrupted"))
 
 
-def _run_parallel(args: argparse.Namespace, extra: list[str], report_dir: Path, plan: list[tuple[str, str]]) -> int:
+def _run_parallel(args: argparse.Namespace, extra: list[str], report_dir: Path,
+                  plan: list[tuple[str, str, tuple[str, ...] | None]]) -> int:
     from conformance.parallel_run import plan_parts, run_parts
     from conformance.reporting.merge import merge_report_dirs
 
@@ -212,15 +254,16 @@ def _run_parallel(args: argparse.Namespace, extra: list[str], report_dir: Path, 
     if problem:
         print(f"ERROR: {problem}", file=sys.stderr)
         return 4
-    child_args = _suite_options(args) + (["--strict"] if args.strict else []) + (["-v"] if args.verbose else [])
+    child_args = _judging_options(args) + (["--strict"] if args.strict else []) + (["-v"] if args.verbose else [])
     extra = extra + (["--color=yes"] if sys.stdout.isatty() and not any(a.startswith("--color") for a in extra) else [])
     if extra:
         child_args += ["--", *extra]
     parts = plan_parts(report_dir, plan)
     jobs = _jobs(args, len(parts))
-    print(f"ocpp-conformance: {len(parts)} IUTs, {min(jobs, len(parts))} at a time: {', '.join(p.name for p in parts)}",
-          flush=True)
-    interrupted = run_parts(parts, child_args, jobs)
+    iuts = list(dict.fromkeys(path for _, path, _ in plan))
+    print(f"ocpp-conformance: {len(iuts)} IUTs in {len(parts)} parts, {min(jobs, len(parts))} at a time: "
+          f"{', '.join(p.name for p in parts)}", flush=True)
+    interrupted = run_parts(parts, child_args, jobs, selection=_selection_options(args))
     ran = [p for p in parts if p.ran_cases]
     for part in parts:
         if part.started and part.code not in (0, 1, 2, 5):
@@ -252,14 +295,14 @@ def _run_parallel(args: argparse.Namespace, extra: list[str], report_dir: Path, 
     return code
 
 
-def _options_problem(args: argparse.Namespace, plan: list[tuple[str, str]]) -> str | None:
+def _options_problem(args: argparse.Namespace, plan: list[tuple[str, str, tuple[str, ...] | None]]) -> str | None:
     """A mistake in --sim-fault or --waivers, said once here rather than by every child."""
     from conformance.iut import load_descriptor
     from conformance.versions import check_fault_names
 
     if args.sim_fault:
         try:
-            check_fault_names([f for f in args.sim_fault if f], {load_descriptor(p).ocpp_version for _, p in plan})
+            check_fault_names([f for f in args.sim_fault if f], {load_descriptor(p).ocpp_version for _, p, _ in plan})
         except ValueError as exc:
             return f"--sim-fault: {exc}"
     if args.waivers:
@@ -385,8 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "also: passed_with_warnings, inconclusive, not_applicable, waived)")
     run.add_argument("--no-html", action="store_true", help="do not build the Allure HTML report")
     run.add_argument("--jobs", type=_jobs_option, metavar="N",
-                     help="IUTs run at the same time, each in its own process (default: one per IUT descriptor, "
-                          "at most one per CPU; 1: one after the other in this process)")
+                     help="parts run at the same time, each in its own process: one per IUT descriptor, and the "
+                          "built-in simulators' cases in shares (default: up to 6, as the parts mostly wait on "
+                          "timers; 1: everything one after the other in this process)")
     run.add_argument("-v", "--verbose", action="store_true")
 
     lst = sub.add_parser("list", help="print the case catalogue")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Sequence, TextIO
 
 PARTS_DIRNAME = "parts"
+SHARE_ENV = "OCPP_CONFORMANCE_SHARE"  # tells a child it runs a share of one IUT's cases (see runstate.SHARE_ENV)
 STOP_GRACE_S = 60.0  # how long a child may take to end in order after a stop request before it is killed
 RELAY_DRAIN_S = 5.0  # how long the last lines of an ended child may take to arrive
 NO_CASE_RAN = 5  # a child's exit code when no case of its IUT was selected (pytest's "no tests collected")
@@ -34,6 +35,7 @@ class Part:
     name: str
     descriptor: str
     report_dir: Path
+    cases: tuple[str, ...] | None = None  # its share of the IUT's cases (exact ids); None: all those selected
     process: subprocess.Popen | None = None
     code: int | None = None
     relay: threading.Thread | None = field(default=None, repr=False)
@@ -48,16 +50,16 @@ class Part:
         return self.started and self.code != NO_CASE_RAN
 
 
-def plan_parts(report_dir: Path, descriptors: Sequence[tuple[str, str]]) -> list[Part]:
-    """One part per (IUT name, descriptor path), each with its own folder under `<report_dir>/parts/`."""
+def plan_parts(report_dir: Path, plan: Sequence[tuple[str, str, tuple[str, ...] | None]]) -> list[Part]:
+    """One part per (name, descriptor path, case ids), each with its own folder under `<report_dir>/parts/`."""
     folders: set[str] = set()
     parts = []
-    for name, path in descriptors:
+    for name, path, cases in plan:
         folder = re.sub(r"[^A-Za-z0-9._-]", "_", name) or "iut"
         while folder in folders:
             folder += "_"
         folders.add(folder)
-        parts.append(Part(name=name, descriptor=path, report_dir=report_dir / PARTS_DIRNAME / folder))
+        parts.append(Part(name=name, descriptor=path, report_dir=report_dir / PARTS_DIRNAME / folder, cases=cases))
     return parts
 
 
@@ -121,17 +123,20 @@ def _start(part: Part, child_args: Sequence[str], out: TextIO, lock: threading.L
            str(part.report_dir), "--no-html", "--jobs", "1", *child_args]
     part.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                     text=True, encoding="utf-8", errors="replace", bufsize=1, start_new_session=True,
-                                    env=dict(os.environ, PYTHONUNBUFFERED="1"))
+                                    env=dict(os.environ, PYTHONUNBUFFERED="1",
+                                             **({SHARE_ENV: part.name} if part.cases is not None else {})))
     part.relay = threading.Thread(target=_relay, args=(part, out, lock), daemon=True)
     part.relay.start()
     # The exit is waited for apart from the output: a process the child started may hold its output open.
     threading.Thread(target=lambda: (part.process.wait(), done.put(part)), daemon=True).start()
 
 
-def run_parts(parts: Sequence[Part], child_args: Sequence[str], jobs: int, out: TextIO | None = None) -> bool:
+def run_parts(parts: Sequence[Part], child_args: Sequence[str], jobs: int, out: TextIO | None = None, *,
+              selection: Sequence[str] = ()) -> bool:
     """Run the parts, at most `jobs` at a time, until each has ended; True when a stop was requested.
 
-    `child_args` follow `run --iut D --report-dir P --no-html --jobs 1` on each child's command line. After a stop
+    `child_args` follow `run --iut D --report-dir P --no-html --jobs 1` on each child's command line, after the part's
+    cases (`--case ID` each) or, for a part without a share, the run's own `selection` (--case / --exclude). After a stop
     request no further part starts, and a child still running `STOP_GRACE_S` later is killed."""
     out = out or sys.stdout
     lock = threading.Lock()
@@ -145,7 +150,8 @@ def run_parts(parts: Sequence[Part], child_args: Sequence[str], jobs: int, out: 
         while pending or running:
             while pending and len(running) < max(jobs, 1) and not stop.requested:
                 part = pending.pop(0)
-                _start(part, child_args, out, lock, done)
+                chosen = [a for case in part.cases for a in ("--case", case)] if part.cases is not None else selection
+                _start(part, [*chosen, *child_args], out, lock, done)
                 running.append(part)
             if stop.requested:
                 pending.clear()

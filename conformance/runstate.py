@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import platform
 import sys
 import time
@@ -24,6 +25,7 @@ from conformance.errors import (
 )
 from conformance.iut import DescriptorError, load_descriptor
 from conformance.options import option
+from conformance.parallel_run import SHARE_ENV
 from conformance.redaction import redact, redact_value
 from conformance.reporting import VERDICTS
 from conformance.schemas import applied_errata
@@ -147,29 +149,16 @@ class RunState:
         return True
 
     def runs_against(self, info: CaseInfo, descriptor: Any) -> bool:
-        """Whether the case runs against this IUT: every IUT it applies to, except a built-in supplement, which takes
-        only what the main built-in IUT of its role cannot run and it can (the first such supplement)."""
-        if not self.applies(info, descriptor):
-            return False
-        if descriptor.name not in self.supplements:
-            return True
-        ordered = [d for d in self.descriptors() if d.sut is descriptor.sut and self.applies(info, d)]
-        main = next((d for d in ordered if d.name not in self.supplements), None)
-        if main is not None and self.not_applicable_reason(info, main) is None:
-            return False
-        taker = next((d for d in ordered if d.name in self.supplements and self.not_applicable_reason(info, d) is None),
-                     None)
-        return taker is descriptor
+        return runs_against(info, descriptor, self.descriptors(), self.supplements)
 
     def selected(self, case_id: str) -> bool:
         if self.case_prefixes and not any(id_matches(case_id, p) for p in self.case_prefixes):
             return False
         return not any(id_matches(case_id, p) for p in self.exclude_prefixes)
 
-    def not_applicable_reason(self, info: CaseInfo, descriptor: Any) -> str | None:
-        if info.profile and info.profile not in ("transport",) and not descriptor.declares(info.profile):
-            return f"the IUT descriptor {descriptor.name} does not declare the feature profile '{info.profile}'"
-        return unmet_need(info, descriptor)
+    @staticmethod
+    def not_applicable_reason(info: CaseInfo, descriptor: Any) -> str | None:
+        return not_applicable_reason(info, descriptor)
 
     def register_item(self, item: pytest.Item, info: CaseInfo, iut: str) -> None:
         self.items[item.nodeid] = (info, iut)
@@ -211,8 +200,11 @@ class RunState:
 
     def declaration_notes(self) -> list[str]:
         """One line for each IUT declaring feature profiles or optional test data that no selected case would use:
-        a declaration the run does not check is worth knowing, but it is no error."""
-        notes = []
+        a declaration the run does not check is worth knowing, but it is no error (nor news in a run that has only
+        a share of the IUT's cases: a part of a parallel run)."""
+        notes: list[str] = []
+        if os.environ.get(SHARE_ENV):
+            return notes
         for d in self.descriptors():
             infos = [info for info, iut in self.items.values() if iut == d.name]
             if not infos or d.name in self.supplements:
@@ -433,6 +425,29 @@ def _s(items: list) -> str:
 
 def _it(items: list) -> str:
     return "them" if len(items) > 1 else "it"
+
+
+def not_applicable_reason(info: CaseInfo, descriptor: Any) -> str | None:
+    """Why the case does not apply to the IUT (a feature profile it does not declare, a need it does not meet)."""
+    if info.profile and info.profile not in ("transport",) and not descriptor.declares(info.profile):
+        return f"the IUT descriptor {descriptor.name} does not declare the feature profile '{info.profile}'"
+    return unmet_need(info, descriptor)
+
+
+def runs_against(info: CaseInfo, descriptor: Any, descriptors: list[Any], supplements: set[str]) -> bool:
+    """Whether the case runs against this IUT: every IUT it applies to, except that among the built-in simulators a
+    case the main one of its role cannot run goes to the first supplement that can, and only there."""
+    if not RunState.applies(info, descriptor):
+        return False
+    ordered = [d for d in descriptors if d.sut is descriptor.sut and RunState.applies(info, d)]
+    if descriptor.name not in supplements:
+        return not_applicable_reason(info, descriptor) is None or not any(
+            d.name in supplements and not_applicable_reason(info, d) is None for d in ordered)
+    main = next((d for d in ordered if d.name not in supplements), None)
+    if main is not None and not_applicable_reason(info, main) is None:
+        return False
+    taker = next((d for d in ordered if d.name in supplements and not_applicable_reason(info, d) is None), None)
+    return taker is descriptor
 
 
 def id_matches(case_id: str, prefix: str) -> bool:

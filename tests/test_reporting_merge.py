@@ -127,22 +127,29 @@ def test_schema_errata_are_listed_once():
     assert "schema_errata" not in merge_summaries([cp, volt], ARGV)["run"]
 
 
-def _same_iut(summary: dict) -> None:
+def _same_case_of_the_same_iut(summary: dict) -> None:
     summary["iuts"][0]["name"] = CP
     for case in summary["cases"]:
         case["iut"] = CP
+    summary["cases"][0]["id"] = _summary_cp()["cases"][0]["id"]
 
 
-def _same_iut_named_by_a_case_only(summary: dict) -> None:
-    summary["iuts"] = []
-    summary["cases"][0]["iut"] = CP
+def test_one_iut_may_be_shared_out_among_parts_when_their_cases_differ():
+    cp, volt = _summary_cp(), _summary_volt()
+    _same_iut_other_cases = volt
+    _same_iut_other_cases["iuts"][0]["name"] = CP
+    for number, case in enumerate(_same_iut_other_cases["cases"]):
+        case["iut"], case["id"] = CP, f"TC_9{number:02d}_CS"  # cases the other part did not run
+    merged = merge_summaries([cp, _same_iut_other_cases], ARGV)
+    assert [i["name"] for i in merged["iuts"]] == [CP]
+    assert len(merged["cases"]) == len(cp["cases"]) + len(volt["cases"])
 
 
 @pytest.mark.parametrize(
     "spoil, expected",
     [
-        (_same_iut, f"second: IUT {CP} is also in first; each IUT must be run by one part only"),
-        (_same_iut_named_by_a_case_only, f"second: IUT {CP} is also in first; each IUT must be run by one part only"),
+        (_same_case_of_the_same_iut, f"second: case {_summary_cp()['cases'][0]['id']} of IUT {CP} is also in first; "
+                                     "each case of an IUT must be run by one part only"),
         (lambda s: s["suite"].update(version="0.2.0"),
          "second: written by ocpp-conformance 0.2.0, first by ocpp-conformance 0.1.0; the parts of one run come "
          "from one suite"),
@@ -284,8 +291,8 @@ def test_unusable_parts_are_left_out_with_one_line_each(tmp_path, parts):
     (broken / "summary.json").write_text("{not json", encoding="utf-8")
     problems = [str(p) for p in merge_report_dirs([parts[0], twin, broken, parts[1]], tmp_path / "out", ARGV)]
     assert problems == [
-        f"{twin}: IUT {CP} is also in {parts[0]}; each IUT must be run by one part only; left out of the merged "
-        "report",
+        f"{twin}: case {load_summary(parts[0])['cases'][0]['id']} of IUT {CP} is also in {parts[0]}; each case of an "
+        "IUT must be run by one part only; left out of the merged report",
         f"{broken}/summary.json: invalid JSON at line 1 column 2: Expecting property name enclosed in double quotes; "
         "left out of the merged report",
     ]

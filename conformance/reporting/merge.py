@@ -64,12 +64,19 @@ def _part_problem(summary: Mapping[str, Any], label: str) -> str | None:
     return None
 
 
+def _case_keys(summary: Mapping[str, Any]) -> set[tuple[str, str]]:
+    return {(str(c.get("iut")), str(c.get("id"))) for c in summary.get("cases") or [] if isinstance(c, Mapping)}
+
+
 def _conflict(accepted: Sequence[tuple[str, Mapping[str, Any]]], summary: Mapping[str, Any], label: str) -> str | None:
-    """Why a part does not fit with the parts already accepted (same IUT twice, another suite or mode), or None."""
+    """Why a part does not fit with the parts already accepted (a case of an IUT run twice, another suite or mode),
+    or None. One IUT's cases may be shared out among parts (the built-in simulators run in several processes)."""
     for other_label, other in accepted:
-        clash = sorted(set(_iut_names(summary)) & set(_iut_names(other)))
+        clash = sorted(_case_keys(summary) & _case_keys(other))
         if clash:
-            return f"{label}: IUT {', '.join(clash)} is also in {other_label}; each IUT must be run by one part only"
+            iut, case = clash[0]
+            return (f"{label}: case {case} of IUT {iut} is also in {other_label}; each case of an IUT must be run by "
+                    "one part only")
     if accepted:
         first_label, first = accepted[0]
         if summary.get("suite") != first.get("suite"):
@@ -79,6 +86,14 @@ def _conflict(accepted: Sequence[tuple[str, Mapping[str, Any]]], summary: Mappin
         if strict != first_strict:
             return f"{label}: strict mode {strict!r}, {first_label}: {first_strict!r}; the parts of one run share it"
     return None
+
+
+def _first_of_each(iuts: Any) -> list[Mapping[str, Any]]:
+    """The IUTs in part order, each once (an IUT whose cases were shared out among parts is in each of them)."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for iut in iuts:
+        found.setdefault(str(iut.get("name")), iut)
+    return list(found.values())
 
 
 def _suite_text(summary: Mapping[str, Any]) -> str:
@@ -107,7 +122,7 @@ def _combine(parts: Sequence[tuple[str, Mapping[str, Any]]], argv: Sequence[str]
         "format": SUMMARY_FORMAT,
         "suite": parts[0][1]["suite"],
         "run": run,
-        "iuts": [iut for _, summary in parts for iut in summary["iuts"]],
+        "iuts": _first_of_each(iut for _, summary in parts for iut in summary["iuts"]),
         "totals": verdict_totals(cases),
         "cases": cases,
     }

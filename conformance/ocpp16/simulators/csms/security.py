@@ -117,7 +117,7 @@ class Security:
         self.security_material = material
         self.default_profile = profile
         self.security_profiles: dict[str, int] = {}  # charge point -> the profile it must connect with now
-        self.file_servers: FileServers | None = None
+        self.log_file_servers: FileServers | None = None
         self._file_dirs: list[Path] = []
         self._request_ids = itertools.count(1)
 
@@ -135,15 +135,15 @@ class Security:
         evidence = Path(tempfile.mkdtemp(prefix="ocpp-reference-csms-uploads-"))
         self._file_dirs = [served, evidence]
         make_firmware_image(served / FIRMWARE_NAME, FIRMWARE_SIZE, seed=16)
-        self.file_servers = await FileServers(served, evidence, host=self.host).start()
+        self.log_file_servers = await FileServers(served, evidence, host=self.host).start()
         from conformance import redaction
 
-        redaction.register(self.file_servers.password)
+        redaction.register(self.log_file_servers.password)
 
     async def _stop_security(self) -> None:
-        if self.file_servers is not None:
-            await self.file_servers.stop()
-            self.file_servers = None
+        if self.log_file_servers is not None:
+            await self.log_file_servers.stop()
+            self.log_file_servers = None
         for folder in self._file_dirs:
             shutil.rmtree(folder, ignore_errors=True)
         self._file_dirs = []
@@ -190,27 +190,27 @@ class Security:
         if name == "GetLog":
             body.setdefault("requestId", next(self._request_ids))
             log = dict(body.get("log") or {})
-            if "remoteLocation" not in log and self.file_servers is not None:
+            if "remoteLocation" not in log and self.log_file_servers is not None:
                 log["remoteLocation"] = ("ftp://127.0.0.1:9/upload" if "log-location-unreachable" in self.faults
-                                         else self.file_servers.upload_url("ftp"))
+                                         else self.log_file_servers.upload_url("ftp"))
             body["log"] = log
         elif name == "SignedUpdateFirmware":
             body.setdefault("requestId", next(self._request_ids))
-            if "firmware" not in body and self.file_servers is not None and self.security_material is not None:
+            if "firmware" not in body and self.log_file_servers is not None and self.security_material is not None:
                 body["firmware"] = self._signed_firmware()
         return body
 
     def _signed_firmware(self) -> dict:
         material = self.security_material
-        assert material is not None and self.file_servers is not None
-        image = self.file_servers.served_dir / FIRMWARE_NAME
+        assert material is not None and self.log_file_servers is not None
+        image = self.log_file_servers.served_dir / FIRMWARE_NAME
         signed = image
         if "firmware-signature-invalid" in self.faults:  # a signature over another image
-            signed = self.file_servers.served_dir / "other-firmware.bin"
+            signed = self.log_file_servers.served_dir / "other-firmware.bin"
             make_firmware_image(signed, FIRMWARE_SIZE, seed=61)
         now = dt.datetime.now(dt.timezone.utc)
         return {
-            "location": self.file_servers.firmware_url(FIRMWARE_NAME, "http"),
+            "location": self.log_file_servers.firmware_url(FIRMWARE_NAME, "http"),
             "retrieveDateTime": iso(now),
             "installDateTime": iso(now),
             "signingCertificate": material.firmware_signing_pem,
