@@ -13,6 +13,6 @@ setup(
     package_data={
         "conformance": ["*.json", "**/*.json", "reporting/*.html", "reporting/*.css", "reporting/*.js"],
         "conformance.profiles": ["**/*.py"],  # the case modules and their conftest.py files
-        "conformance.fixtures": ["iut/*.yaml", "errata/*.yaml"],
+        "conformance.fixtures": ["iut/*.yaml", "errata/*.yaml", "firmware/*"],
     },
 )

@@ -83,8 +83,6 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         if plan:
             print(f"ocpp-conformance: {plan}", file=sys.stderr)
         return _run_here(args, extra, report_dir)
-    if len(plan) == 1 and plan[0][2] is None:  # the only IUT with a selected case: no other process is needed
-        return _run_here(args, extra, report_dir, iuts=[path for _, path, _ in plan])
     return _run_parallel(args, extra, report_dir, plan)
 
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -24,3 +26,16 @@ def run_suite(report_dir: Path, *args: str, timeout: float = 900) -> tuple[int, 
 
 def verdicts(summary: dict) -> dict[tuple[str, str], dict]:
     return {(c["iut"], c["id"]): c for c in summary.get("cases", [])}
+
+
+def descriptor_data(path: Path) -> dict:
+    """A reference descriptor's data with the files it names made absolute, so a changed copy can be written
+    elsewhere (firmware images, a manufacturer root)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for block, keys in (("security", ("firmware_image", "manufacturer_root")),
+                        ("file_transfer", ("firmware_image", "invalid_firmware_image"))):
+        for key in keys:
+            value = (data.get(block) or {}).get(key)
+            if isinstance(value, str) and value != "generated":
+                data[block][key] = str((path.parent / value).resolve())
+    return data

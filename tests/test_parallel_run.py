@@ -13,7 +13,7 @@ import yaml
 
 from conformance.cli import _parallel_plan, build_parser
 from conformance.reporting.summary import validate_summary
-from tests.suite_runner import ROOT, run_suite
+from tests.suite_runner import ROOT, descriptor_data, run_suite
 
 REF_CP = ROOT / "fixtures" / "iut" / "reference-charge-point.yaml"
 REF_CSMS = ROOT / "fixtures" / "iut" / "reference-csms.yaml"
@@ -24,7 +24,7 @@ def _plan(*argv: str) -> object:
 
 
 def _descriptor(tmp_path: Path, name: str, **changes: object) -> str:
-    data = yaml.safe_load(REF_CP.read_text(encoding="utf-8"))
+    data = descriptor_data(REF_CP)
     data["name"] = name
     for key, value in changes.items():
         data[key] = value
@@ -33,12 +33,31 @@ def _descriptor(tmp_path: Path, name: str, **changes: object) -> str:
     return str(path)
 
 
-def test_without_iut_each_reference_iut_gets_a_process() -> None:
-    assert _plan() == [("reference-charge-point", str(REF_CP)), ("reference-csms", str(REF_CSMS))]
+def test_without_iut_the_reference_simulators_cases_are_shared_out_among_processes() -> None:
+    from conformance.cli import SHARE_CASES, located_cases
+
+    plan = _plan()
+    by_descriptor: dict[str, list[str]] = {}
+    for name, path, cases in plan:
+        assert cases, f"{name} has no share"
+        assert len(cases) <= 2 * SHARE_CASES, f"{name} holds {len(cases)} cases"
+        by_descriptor.setdefault(path, []).extend(cases)
+    assert {Path(p).name for p in by_descriptor} >= {REF_CP.name, REF_CSMS.name}
+    for path, cases in by_descriptor.items():
+        assert len(cases) == len(set(cases)), f"{path}: a case in two shares"
+    cp_cases = {info.id for info, _, _ in located_cases() if str(info.sut) in ("charge_point", "None")}
+    shared = {c for path, cases in by_descriptor.items() if "charge-point" in path for c in cases}
+    assert cp_cases <= shared | {c for c in cp_cases if c.startswith("OCPPJ_")}, sorted(cp_cases - shared)[:5]
+
+
+def test_a_real_iut_is_one_part_with_the_runs_own_selection() -> None:
+    assert _plan("--iut", str(REF_CP), "--iut", str(REF_CSMS), "--case", "TC_001") == [
+        ("reference-charge-point", str(REF_CP), None), ("reference-csms", str(REF_CSMS), None)]
 
 
 def test_an_iut_none_of_whose_cases_is_selected_gets_no_process() -> None:
-    assert _plan("--case", "TC_001_CS") == [("reference-charge-point", str(REF_CP))]
+    assert _plan("--case", "TC_001_CS") == ""  # one share of one simulator: it runs in this process
+    assert _plan("--iut", str(REF_CP), "--iut", str(REF_CSMS), "--case", "TC_001_CS") == ""
     assert _plan("--case", "TC_001_CSMS", "--exclude", "TC_001") == ""  # nothing selected: the run says so
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.suite_runner import descriptor_data
+
 ROOT = Path(__file__).resolve().parent.parent
 REF_CP = ROOT / "fixtures" / "iut" / "reference-charge-point.yaml"
 
@@ -91,7 +93,12 @@ def _verdicts(pytester: pytest.Pytester) -> dict[str, str]:
 
 
 def test_verdicts_selection_and_not_applicable(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("profiles", "--iut", str(REF_CP), "--report-dir", "out", "--import-mode=importlib")
+    without_reservation = descriptor_data(REF_CP)
+    without_reservation["features"] = [f for f in without_reservation["features"] if f != "reservation"]
+    descriptor = project.path / "cp-without-reservation.yaml"
+    descriptor.write_text(yaml.safe_dump(without_reservation), encoding="utf-8")
+    result = project.runpytest_subprocess("profiles", "--iut", str(descriptor), "--report-dir", "out",
+                                          "--import-mode=importlib")
     assert _verdicts(project) == {
         "TC_901_CS": "passed",
         "TC_902_CS": "failed",
@@ -208,7 +215,7 @@ def test_a_case_reading_optional_data_it_does_not_declare_is_broken(needs_projec
 
 
 def test_absent_data_makes_the_case_not_applicable_and_unused_declarations_are_noted(needs_project: pytest.Pytester) -> None:
-    data = yaml.safe_load(REF_CP.read_text(encoding="utf-8"))
+    data = descriptor_data(REF_CP)
     data["security"].pop("firmware_image")  # a path relative to fixtures/iut/, not to this copy
     data["id_tags"]["blocked"] = None
     data["features"] = ["core", "reservation"]

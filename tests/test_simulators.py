@@ -468,7 +468,7 @@ async def test_cp_rpc_error_handling(raw_csms: RawCsms, make_cp) -> None:
     cp = await make_cp(raw_csms.url)
     await booted(raw_csms, cp)
     assert (await raw_csms.call("FooBar", {}))[2] == "NotImplemented"  # not an OCPP 1.6 action
-    assert (await raw_csms.call("SignedUpdateFirmware", {}))[2] == "NotSupported"  # a 1.6 action the simulator does not do
+    assert (await raw_csms.call("Heartbeat", {}))[2] == "NotSupported"  # a 1.6 action, but the charger's own
     assert (await raw_csms.call("Reset", {}))[2] == "OccurenceConstraintViolation"
     assert (await raw_csms.call("Reset", {"type": 1}))[2] == "TypeConstraintViolation"
     assert (await raw_csms.call("Reset", {"type": "Warm"}))[2] == "PropertyConstraintViolation"
@@ -789,7 +789,7 @@ async def test_cp_fault_heartbeat_schema_invalid(raw_csms: RawCsms, make_cp) -> 
 @pytest.mark.parametrize("fault,action,expected", [
     (None, "FooBar", "NotImplemented"),
     ("wrong-callerror-code", "FooBar", "NotSupported"),
-    ("wrong-callerror-code", "SignedUpdateFirmware", "NotImplemented"),
+    ("wrong-callerror-code", "Heartbeat", "NotImplemented"),
     ("formatviolation-on-16", "Reset", "FormatViolation"),
 ])
 async def test_cp_fault_error_codes(raw_csms: RawCsms, make_cp, fault: str | None, action: str, expected: str) -> None:

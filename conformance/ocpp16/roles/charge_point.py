@@ -31,7 +31,7 @@ from conformance.ocpp16.roles.security import ChargePointSecurity16, security_co
 from conformance.peer import CallErrorReply
 from conformance.protocol import OCPP16
 from conformance.timestamps import parse_iso
-from conformance.wire import Kind, MessageType, Record, Role
+from conformance.wire import Kind, MessageType, Record
 
 MEASURANDS = frozenset({
     "Current.Export", "Current.Import", "Current.Offered", "Energy.Active.Export.Register",
@@ -42,9 +42,6 @@ MEASURANDS = frozenset({
 })
 PHASE_ROTATION = re.compile(r"(\d+\.)?(NotApplicable|Unknown|RST|RTS|SRT|STR|TRS|TSR)")
 
-# An action the Central System may send that the charger has no handler for is known but not supported
-# (NotSupported); anything else is NotImplemented.
-CSMS_COMMANDS_16 = OCPP16.actions_initiated_by(Role.CSMS)
 TRIGGERABLE = frozenset({"BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification",
                          "Heartbeat", "MeterValues", "StatusNotification"})
 
@@ -306,7 +303,7 @@ class ChargePointResponder16(SmartChargingAnswers, LocalListResponder, ChargePoi
         handler = getattr(self, f"on_{action}", None)
         if handler is None:
             self._no_reaction(rec)
-            if action in CSMS_COMMANDS_16:
+            if action in OCPP16.initiators:  # an OCPP 1.6 action, but none a Central System sends a charge point
                 return CallErrorReply("NotSupported", f"the suite's charge point does not support {action}")
             return CallErrorReply("NotImplemented", f"{action} is not an OCPP 1.6 action the charge point knows")
         reply = handler(payload)
