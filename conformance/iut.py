@@ -305,8 +305,8 @@ class CaseDescriptor:
         self.case_id = case_id
         self.needs = needs
         self.id_tags = CaseIdTags(self)
-        self.configuration = CaseConfiguration(self)
-        self.smart_charging = CaseSmartCharging(self)
+        self.configuration = CaseMapping(self, "configuration")
+        self.smart_charging = CaseMapping(self, "smart_charging")
         self.file_transfer = CaseBlock(self, "file_transfer") if descriptor.file_transfer is not None else None
         self.security = CaseBlock(self, "security")
 
@@ -351,35 +351,17 @@ class CaseBlock:
         return getattr(getattr(self._view.whole, self._block), name)
 
 
-class CaseConfiguration(Mapping):
-    """The descriptor's configuration as a case sees it (see `CaseDescriptor`)."""
+class CaseMapping(Mapping):
+    """A mapping of the descriptor (configuration, smart_charging) as a case sees it (see `CaseDescriptor`): optional
+    data in it must be among the case's needs."""
 
-    def __init__(self, view: CaseDescriptor) -> None:
+    def __init__(self, view: CaseDescriptor, block: str) -> None:
         self._view = view
-        self._data = view.whole.configuration
+        self._block = block
+        self._data = getattr(view.whole, block)
 
     def __getitem__(self, key: str) -> Any:
-        item = f"configuration.{key}"
-        if item in OPTIONAL_DATA:
-            self._view.require(item)
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-
-class CaseSmartCharging(Mapping):
-    """The descriptor's smart charging facts as a case sees them (see `CaseDescriptor`)."""
-
-    def __init__(self, view: CaseDescriptor) -> None:
-        self._view = view
-        self._data = view.whole.smart_charging
-
-    def __getitem__(self, key: str) -> Any:
-        item = f"smart_charging.{key}"
+        item = f"{self._block}.{key}"
         if item in OPTIONAL_DATA:
             self._view.require(item)
         return self._data[key]
