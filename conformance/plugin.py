@@ -5,6 +5,7 @@ Inert unless the session collects conformance cases, so it costs nothing in othe
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sys
 import threading
@@ -107,6 +108,9 @@ def _label(item: pytest.Item, info: Any) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> Any:
     try:
         return (yield)
+    except asyncio.CancelledError as exc:
+        _stop_if_interrupted(item, exc)
+        raise
     except Exception as exc:
         _settle(item, exc)
         raise
@@ -116,9 +120,38 @@ def pytest_runtest_setup(item: pytest.Item) -> Any:
 def pytest_runtest_call(item: pytest.Item) -> Any:
     try:
         return (yield)
+    except asyncio.CancelledError as exc:
+        _stop_if_interrupted(item, exc)
+        raise
     except Exception as exc:
         _settle(item, exc)
         raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    try:
+        return (yield)
+    except asyncio.CancelledError as exc:
+        _stop_if_interrupted(item, exc)
+        raise
+
+
+def _stop_if_interrupted(item: pytest.Item, exc: asyncio.CancelledError) -> None:
+    """Ctrl-C ends the run even when asyncio lets the cancellation through instead of a KeyboardInterrupt.
+
+    On Ctrl-C asyncio's Runner cancels the running case and normally raises KeyboardInterrupt once the case has
+    unwound; when the case's task was cancelled twice (a timeout expiring at the same moment) it raises the
+    CancelledError itself, and pytest would go on with the next case on a loop in an unknown state. Only the runner
+    knows it saw the interrupt (its counter); a CancelledError without one is a cancelled wait inside the case."""
+    for name in item.fixturenames:
+        if name.endswith("_scoped_runner"):
+            try:
+                runner = item._request.getfixturevalue(name)  # type: ignore[attr-defined]
+            except pytest.FixtureLookupError:
+                continue
+            if getattr(runner, "_interrupt_count", 0) > 0:
+                raise KeyboardInterrupt from exc
 
 
 def _settle(item: pytest.Item, exc: Exception) -> None:

@@ -141,3 +141,55 @@ def test_the_case_the_stop_came_in_is_left_out_even_when_it_runs_to_its_end(pyte
     summary = json.loads((pytester.path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["run"]["interrupted"] is True
     assert {c["id"]: c["verdict"] for c in summary["cases"]} == {"TC_911_CS": "passed"}
+
+
+DOUBLY_CANCELLED_CASES = '''
+import asyncio
+import os
+import signal
+
+import pytest
+
+from conformance import case
+
+SECTION = "Stops"
+
+
+@case("TC_921_CS", "finishes", spec="s", requirement="A case that finished before the stop is reported.")
+async def test_finishes(booted):
+    pass
+
+
+@pytest.fixture
+async def cancelled_twice():
+    # Ctrl-C arrives while the set-up's task is already being cancelled (a timeout expiring at the same moment):
+    # asyncio then lets a CancelledError out instead of a KeyboardInterrupt.
+    asyncio.current_task().cancel()
+    os.kill(os.getpid(), signal.SIGINT)
+    await asyncio.sleep(0.2)
+    yield
+
+
+@case("TC_922_CS", "is stopped", spec="s", requirement="A case the stop came in is not reported.")
+async def test_is_stopped(booted, cancelled_twice):
+    pass
+
+
+@case("TC_923_CS", "never runs", spec="s", requirement="No case starts after the stop.")
+async def test_never_runs(booted):
+    pass
+'''
+
+
+def test_ctrl_c_during_a_cancellation_still_ends_the_run(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".ini", pytest="[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = session\n"
+                                     "asyncio_default_test_loop_scope = session\n")
+    module = pytester.path / "profiles" / "ocpp16" / "core" / "charge_point" / "test_stops.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(DOUBLY_CANCELLED_CASES, encoding="utf-8")
+    result = pytester.runpytest_subprocess("profiles", "--iut", str(ROOT / "fixtures/iut/reference-charge-point.yaml"),
+                                           "--report-dir", "out", "--import-mode=importlib")
+    assert result.ret == pytest.ExitCode.INTERRUPTED, result.stdout.str()[-3000:]
+    summary = json.loads((pytester.path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["run"]["interrupted"] is True
+    assert {c["id"]: c["verdict"] for c in summary["cases"]} == {"TC_921_CS": "passed"}
