@@ -144,10 +144,11 @@ def _stop_if_interrupted(item: pytest.Item, exc: asyncio.CancelledError) -> None
     unwound; when the case's task was cancelled twice (a timeout expiring at the same moment) it raises the
     CancelledError itself, and pytest would go on with the next case on a loop in an unknown state. Only the runner
     knows it saw the interrupt (its counter); a CancelledError without one is a cancelled wait inside the case."""
-    for name in item.fixturenames:
+    request = getattr(item, "_request", None)
+    for name in getattr(item, "fixturenames", ()) if request is not None else ():
         if name.endswith("_scoped_runner"):
             try:
-                runner = item._request.getfixturevalue(name)  # type: ignore[attr-defined]
+                runner = request.getfixturevalue(name)
             except pytest.FixtureLookupError:
                 continue
             if getattr(runner, "_interrupt_count", 0) > 0:
