@@ -233,13 +233,9 @@ class Descriptor:
     def url_for(self, identity: str) -> str:
         """The WebSocket URL a charge point with `identity` uses (the suite sometimes connects as another one):
         the identity, percent-encoded as a path segment, in place of the endpoint's {identity} or appended."""
-        segment = quote(identity, safe=_IDENTITY_SAFE)
         if self.sut is Role.CSMS:
-            endpoint = self.endpoint or ""
-            if IDENTITY_PLACEHOLDER in endpoint:
-                return endpoint.replace(IDENTITY_PLACEHOLDER, segment)
-            return f"{endpoint}/{segment}"
-        return f"{self.scheme}://{self.listen_host}:{self.listen_port}{self.listen_path}/{segment}"
+            return station_url(self.endpoint or "", identity)
+        return f"{self.scheme}://{self.listen_host}:{self.listen_port}{self.listen_path}/{identity_segment(identity)}"
 
     def lacks(self, item: str) -> str | None:
         """Why the optional test data `item` (a key of OPTIONAL_DATA) is absent from this descriptor; None if present."""
@@ -837,6 +833,20 @@ def _tls_file_problems(sut: str, profile: int, tls: dict) -> list[tuple[str, str
         if not tls.get(name):
             out.append((f"security.tls.{name}", f"missing: security profile {profile} needs {role} — add the PEM file path, or `generate: true`"))
     return out
+
+
+def identity_segment(identity: str) -> str:
+    """A charge point identity as one URL path segment: percent-encoded but for the characters RFC 3986 allows."""
+    return quote(identity, safe=_IDENTITY_SAFE)
+
+
+def station_url(endpoint: str, identity: str) -> str:
+    """The URL a charge point with `identity` connects to at a CSMS `endpoint`: the identity, percent-encoded as a
+    path segment, in place of the endpoint's {identity} or appended."""
+    segment = identity_segment(identity)
+    if IDENTITY_PLACEHOLDER in endpoint:
+        return endpoint.replace(IDENTITY_PLACEHOLDER, segment)
+    return f"{endpoint.rstrip('/')}/{segment}"
 
 
 def _exec_problems(driver: dict, sut: str, base: Path) -> list[tuple[str, str]]:

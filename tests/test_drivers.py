@@ -428,6 +428,12 @@ async def test_http_octt_convention(tmp_path: Path, api: _Api, version: str, act
     assert api.requests == [(path, {"hint": 1}, api.requests[0][2])]
 
 
+async def test_http_station_in_the_path_is_one_encoded_segment(tmp_path: Path, api: _Api) -> None:
+    driver = drivers.create(descriptor(tmp_path, CSMS, driver={"type": "http", "base_url": api.url}))
+    await driver.send_command("UnlockConnector", {}, "CP|1/2")
+    assert api.requests[0][0] == "/CP%7C1%2F2/unlock-connector"
+
+
 async def test_http_not_offered_is_not_applicable(tmp_path: Path, api: _Api) -> None:
     desc = descriptor(tmp_path, CSMS, driver={"type": "http", "base_url": api.url, "convention": "octt"})
     driver = drivers.create(desc)

@@ -288,6 +288,16 @@ def test_identity_is_percent_encoded_as_a_path_segment() -> None:
     assert descriptor_from_dict(merged(CSMS, identity="*-_=+@.")).url == "ws://127.0.0.1:9100/ocpp/*-_=+@."
 
 
+def test_the_reference_charge_point_reaches_an_endpoint_with_the_identity_inside() -> None:
+    from conformance.ocpp16.simulators.charge_point.charger import ReferenceChargePoint
+
+    inside = ReferenceChargePoint.__new__(ReferenceChargePoint)
+    inside.csms_url, inside.identity = "ws://h:9000/ws/{identity}/", "CP|1"
+    assert inside.url == "ws://h:9000/ws/CP%7C1/"
+    inside.csms_url = "ws://h:9000/ocpp/"
+    assert inside.url == "ws://h:9000/ocpp/CP%7C1"
+
+
 def test_charge_point_url_uses_the_same_helper() -> None:
     assert descriptor_from_dict(CHARGE_POINT).url_for("CP|2") == "ws://127.0.0.1:9000/ocpp/CP%7C2"
 

@@ -33,6 +33,7 @@ from conformance.drivers.base import (
     kebab,
     last_line,
 )
+from conformance.iut import identity_segment
 from conformance.wire import Role
 
 NOT_OFFERED = (404, 501)
@@ -60,14 +61,14 @@ class HttpDriver(Driver):
         version = quote(self.descriptor.ocpp_version, safe=".")
         if action == "send_command":
             slug = kebab(str(params.get("command", "")))
-            station = quote(str(params.get("station_id") or self.identity), safe="*-_=+|@.")
+            station = identity_segment(str(params.get("station_id") or self.identity))
             body: Any = params.get("payload") or {}
             if self.convention == "octt":
                 return f"{self.base_url}/api/octt/{version}/{station}/{slug}", slug, body
             return f"{self.base_url}/{station}/{slug}", slug, body
         slug = kebab(action)
         if self.descriptor.sut is Role.CSMS and self.convention == "octt":
-            station = quote(str(params.get("station_id") or self.identity), safe="*-_=+|@.")
+            station = identity_segment(str(params.get("station_id") or self.identity))
             body = {camel(k): v for k, v in params.items() if k != "station_id"}
             return f"{self.base_url}/api/octt/{version}/{station}/{slug}", slug, body
         return f"{self.base_url}/{slug}", slug, {camel(k): v for k, v in params.items()}

@@ -238,7 +238,7 @@ def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
     roles.required = True
 
     cp = roles.add_parser("charge-point", help="a charge point connecting to a Central System")
-    cp.add_argument("--csms", required=True, metavar="URL", help="Central System endpoint, e.g. ws://127.0.0.1:9000/ocpp (the identity is appended)")
+    cp.add_argument("--csms", required=True, metavar="URL", help="Central System endpoint, e.g. ws://127.0.0.1:9000/ocpp (the identity is appended, or put in place of {identity}: ws://127.0.0.1:9000/ws/{identity}/)")
     cp.add_argument("--identity", required=True, help="charge point identity, e.g. CP001")
     cp.add_argument("--connectors", type=int, default=2, help="number of connectors (default 2)")
     cp.add_argument("--password", help="HTTP Basic password (AuthorizationKey)")

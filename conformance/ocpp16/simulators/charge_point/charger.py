@@ -12,8 +12,8 @@ import collections
 import logging
 import ssl
 from typing import Any, Awaitable, Callable, Iterable, Mapping
-from urllib.parse import quote
 
+from conformance.iut import station_url
 from conformance.ocpp16.simulators import faults as fault_registry
 from conformance.ocpp16.simulators.charge_point.authorization import Authorization, AuthorizationHandlers
 from conformance.ocpp16.simulators.charge_point.boot import Boot
@@ -32,9 +32,9 @@ from conformance.ocpp16.simulators.charge_point.offline_queue import OfflineQueu
 from conformance.ocpp16.simulators.charge_point.physical import PhysicalActions
 from conformance.ocpp16.simulators.charge_point.power import Power, PowerHandlers
 from conformance.ocpp16.simulators.charge_point.remote_trigger import RemoteTrigger, RemoteTriggerHandlers
-from conformance.ocpp16.simulators.charge_point.smart_charging import SmartCharging, SmartChargingHandlers
 from conformance.ocpp16.simulators.charge_point.reservation import ReservationHandlers, Reservations
 from conformance.ocpp16.simulators.charge_point.security import ChargerTls, Security, SecurityHandlers
+from conformance.ocpp16.simulators.charge_point.smart_charging import SmartCharging, SmartChargingHandlers
 from conformance.ocpp16.simulators.charge_point.state import Connector, Outgoing
 from conformance.ocpp16.simulators.charge_point.transactions import TransactionHandlers, Transactions
 from conformance.ocpp16.simulators.rpc import RpcEndpoint, endpoint_settings
@@ -193,7 +193,7 @@ class ReferenceChargePoint(Boot, Configuration, OfflineQueue, Connectors, MeterV
 
     @property
     def url(self) -> str:
-        return self.csms_url.rstrip("/") + "/" + quote(self.identity, safe="*-_=+|@.")
+        return station_url(self.csms_url, self.identity)
 
     @property
     def online(self) -> bool:
