@@ -61,7 +61,7 @@ CHARGE_POINT_ACTIONS: dict[str, tuple[str, ...]] = {
 INTERVAL_SHARE = 0.25  # the largest part of a timed interval a timing check lets pass as tolerance
 # Placeholders an exec command template may use.
 PLACEHOLDERS = ("connector", "id_tag", "identity", "action", "payload", "version", "station_id", "error_code", "fail",
-                "profile")
+                "profile", "status")
 
 # Where a CSMS endpoint puts the charge point's identity when its URL does not end with it.
 IDENTITY_PLACEHOLDER = "{identity}"
@@ -945,7 +945,8 @@ def _tls_file_problems(sut: str, profile: int, tls: dict) -> list[tuple[str, str
 
 def _exec_problems(driver: dict, sut: str, base: Path) -> list[tuple[str, str]]:
     out = []
-    known = list(CHARGE_POINT_ACTIONS) if sut == "charge_point" else ["send_command", "set_security_profile"]
+    known = list(CHARGE_POINT_ACTIONS) if sut == "charge_point" else ["send_command", "set_security_profile",
+                                                                       "set_boot_status"]
     for action, template in driver["commands"].items():
         where = f"driver.commands.{action}"
         if action not in known:

@@ -1,0 +1,95 @@
+"""Named faults of the OCPP 2.0.1 reference simulators.
+
+Each fault is one small, deliberate deviation from OCPP 2.0.1, switched on by name and checked in the simulator code
+with `if "name" in self.faults`. The self-tests run every 2.0.1 case against the correct simulators (must pass) and
+against the faults meant to break it (must fail, for the reason tests/fault_table.yaml names).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+Side = Literal["charge_point", "csms"]
+
+# How far the timing faults put a timer off: by less than the interval, by more than the quarter of it a timing check
+# allows (`Timeouts.interval_tolerance`).
+TIMER_SHORT = 0.7
+TIMER_LONG = 1.3
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    side: str  # "charge_point" | "csms" | "both"
+    description: str
+
+
+_CHARGING_STATION = [
+    # OCPP-J (Part 4)
+    ("no-reply", "never answers CSMS calls"),
+    ("late-reply", "answers CSMS calls only after a delay longer than the response timeout"),
+    ("wrong-message-id", "answers CSMS calls with a MessageId that is not the CALL's"),
+    ("silent-on-garbage", "sends nothing back for a frame that is not JSON"),
+    ("wrong-callerror-code", "answers unknown actions with NotSupported (and unsupported ones with NotImplemented)"),
+    ("formationviolation-on-201", "answers schema errors with the 1.6 spellings FormationViolation and "
+                                  "OccurenceConstraintViolation"),
+]
+
+_CSMS = [
+    # OCPP-J (Part 4)
+    ("no-reply", "never answers charging station calls"),
+    ("late-reply", "answers charging station calls only after a delay longer than the response timeout"),
+    ("wrong-message-id", "answers charging station calls with a MessageId that is not the CALL's"),
+    ("silent-on-garbage", "sends nothing back for a frame that is not JSON"),
+    ("wrong-callerror-code", "answers unknown actions with NotSupported (and unsupported ones with NotImplemented)"),
+    ("formationviolation-on-201", "answers schema errors with the 1.6 spellings FormationViolation and "
+                                  "OccurenceConstraintViolation"),
+    ("calls-pipelined", "sends operator commands at once, while an earlier CALL to the station is unanswered"),
+]
+
+CHARGING_STATION_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGING_STATION}
+CSMS_FAULTS: dict[str, Fault] = {n: Fault(n, "csms", t) for n, t in _CSMS}
+
+
+def _merge() -> dict[str, Fault]:
+    merged: dict[str, Fault] = {}
+    for name in [*CHARGING_STATION_FAULTS, *CSMS_FAULTS]:
+        cs, csms = CHARGING_STATION_FAULTS.get(name), CSMS_FAULTS.get(name)
+        if cs and csms:
+            merged[name] = Fault(name, "both", f"charging station: {cs.description}; CSMS: {csms.description}")
+        else:
+            merged[name] = cs or csms  # type: ignore[assignment]
+    return merged
+
+
+FAULTS: dict[str, Fault] = _merge()
+
+
+def faults_for(side: Side) -> dict[str, Fault]:
+    return CHARGING_STATION_FAULTS if side == "charge_point" else CSMS_FAULTS
+
+
+def check_faults(names: Iterable[str], side: Side) -> frozenset[str]:
+    """The names as a set; a name the side does not know raises ValueError listing the known ones."""
+    known = faults_for(side)
+    chosen = frozenset(names)
+    unknown = sorted(chosen - known.keys())
+    if unknown:
+        label = "charging station" if side == "charge_point" else "CSMS"
+        raise ValueError(f"unknown 2.0.1 {label} fault(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return chosen
+
+
+def faults_for_side(names: Iterable[str], side: Side) -> frozenset[str]:
+    """The faults of `names` this side has. A run's `--sim-fault` goes to every simulator of every version and was
+    checked against all of them (`conformance.versions.check_fault_names`): names of other versions or of the other
+    side are left out here."""
+    return frozenset(n for n in names if n in faults_for(side))
+
+
+def describe(side: Side | None = None) -> str:
+    """One line per fault, for `--help`."""
+    sides: list[Side] = [side] if side else ["charge_point", "csms"]
+    return "\n".join(f"{'charging station' if s == 'charge_point' else 'CSMS':16} {f.name:42} {f.description}"
+                     for s in sides for f in faults_for(s).values())
