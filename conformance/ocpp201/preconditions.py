@@ -263,8 +263,9 @@ async def _registered_again(link: Any) -> None:
         await link.peer.drain()
 
 
-def _accepted_sets(link: Any, segment: str | None) -> list[tuple[dict, str]]:
-    """(SetVariableData, the case it was sent in) of every SetVariables item the station accepted."""
+def _accepted_sets(link: Any, segment: str | None) -> list[tuple[dict, str, int]]:
+    """(SetVariableData, the case it was sent in, the CALL's position) of every SetVariables item the station
+    accepted."""
     replies = {r.answers: r for r in link.wire.records if r.from_iut and r.answers is not None and r.is_result}
     out = []
     for call in link.wire.records:
@@ -274,7 +275,7 @@ def _accepted_sets(link: Any, segment: str | None) -> list[tuple[dict, str]]:
         results = (replies[call.seq].payload or {}).get("setVariableResult") or []
         for item, result in zip(asked, results):
             if isinstance(result, dict) and result.get("attributeStatus") in ("Accepted", "RebootRequired"):
-                out.append((item, call.segment))
+                out.append((item, call.segment, call.seq))
     return out
 
 
@@ -324,12 +325,12 @@ def known_value(link: Any, item: dict, upto: int) -> str | None:
 async def _restore_variables(link: Any) -> None:
     """Put back every variable the case changed (accepted SetVariables) to the value it held before, as the wire
     shows it; one whose earlier value the wire does not show is noted."""
-    records = link.wire.segment_records(link.wire.segment)
-    if not records:
-        return
-    changed = {_key(item): item for item, segment in _accepted_sets(link, None) if segment == link.wire.segment}
-    for item in changed.values():
-        before = known_value(link, item, records[0].seq - 1)
+    changed: dict[tuple, tuple[dict, int]] = {}
+    for item, segment, seq in _accepted_sets(link, None):
+        if segment == link.wire.segment:
+            changed.setdefault(_key(item), (item, seq))  # the first change: the value before it is the one to restore
+    for item, first in changed.values():
+        before = known_value(link, item, first - 1)
         now = known_value(link, item, link.wire.last_seq)
         if before is None:
             link.wire.event("note", restore_failed=f"variable {_key(item)[0]}.{_key(item)[4]}: its value before the "

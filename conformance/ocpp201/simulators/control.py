@@ -2,8 +2,7 @@
 
 The conventions are those of the 1.6 simulators (what the suite's `http` driver speaks):
 
-* charging station: `POST /{action-kebab}` with a JSON body, e.g. `POST /plug-in {"evseId": 1}` (`connectorId` is
-  read as the EVSE too), `POST /present-id-tag {"idTag": "ABC", "evseId": 1}`, `POST /go-offline`; `GET /status`.
+* charging station: see `conformance.ocpp201.simulators.charging_station.control`.
 * CSMS: `POST /{station_id}/{action-kebab}` and `POST /api/octt/2.0.1/{station_id}/{action-kebab}` with the OCPP
   payload: the CSMS sends that request and answers 200 with the station's reply (404 unknown station, 501 unknown
   action, 400 bad payload, 502 the station answered CALLERROR, 504 no answer in time; `?wait=0`: 202 once the CALL
@@ -16,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import re
 import signal
 import sys
 from typing import Any
@@ -24,13 +22,10 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 
 from conformance.ocpp201.simulators import faults as fault_registry
-from conformance.ocpp201.simulators.charging_station import ReferenceChargingStation
 from conformance.ocpp201.simulators.csms import ReferenceCsms201, UnknownAction, UnknownStation
 from conformance.ocpp201.simulators.rpc import CallError, CallTimeout
-from conformance.simulation import ControlServer, Handler, HttpError, pick, required, snake, tcp_port
+from conformance.simulation import ControlServer, Handler, HttpError, pick, required, tcp_port
 
-STATION_ACTIONS = ("plug_in", "unplug", "present_id_tag", "power_cycle", "reboot", "go_offline", "come_online",
-                   "raise_fault", "clear_fault")
 CSMS_OPERATOR_ACTIONS = ("add-id-tag", "remove-id-tag", "set-boot-status")
 _OCTT_PREFIX = ["api", "octt", "2.0.1"]
 
@@ -47,38 +42,6 @@ def _failure(exc: Exception, station_id: str | None = None) -> tuple[int, Any]:
     if isinstance(exc, (CallTimeout, asyncio.TimeoutError)):
         raise HttpError(504, str(exc)) from None
     raise HttpError(503, f"connection to {station_id} lost: {exc}" if station_id else str(exc)) from None
-
-
-def charging_station_handler(cs: ReferenceChargingStation) -> Handler:
-    async def handle(method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
-        segments = [s for s in path.split("/") if s]
-        if method == "GET" and segments in (["status"], []):
-            return 200, cs.snapshot()
-        known = ", ".join(a.replace("_", "-") for a in STATION_ACTIONS)
-        if len(segments) != 1:
-            raise HttpError(404, f"no such endpoint {path}; use POST /<action> with one of: {known}")
-        if method != "POST":
-            raise HttpError(405, "use POST for charging station actions")
-        action = snake(segments[0])
-        if action not in STATION_ACTIONS:
-            raise HttpError(501, f"unknown charging station action {segments[0]!r}; known: {known}")
-        if body is not None and not isinstance(body, dict):
-            raise HttpError(400, "the body must be a JSON object")
-        params = body or {}
-        evse = pick(params, "evseId", "evse_id", "connectorId", "connector_id", "connector")
-        try:
-            if action in ("plug_in", "unplug", "clear_fault", "raise_fault"):
-                await getattr(cs, action)(required(evse, "evseId"))
-            elif action == "present_id_tag":
-                reply = await cs.present_id_tag(required(pick(params, "idTag", "id_tag", "idToken"), "idTag"), evse)
-                return 200, reply
-            else:
-                await getattr(cs, action)()
-        except (ValueError, ConnectionError, CallError, CallTimeout, asyncio.TimeoutError) as exc:
-            return _failure(exc)
-        return 200, {"ok": True, "action": segments[0]}
-
-    return handle
 
 
 def csms_handler(csms: ReferenceCsms201) -> Handler:
@@ -154,7 +117,7 @@ def _key_value(text: str) -> tuple[str, str]:
 
 
 def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
-    """Add `simulate charging-station|csms` (OCPP 2.0.1) to the CLI's subparsers; returns the `simulate` parser."""
+    """Add `simulate csms` (OCPP 2.0.1) to the CLI's subparsers; returns the `simulate` parser."""
     parser = subparsers.add_parser(
         "simulate",
         help="run a reference simulator (an OCPP charging station or CSMS), optionally with faults",
@@ -162,19 +125,8 @@ def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
                     + fault_registry.describe(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    roles = parser.add_subparsers(dest="simulate_role", metavar="{charging-station,csms}")
+    roles = parser.add_subparsers(dest="simulate_role", metavar="{csms}")
     roles.required = True
-    cs = roles.add_parser("charging-station", aliases=["charge-point"], help="a charging station connecting to a CSMS")
-    cs.add_argument("--csms", required=True, metavar="URL", help="CSMS endpoint, e.g. ws://127.0.0.1:9000/ocpp (the "
-                                                                 "identity is appended)")
-    cs.add_argument("--identity", required=True, help="charging station identity, e.g. CS001")
-    cs.add_argument("--evses", type=int, default=1, help="number of EVSEs, one connector each (default 1)")
-    cs.add_argument("--password", help="HTTP Basic password (security profile 1)")
-    cs.add_argument("--variable", action="append", type=_key_value, default=[], metavar="COMPONENT.VARIABLE=VALUE",
-                    help="a variable's value as installed (repeatable), e.g. OCPPCommCtrlr.HeartbeatInterval=60")
-    cs.add_argument("--no-evse-reset", action="store_true", help="refuse to reset a single EVSE")
-    cs.add_argument("--response-timeout", type=float, default=30.0, help="seconds to wait for a reply to our calls")
-    _common(cs)
     csms = roles.add_parser("csms", help="a CSMS charging stations connect to")
     csms.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     csms.add_argument("--port", type=tcp_port, default=9000, help="listen port (default 9000, 0 = any free port)")
@@ -200,7 +152,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def run_simulate(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runner = run_csms if args.simulate_role == "csms" else run_charging_station
+    runner = run_csms
     try:
         asyncio.run(runner(args))
     except KeyboardInterrupt:
@@ -213,22 +165,6 @@ def run_simulate(args: argparse.Namespace) -> int:
               "or stop what is using it", file=sys.stderr)
         return 2
     return 0
-
-
-async def run_charging_station(args: argparse.Namespace) -> None:
-    if not re.match(r"^ws://", args.csms):
-        raise ValueError(f"--csms must be a ws:// URL (the 2.0.1 reference station runs at security profiles 0 and "
-                         f"1), got {args.csms!r}")
-    if args.evses < 1:
-        raise ValueError("--evses must be at least 1")
-    cs = ReferenceChargingStation(csms_url=args.csms, identity=args.identity, evses=(1,) * args.evses,
-                                  password=args.password, security_profile=1 if args.password else 0,
-                                  faults=args.fault, variables=dict(args.variable),
-                                  reset_evse=not args.no_evse_reset, response_timeout=args.response_timeout)
-    control = ControlServer(charging_station_handler(cs), host=args.control_host, port=args.control_port)
-    await control.start()
-    await cs.start()
-    await _serve(cs, control, args, f"charging station {args.identity} -> {cs.url}")
 
 
 async def run_csms(args: argparse.Namespace) -> None:

@@ -13,11 +13,11 @@ import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from conformance.drivers.base import ChargePointDriver, CsmsDriver, DriverError, NeedsManualAction
-from conformance.ocpp201.simulators.charging_station import ReferenceChargingStation
+from conformance.drivers.base import CsmsDriver, DriverError, NeedsManualAction
+from conformance.ocpp201.simulators.charging_station import driver as charging_station_driver
 from conformance.ocpp201.simulators.csms import ReferenceCsms201, UnknownAction, UnknownStation
 from conformance.ocpp201.simulators.faults import faults_for_side
-from conformance.ocpp201.simulators.rpc import CallError, CallTimeout
+from conformance.ocpp201.simulators.settings import check_plain_profile, driver_options, late_reply_delay
 from conformance.wire import Role
 
 if TYPE_CHECKING:
@@ -26,38 +26,10 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger("conformance.ocpp201.simulators.driver")
 
-CHARGING_STATION_ACTIONS = ("plug_in", "unplug", "present_id_tag", "power_cycle", "reboot", "go_offline",
-                            "come_online", "raise_fault", "clear_fault")
 CSMS_ACTIONS = ("send_command", "add_id_tag", "remove_id_tag", "set_boot_status")
 
-_STATION_OPTIONS = {"variables", "late_reply_delay", "boot_retry_interval", "reconnect_delay", "power_off_time",
-                    "vendor", "model", "serial_number", "firmware_version", "response_timeout"}
 _CSMS_OPTIONS = {"heartbeat_interval", "boot_status", "boot_retry_interval", "response_timeout", "late_reply_delay",
                  "tokens"}
-
-
-class SimulatorChargingStationDriver(ChargePointDriver):
-    """Drives an in-process `ReferenceChargingStation`."""
-
-    kind = "simulator"
-
-    def __init__(self, descriptor: "Descriptor", *, wire: "Wire | None" = None,
-                 simulator: ReferenceChargingStation) -> None:
-        super().__init__(descriptor, wire=wire)
-        self.simulator = simulator
-
-    def can(self, action: str) -> bool:
-        return action in CHARGING_STATION_ACTIONS
-
-    async def _perform(self, action: str, params: dict[str, Any]) -> dict[str, Any] | None:
-        if action not in CHARGING_STATION_ACTIONS:
-            raise NeedsManualAction(f"the reference charging station has no action {action!r}")
-        params.pop("fail", None)
-        try:
-            result = await getattr(self.simulator, action)(**params)
-        except (ValueError, TypeError, ConnectionError, CallError, CallTimeout, asyncio.TimeoutError) as exc:
-            raise DriverError(f"{action}: {exc}") from None
-        return {"reply": result} if isinstance(result, dict) else None
 
 
 class SimulatorCsmsDriver(CsmsDriver):
@@ -131,56 +103,7 @@ def create(descriptor: "Descriptor", *, wire: "Wire | None" = None, simulator: A
         raise DriverError(f"driver 'simulator' needs a running reference simulator ({descriptor.label})")
     if descriptor.sut is Role.CSMS:
         return SimulatorCsmsDriver(descriptor, wire=wire, simulator=simulator)
-    return SimulatorChargingStationDriver(descriptor, wire=wire, simulator=simulator)
-
-
-def _options(descriptor: "Descriptor", allowed: set[str]) -> dict[str, Any]:
-    options = dict(descriptor.driver.get("options") or {})
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise ValueError(f"{descriptor.label}: driver.options: unknown option(s) {', '.join(unknown)} — known: "
-                         f"{', '.join(sorted(allowed))}")
-    return options
-
-
-def _late_reply_delay(descriptor: "Descriptor", options: dict[str, Any]) -> float:
-    t = descriptor.timeouts
-    return float(options.pop("late_reply_delay", t.response + t.tolerance + 1))
-
-
-def _plain_profile(descriptor: "Descriptor") -> None:
-    if descriptor.security.profile >= 2:
-        raise ValueError(f"{descriptor.label}: security.profile: the 2.0.1 reference simulators run at security "
-                         "profiles 0 and 1 — use 0 or 1")
-
-
-def build_charging_station(descriptor: "Descriptor") -> ReferenceChargingStation:
-    _plain_profile(descriptor)
-    options = _options(descriptor, _STATION_OPTIONS)
-    host = "127.0.0.1" if descriptor.listen_host in ("0.0.0.0", "::", "") else descriptor.listen_host
-    url = f"ws://{host}:{descriptor.listen_port}{descriptor.listen_path}"
-    variables = {k: v for k, v in descriptor.configuration.items() if "." in k}
-    variables.update(options.pop("variables", {}) or {})
-    tags = descriptor.id_tags
-    tokens = [t for t in (tags.valid, tags.valid_2, tags.invalid, tags.blocked, tags.expired, tags.parent_id_tag,
-                          tags.child_id_tag, tags.sibling_id_tag) if t]
-    facts = descriptor.device_model
-    return ReferenceChargingStation(
-        csms_url=url,
-        identity=descriptor.identity,
-        evses=descriptor.evses,
-        password=descriptor.security.password,
-        security_profile=descriptor.security.profile,
-        faults=faults_for_side(descriptor.driver.get("faults") or (), "charge_point"),
-        variables=variables,
-        token_types={t: descriptor.id_token_type(t) for t in tokens},
-        report_bases=facts.report_bases if facts else ("ConfigurationInventory", "FullInventory"),
-        reset_evse="reset_evse" in descriptor.optional_features,
-        rejected_keeps_connection="rejected_keeps_connection" in descriptor.optional_features,
-        response_timeout=float(options.pop("response_timeout", descriptor.timeouts.response)),
-        late_reply_delay=_late_reply_delay(descriptor, options),
-        **options,
-    )
+    return charging_station_driver.create(descriptor, wire=wire, simulator=simulator)
 
 
 def token_database(descriptor: "Descriptor") -> dict[str, dict[str, Any]]:
@@ -200,8 +123,8 @@ def token_database(descriptor: "Descriptor") -> dict[str, dict[str, Any]]:
 
 
 def build_csms(descriptor: "Descriptor") -> ReferenceCsms201:
-    _plain_profile(descriptor)
-    options = _options(descriptor, _CSMS_OPTIONS)
+    check_plain_profile(descriptor)
+    options = driver_options(descriptor, _CSMS_OPTIONS)
     if not descriptor.endpoint:
         raise ValueError(f"{descriptor.label}: endpoint: missing — the reference CSMS listens there")
     parts = urlsplit(descriptor.endpoint)
@@ -221,7 +144,7 @@ def build_csms(descriptor: "Descriptor") -> ReferenceCsms201:
         basic_auth={descriptor.identity: password} if password else None,
         heartbeat_interval=int(heartbeat),
         response_timeout=float(options.pop("response_timeout", descriptor.timeouts.response)),
-        late_reply_delay=_late_reply_delay(descriptor, options),
+        late_reply_delay=late_reply_delay(descriptor, options),
         **options,
     )
 
@@ -236,9 +159,7 @@ async def start_simulator(descriptor: "Descriptor", *, wire: "Wire | None" = Non
             raise DriverError(f"the reference CSMS cannot listen at {descriptor.endpoint}: {exc} — free the port or "
                               f"change endpoint in {descriptor.label}") from None
         return csms, SimulatorCsmsDriver(descriptor, wire=wire, simulator=csms)
-    station = build_charging_station(descriptor)
-    await station.start()
-    return station, SimulatorChargingStationDriver(descriptor, wire=wire, simulator=station)
+    return await charging_station_driver.start_simulator(descriptor, wire=wire)
 
 
 async def stop_simulator(simulator: Any) -> None:

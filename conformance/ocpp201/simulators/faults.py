@@ -34,6 +34,8 @@ _CHARGING_STATION = [
     ("wrong-callerror-code", "answers unknown actions with NotSupported (and unsupported ones with NotImplemented)"),
     ("formationviolation-on-201", "answers schema errors with the 1.6 spellings FormationViolation and "
                                   "OccurenceConstraintViolation"),
+    # OCPP 2.0.1 charging station: B Provisioning
+    ("no-heartbeat", "never sends HeartbeatRequest"),
 ]
 
 _CSMS = [

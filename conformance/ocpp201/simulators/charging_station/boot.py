@@ -86,6 +86,7 @@ class Boot:
         self._wake()
         reader = asyncio.ensure_future(rpc.start())
         main = asyncio.ensure_future(self._session_main(rpc))
+        main.add_done_callback(self._task_done)  # a failure of the session's own work is logged, not lost
         self._session_tasks["main"] = main
         try:
             await reader

@@ -93,7 +93,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
         reconnect_delay: float = 0.5,
         power_off_time: float = 0.1,
         vendor: str = "OCPP-Conformance",
-        model: str = "ReferenceChargingStation",
+        model: str = "RefChargingStation",  # CiString20
         serial_number: str | None = "REF-0201",
         firmware_version: str | None = "2.0.1",
         logger: logging.Logger = LOGGER,
