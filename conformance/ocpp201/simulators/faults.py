@@ -36,6 +36,10 @@ _CHARGING_STATION = [
                                   "OccurenceConstraintViolation"),
     # OCPP 2.0.1 charging station: B Provisioning
     ("no-heartbeat", "never sends HeartbeatRequest"),
+    ("boot-pending-ignored", "reports its connectors' status while its registration is Pending"),
+    ("boot-retry-short", "sends the next BootNotification after a Pending or Rejected answer too early (0.7 of the "
+                         "interval)"),
+    ("rejected-answers-requests", "answers the CSMS's requests while Rejected instead of CALLERROR SecurityError"),
 ]
 
 _CSMS = [

@@ -149,7 +149,9 @@ class Boot:
                 self.boot_reason = "PowerUp"
                 return True
             if status == "Pending" and "boot-pending-ignored" in self.faults:
-                self._restart_heartbeat()
+                for e in self.evses.values():  # as if it were Accepted
+                    for c in e.connectors:
+                        await rpc.call("StatusNotification", self.status_payload(e.id, c))
             wait: float = interval if interval > 0 else self.boot_retry_interval
             if "boot-retry-short" in self.faults:
                 wait *= TIMER_SHORT

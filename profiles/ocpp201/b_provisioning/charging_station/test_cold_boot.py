@@ -73,3 +73,95 @@ async def test_cold_boot_accepted(charging_station, iut, descriptor, timeouts):
     check_interval(beat.t_mono - quiet_from.t_mono, HEARTBEAT_S, tolerance,
                    f"Heartbeat #{beat.seq} followed the last message exchanged (#{quiet_from.seq})", early=False)
     await put_heartbeat_back(charging_station, before)
+
+
+PENDING_S = 3  # the interval of a Pending or Rejected answer: judged to ±0.75 s at most
+
+
+def not_accepted(status: str, interval: int):
+    return lambda p: {"status": status, "currentTime": utc_now(), "interval": interval}
+
+
+async def next_boot_after(charging_station, first, timeouts, interval: int, status: str):
+    """The station's next BootNotification after one answered `status` with `interval`: not before the interval
+    (judged to the interval's tolerance), and at most the tolerance after it."""
+    tolerance = timeouts.interval_tolerance(interval)
+    again = await charging_station.expect(
+        "BootNotification", within=interval + timeouts.tolerance + timeouts.connect, after=first,
+        requirement=f"After a BootNotificationResponse {status} the Charging Station SHALL send BootNotificationRequest "
+                    "again once the interval has passed (B02, B03).")
+    waited = again.t_mono - first.t_mono
+    measure("boot_retry_after_s", round(waited, 3))
+    check_interval(waited, interval, tolerance,
+                   f"the BootNotification #{again.seq} followed the {status} one #{first.seq}", late=False)
+    return again
+
+
+async def statuses_after(charging_station, boot, descriptor, timeouts) -> None:
+    for evse in range(1, len(descriptor.evses) + 1):
+        rec = await charging_station._wait_for(lambda r, e=evse: status_of(r, e), boot.seq, timeouts.expect)
+        assert rec is not None, (
+            f"the charging station did not report the status of EVSE {evse} within {timeouts.expect:g} s of its "
+            f"accepted BootNotification (#{boot.seq}) (B01, G01)")
+
+
+@case("TC_B_02_CS", "Cold Boot Charging Station - Pending",
+      spec="OCPP 2.0.1 Part 2 B02 (B02.FR.02), B01",
+      requirement="While its registration is Pending the Charging Station SHALL NOT send requests other than "
+                  "BootNotificationRequest (or what the CSMS asked for), SHALL answer the CSMS's requests and SHALL "
+                  "send its next BootNotificationRequest once the interval of the Pending answer has passed, not "
+                  "before (judged to ± the tolerance, at most a quarter of the interval); accepted, it reports its "
+                  "connectors' status.")
+async def test_cold_boot_pending(charging_station, iut, descriptor, timeouts):
+    charging_station.respond("BootNotification", not_accepted("Pending", PENDING_S), times=1)
+    first = await reboot(charging_station, iut, timeouts,
+                         "The Charging Station SHALL send BootNotificationRequest after booting (B01).")
+    reply = await charging_station.call("GetVariables", {"getVariableData": [
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]},
+        requirement="A Pending Charging Station answers the CSMS's requests for information (B02).")
+    results = reply.payload.get("getVariableResult") or []
+    assert results and results[0].get("attributeStatus") == "Accepted", (
+        f"GetVariables of OCPPCommCtrlr.HeartbeatInterval while Pending (#{reply.record.seq}) was answered "
+        f"{results[:1]}, expected attributeStatus Accepted")
+    again = await next_boot_after(charging_station, first, timeouts, PENDING_S, "Pending")
+    await statuses_after(charging_station, again, descriptor, timeouts)
+
+
+@case("TC_B_03_CS", "Cold Boot Charging Station - Rejected",
+      spec="OCPP 2.0.1 Part 2 B03 (B03.FR.02), B01",
+      requirement="While its registration is Rejected the Charging Station SHALL NOT send any message to the CSMS "
+                  "until the interval of the Rejected answer has passed; then it SHALL send BootNotificationRequest "
+                  "again (not before the interval, judged to ± the tolerance, at most a quarter of the interval); "
+                  "accepted, it reports its connectors' status.")
+async def test_cold_boot_rejected(charging_station, iut, descriptor, timeouts):
+    charging_station.respond("BootNotification", not_accepted("Rejected", PENDING_S), times=1)
+    first = await reboot(charging_station, iut, timeouts,
+                         "The Charging Station SHALL send BootNotificationRequest after booting (B01).")
+    again = await next_boot_after(charging_station, first, timeouts, PENDING_S, "Rejected")
+    await statuses_after(charging_station, again, descriptor, timeouts)
+
+
+@case("TC_B_30_CS", "Cold Boot Charging Station - Pending/Rejected - SecurityError",
+      spec="OCPP 2.0.1 Part 2 B03 (B03.FR.08), B02 (B02.FR.02)",
+      requirement="A Charging Station whose registration is Rejected SHALL answer a request of the CSMS with "
+                  "CALLERROR SecurityError (and answer nothing else); one whose registration is Pending, whose "
+                  "requests the CSMS answers with SecurityError, SHALL still send its next BootNotificationRequest "
+                  "after the interval and be registered then.",
+      needs=("optional_feature:rejected_keeps_connection",))
+async def test_cold_boot_security_error(charging_station, iut, descriptor, timeouts):
+    charging_station.respond("BootNotification", not_accepted("Rejected", PENDING_S), times=1)
+    first = await reboot(charging_station, iut, timeouts,
+                         "The Charging Station SHALL send BootNotificationRequest after booting (B01).")
+    await charging_station.drain()  # the Rejected answer is on the wire before the request
+    request = await charging_station.send_raw(
+        '[2,"b30-rejected","GetVariables",{"getVariableData":[{"component":{"name":"OCPPCommCtrlr"},'
+        '"variable":{"name":"HeartbeatInterval"}}]}]')
+    await charging_station.expect_call_error(
+        "SecurityError", to="b30-rejected", after=request,
+        requirement="While Rejected the Charging Station SHALL answer a CSMS request with CALLERROR SecurityError "
+                    "(B03.FR.08).")
+    # Pending: the CSMS answers what the station must not send with SecurityError; the station boots again.
+    charging_station.respond("BootNotification", not_accepted("Pending", PENDING_S), times=1)
+    pending = await next_boot_after(charging_station, first, timeouts, PENDING_S, "Rejected")
+    again = await next_boot_after(charging_station, pending, timeouts, PENDING_S, "Pending")
+    await statuses_after(charging_station, again, descriptor, timeouts)
