@@ -40,6 +40,17 @@ _CHARGING_STATION = [
     ("boot-retry-short", "sends the next BootNotification after a Pending or Rejected answer too early (0.7 of the "
                          "interval)"),
     ("rejected-answers-requests", "answers the CSMS's requests while Rejected instead of CALLERROR SecurityError"),
+    ("get-variables-value-missing", "answers GetVariables Accepted without the attributeValue"),
+    ("set-variables-not-applied", "answers SetVariables Accepted but keeps the old value"),
+    ("invalid-value-accepted", "answers SetVariables of a value invalid for the variable Accepted (and keeps the old "
+                               "value)"),
+    ("read-only-variable-accepted", "answers SetVariables of a read-only variable Accepted (and keeps its value)"),
+    ("unknown-component-accepted", "answers GetVariables of an unknown component Rejected, not UnknownComponent"),
+    ("set-unknown-component-rejected", "answers SetVariables of an unknown component Rejected, not UnknownComponent"),
+    ("unknown-variable-as-component", "answers Get/SetVariables of an unknown variable UnknownComponent, not "
+                                      "UnknownVariable"),
+    ("attribute-type-ignored", "answers GetVariables of an attribute type a variable lacks with its Actual value, "
+                               "SetVariables of it Rejected"),
 ]
 
 _CSMS = [

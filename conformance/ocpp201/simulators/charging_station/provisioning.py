@@ -55,6 +55,10 @@ class ProvisioningHandlers:
                 cs.variable_changed(outcome.variable)
             if "set-unknown-component-rejected" in cs.faults and status == "UnknownComponent":
                 status = "Rejected"
+            if "unknown-variable-as-component" in cs.faults and status == "UnknownVariable":
+                status = "UnknownComponent"
+            if "attribute-type-ignored" in cs.faults and status == "NotSupportedAttributeType":
+                status = "Rejected"
             result: dict[str, Any] = {"attributeStatus": status, "component": item["component"],
                                       "variable": item["variable"]}
             if item.get("attributeType") is not None:
