@@ -72,3 +72,33 @@ async def set_variables(charging_station: Any, items: list[tuple[dict, str]], re
 def check_status(result: dict, expected: str, what: str) -> None:
     got = result.get("attributeStatus")
     assert got == expected, f"{what}: attributeStatus {got!r}, expected {expected!r}"
+
+
+async def collect_report(charging_station: Any, request_id: int, *, after: int, timeouts: Any,
+                         requirement: str) -> list[dict]:
+    """The NotifyReport messages of the report `request_id` the station sends after position `after`, until the one
+    with tbc false: numbered by seqNo from 0 without gaps, none after the last (B07, B08). Returns the report's
+    ReportData entries in order."""
+    parts = []
+    since = after
+    while True:
+        rec = await charging_station.expect("NotifyReport", within=timeouts.expect, after=since, requestId=request_id,
+                                            requirement=requirement)
+        seq_no = rec.payload.get("seqNo")
+        assert seq_no == len(parts), (
+            f"NotifyReport #{rec.seq} of report {request_id} has seqNo {seq_no!r}, expected {len(parts)} (the parts of "
+            "a report are numbered from 0, B07)")
+        parts.append(rec)
+        if not rec.payload.get("tbc"):
+            break
+        since = rec.seq
+    await charging_station.expect_no(
+        "NotifyReport", during=timeouts.settle, after=parts[-1], requestId=request_id,
+        requirement=f"NotifyReport #{parts[-1].seq} had tbc false: it was the last part of report {request_id} (B07).")
+    return [data for rec in parts for data in rec.payload.get("reportData") or []]
+
+
+def reported(entries: list[dict]) -> set[tuple]:
+    """(component name, variable name, variable instance) of each ReportData entry."""
+    return {(str((e.get("component") or {}).get("name")), str((e.get("variable") or {}).get("name")),
+             (e.get("variable") or {}).get("instance")) for e in entries if isinstance(e, dict)}

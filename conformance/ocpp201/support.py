@@ -73,6 +73,11 @@ class Ocpp201Support:
         if kind == "no_optional_feature":
             return None if value not in descriptor.optional_features else (
                 f"the IUT descriptor {descriptor.name} claims the optional feature '{value}' (optional_features)")
+        if kind == "no_report_base":
+            bases = descriptor.device_model.report_bases if descriptor.device_model else ()
+            return None if value not in bases else (
+                f"the IUT descriptor {descriptor.name} lists the report base {value} as supported "
+                "(device_model.report_bases)")
         raise ValueError(f"unknown case need {need!r}")
 
     # The simulators load on first use: a run against real IUTs never imports them.

@@ -49,6 +49,13 @@ _CHARGING_STATION = [
     ("set-unknown-component-rejected", "answers SetVariables of an unknown component Rejected, not UnknownComponent"),
     ("unknown-variable-as-component", "answers Get/SetVariables of an unknown variable UnknownComponent, not "
                                       "UnknownVariable"),
+    ("report-seqno-from-one", "numbers the NotifyReport messages of a report from 1"),
+    ("report-tbc-wrong", "sends every NotifyReport of a report with tbc false"),
+    ("report-request-id-wrong", "sends a report with a requestId other than the GetBaseReport's"),
+    ("report-last-part-missing", "never sends the last NotifyReport of a report of several parts"),
+    ("unsupported-report-accepted", "answers GetBaseReport of a report base it does not support Accepted (and sends "
+                                    "an empty report)"),
+    ("report-variable-missing", "leaves SampledDataCtrlr.TxEndedInterval out of its base reports"),
     ("attribute-type-ignored", "answers GetVariables of an attribute type a variable lacks with its Actual value, "
                                "SetVariables of it Rejected"),
 ]

@@ -73,7 +73,7 @@ def build_charging_station(descriptor: "Descriptor") -> ReferenceChargingStation
         variables=variables,
         token_types={t: descriptor.id_token_type(t) for t in tokens},
         report_bases=(facts.report_bases if facts and facts.report_bases else
-                      ("ConfigurationInventory", "FullInventory", "SummaryInventory")),
+                      ("ConfigurationInventory", "FullInventory")),  # the descriptor's default: the required ones
         reset_evse="reset_evse" in descriptor.optional_features,
         rejected_keeps_connection="rejected_keeps_connection" in descriptor.optional_features,
         response_timeout=float(options.pop("response_timeout", descriptor.timeouts.response)),
