@@ -56,6 +56,12 @@ _CHARGING_STATION = [
     ("unsupported-report-accepted", "answers GetBaseReport of a report base it does not support Accepted (and sends "
                                     "an empty report)"),
     ("report-variable-missing", "leaves SampledDataCtrlr.TxEndedInterval out of its base reports"),
+    ("reset-ignored", "answers Reset Accepted and does nothing"),
+    ("on-idle-reset-immediate", "carries out a Reset OnIdle at once, with transactions under way"),
+    ("ended-event-missing", "sends no TransactionEvent Ended for the transactions an Immediate reset ends"),
+    ("availability-lost-on-reboot", "forgets on a reboot that ChangeAvailability made it Inoperative"),
+    ("evse-reset-reboots-station", "reboots the whole station on a Reset of one EVSE"),
+    ("reset-after-first-transaction", "carries out a Scheduled reset once the first of its transactions has ended"),
     ("attribute-type-ignored", "answers GetVariables of an attribute type a variable lacks with its Actual value, "
                                "SetVariables of it Rejected"),
 ]

@@ -81,8 +81,6 @@ class Availability:
             self.evses[evse].operative = operative
         else:
             self.evses[evse].connectors[connector].operative = operative
-        if "availability-lost-on-reboot" in self.faults:
-            self._volatile_availability = True
         for e in self.evses:
             await self._status_changed(e)
 

@@ -42,7 +42,7 @@ class Resetting:
             for e in targets:
                 if e.transaction is not None:
                     await self._end_transaction(e, "ImmediateReset", "ResetCommand")
-        if evse is not None:
+        if evse is not None and "evse-reset-reboots-station" not in self.faults:
             e = self.evses[evse]
             e.resetting = True
             await self._status_changed(evse)

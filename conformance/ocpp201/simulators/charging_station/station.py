@@ -231,6 +231,12 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
         self.registration = None
         self.scheduled_reset = None
         self.scheduled_availability.clear()
+        if "availability-lost-on-reboot" in self.faults:  # kept in volatile memory only
+            self.operative = True
+            for e in self.evses.values():
+                e.operative = True
+                for c in e.connectors.values():
+                    c.operative = True
         for e in self.evses.values():
             e.authorized = None
             e.resetting = False

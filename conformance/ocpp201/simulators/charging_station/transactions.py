@@ -135,6 +135,8 @@ class Transactions:
         reset = self.scheduled_reset
         if reset is not None and tx.transaction_id in reset.waiting_for:
             reset.waiting_for.discard(tx.transaction_id)
+            if "reset-after-first-transaction" in self.faults:
+                reset.waiting_for.clear()
             if not reset.waiting_for and "scheduled-reset-forgotten" not in self.faults:
                 self.scheduled_reset = None
                 self._spawn_control(self._carry_out_reset(reset.kind, reset.evse))
