@@ -62,6 +62,9 @@ _CHARGING_STATION = [
     ("availability-lost-on-reboot", "forgets on a reboot that ChangeAvailability made it Inoperative"),
     ("evse-reset-reboots-station", "reboots the whole station on a Reset of one EVSE"),
     ("reset-after-first-transaction", "carries out a Scheduled reset once the first of its transactions has ended"),
+    ("offline-threshold-ignored", "back online, reports every connector after a short offline period and only the "
+                                  "changed ones after a long one"),
+    ("no-reconnect", "does not connect again after the network came back"),
     ("attribute-type-ignored", "answers GetVariables of an attribute type a variable lacks with its Actual value, "
                                "SetVariables of it Rejected"),
 ]

@@ -70,6 +70,8 @@ class PhysicalActions:
         await self.wait_for(lambda: self._rpc is None, 5)
 
     async def come_online(self) -> None:
+        if "no-reconnect" in self.faults:  # the network is back, the station does not try again
+            return
         self._network_up.set()
 
     async def power_cycle(self) -> None:
