@@ -67,6 +67,9 @@ _CHARGING_STATION = [
     ("no-reconnect", "does not connect again after the network came back"),
     ("attribute-type-ignored", "answers GetVariables of an attribute type a variable lacks with its Actual value, "
                                "SetVariables of it Rejected"),
+    # OCPP 2.0.1 charging station: P DataTransfer
+    ("data-transfer-accepted", "answers DataTransfer of a vendor it does not know Accepted"),
+    ("custom-data-rejected", "answers a request that carries customData with CALLERROR FormatViolation"),
 ]
 
 _CSMS = [

@@ -327,6 +327,8 @@ class RpcEndpoint:
             if "formationviolation-on-201" in self.faults and code in (FORMAT_VIOLATION, OCCURRENCE_CONSTRAINT_VIOLATION):
                 code = "FormationViolation" if code == FORMAT_VIOLATION else "OccurenceConstraintViolation"
             return callerror_frame(unique_id, code, problem.message)
+        if "custom-data-rejected" in self.faults and "customData" in json.dumps(payload):
+            return callerror_frame(unique_id, FORMAT_VIOLATION, "customData is not understood here")
         refused = self.refusal(action)
         if refused is not None:
             return callerror_frame(unique_id, refused.code, refused.description, refused.details)

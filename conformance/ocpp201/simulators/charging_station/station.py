@@ -47,9 +47,6 @@ class ChargingStationRpc(ProvisioningHandlers, ResetHandlers, AvailabilityHandle
         self.cs = cs
         self._plans: dict[str, Callable[[], Any]] = {}
 
-    def refusal(self, action: str) -> RpcError | None:
-        return rejected_refusal(self.cs, action)
-
     def _plan(self, unique_id: str, work: Callable[[], Any]) -> None:
         """Run `work` once the reply is on the wire (the after_ handlers)."""
         self._plans[unique_id] = work
@@ -62,7 +59,13 @@ class ChargingStationRpc(ProvisioningHandlers, ResetHandlers, AvailabilityHandle
                 self.cs._spawn(result)
 
     def on_DataTransfer(self, payload: dict, unique_id: str) -> dict:
+        """The station knows no vendor's extensions (P01)."""
+        if "data-transfer-accepted" in self.cs.faults:
+            return {"status": "Accepted"}
         return {"status": "UnknownVendorId"}
+
+    def refusal(self, action: str) -> RpcError | None:
+        return rejected_refusal(self.cs, action)
 
     def on_ClearCache(self, payload: dict, unique_id: str) -> dict:
         return {"status": "Accepted"}
