@@ -65,6 +65,7 @@ _CHARGING_STATION = [
     ("offline-threshold-ignored", "back online, reports every connector after a short offline period and only the "
                                   "changed ones after a long one"),
     ("no-reconnect", "does not connect again after the network came back"),
+    ("network-profile-slot-unchecked", "accepts SetNetworkProfile for a configuration slot it does not have"),
     ("attribute-type-ignored", "answers GetVariables of an attribute type a variable lacks with its Actual value, "
                                "SetVariables of it Rejected"),
     # OCPP 2.0.1 charging station: P DataTransfer
