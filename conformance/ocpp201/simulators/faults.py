@@ -66,6 +66,8 @@ _CHARGING_STATION = [
                                   "changed ones after a long one"),
     ("no-reconnect", "does not connect again after the network came back"),
     ("network-profile-slot-unchecked", "accepts SetNetworkProfile for a configuration slot it does not have"),
+    ("network-fallback-missing", "keeps trying the first network profile of NetworkConfigurationPriority that "
+                                 "fails, never the next one"),
     ("attribute-type-ignored", "answers GetVariables of an attribute type a variable lacks with its Actual value, "
                                "SetVariables of it Rejected"),
     # OCPP 2.0.1 charging station: P DataTransfer

@@ -49,7 +49,8 @@ class Boot:
                 self.last_connect_error = f"{type(exc).__name__}: {exc}"
                 attempts += 1
                 # B10: after NetworkProfileConnectionAttempts failures on one profile, the next one of the priority
-                if attempts >= max(1, self.model.int_value("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", 3)):
+                if attempts >= max(1, self.model.int_value("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", 3)) \
+                        and "network-fallback-missing" not in self.faults:
                     attempts = 0
                     slot_index += 1
                 await asyncio.sleep(self.reconnect_delay)

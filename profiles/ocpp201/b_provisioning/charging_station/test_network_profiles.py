@@ -43,3 +43,39 @@ async def test_set_network_profile_rejected(charging_station, conformance_iut, t
     assert status == "Rejected", (
         f"SetNetworkProfile of configuration slot {slot} (#{reply.record.seq}), which the station does not have "
         f"(its slots: {sorted(slots) or 'not reported'}), was answered {status!r}, expected Rejected (B09)")
+
+
+def connection_data(url: str, security_profile: int) -> dict:
+    return {"ocppVersion": "OCPP20", "ocppTransport": "JSON", "ocppCsmsUrl": url, "messageTimeout": 30,
+            "securityProfile": security_profile, "ocppInterface": "Wired0"}
+
+
+@case("TC_B_46_CS", "Migrate to new ConnectionProfile - Fallback mechanism - Same CSMS Root",
+      spec="OCPP 2.0.1 Part 2 B09, B10",
+      requirement="A Charging Station whose NetworkConfigurationPriority lists first a network profile it cannot "
+                  "connect with SHALL, after NetworkProfileConnectionAttempts failed attempts with it, fall back to "
+                  "the next profile of the priority and connect with that one (here: the CSMS it came from), booting "
+                  "after the reset that made the priority take effect.")
+async def test_network_profile_fallback(charging_station, conformance_iut, set_variables, timeouts):
+    descriptor = conformance_iut.descriptor
+    slots = await configuration_slots(charging_station, timeouts)
+    spare = min((s for s in slots if s != 0), default=1)
+    dead_url = "ws://127.0.0.1:1/ocpp"  # nothing listens on port 1: every attempt fails at once
+    reply = await charging_station.call("SetNetworkProfile", {
+        "configurationSlot": spare, "connectionData": connection_data(dead_url, descriptor.security.profile)},
+        requirement="The Charging Station SHALL answer SetNetworkProfileRequest (B09).")
+    assert reply.payload.get("status") == "Accepted", (
+        f"SetNetworkProfile of configuration slot {spare} (#{reply.record.seq}) was answered "
+        f"{reply.payload.get('status')!r}, expected Accepted (a valid profile for a slot the station has, B09)")
+    priority = await charging_station.call("GetVariables", {"getVariableData": [
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"}}]})
+    current = str(((priority.payload.get("getVariableResult") or [{}])[0]).get("attributeValue") or "0")
+    await set_variables(("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", 1),
+                        ("OCPPCommCtrlr", "NetworkConfigurationPriority", f"{spare},{current}"))
+    sent = await charging_station.call("Reset", {"type": "OnIdle"})
+    assert sent.payload.get("status") == "Accepted", (
+        f"Reset OnIdle (#{sent.record.seq}) of an idle station was answered {sent.payload.get('status')!r}")
+    await charging_station.expect(
+        "BootNotification", within=timeouts.connect + timeouts.expect, after=sent.record, reason="RemoteReset",
+        requirement="Once the profile first in NetworkConfigurationPriority failed NetworkProfileConnectionAttempts "
+                    "times, the Charging Station SHALL connect with the next one (B10) and boot (B11).")
