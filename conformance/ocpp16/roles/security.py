@@ -26,6 +26,7 @@ from cryptography import x509
 
 from conformance import certificates as certs
 from conformance import redaction
+from conformance.connections import connection_handshake, next_connection, refusal_reasons, wire_event  # noqa: F401
 from conformance.credentials import is_hex_key, password_bytes
 from conformance.errors import Broken, ExpectationFailed, Inconclusive
 from conformance.file_transfer import FileServers, TransferError, download, upload
@@ -212,92 +213,6 @@ def _fresh(ctx: Any, link: Any, profile: int) -> Any:
     from conformance.pki import ssl_context_for
 
     return ssl_context_for(link.descriptor, profile=profile) if ctx is not None else None
-
-
-async def next_connection(link: Any, since: int, *, within: float, force_after: float | None = None) -> int:
-    """Wait for the charger's next WebSocket connection after wire position `since` (upgraded and attached); when it
-    has not reconnected by itself within `force_after` seconds, the suite closes the current connection to make it.
-    Returns the new connection's number."""
-    peer = link.peer
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    forced = force_after is None
-    while True:
-        number = _upgraded_since(link, since)
-        if number is not None:
-            await _attached(link, number, max(0.5, within - (loop.time() - start)))
-            return number
-        elapsed = loop.time() - start
-        if elapsed >= within:
-            raise ExpectationFailed(f"the charge point did not connect again within {within:g} s",
-                                    _refusals(link, since) + peer.last_frames(), category="no-response")
-        if not forced and elapsed >= (force_after or 0):
-            forced = True
-            if peer.connected:
-                await peer.close(1000, "the Central System closes the connection")
-            continue
-        limit = within - elapsed if forced else min(within, force_after or 0) - elapsed
-        await _wire_event(link, lambda r: r.event == "handshake", max(limit, 0.01))
-
-
-def _upgraded_since(link: Any, since: int) -> int | None:
-    """The latest connection upgraded after `since` (None: none)."""
-    found = None
-    for rec in link.wire.after(since):
-        if rec.event == "handshake" and rec.data.get("status") == 101 and rec.data.get("negotiated"):
-            found = rec.connection
-    return found
-
-
-async def _attached(link: Any, number: int, within: float) -> None:
-    """Until the connection `number` is the peer's (the old one is closed first)."""
-    peer = link.peer
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not (peer.connected and peer.connection_no == number):
-        left = deadline - loop.time()
-        if left <= 0:
-            return
-        waiting = peer._closed.wait() if peer.connected else peer._connected.wait()
-        try:
-            await asyncio.wait_for(waiting, left)
-        except TimeoutError:
-            return
-
-
-async def _wire_event(link: Any, match: Any, within: float) -> None:
-    """Until the wire records something `match` accepts, or `within` seconds."""
-    fut: asyncio.Future = asyncio.get_running_loop().create_future()
-
-    def listener(rec: Record) -> None:
-        if match(rec) and not fut.done():
-            fut.set_result(None)
-
-    unsubscribe = link.wire.subscribe(listener)
-    try:
-        await asyncio.wait_for(fut, within)
-    except TimeoutError:
-        pass
-    finally:
-        unsubscribe()
-
-
-def _refusals(link: Any, since: int) -> str:
-    lines = []
-    for rec in link.wire.after(since):
-        if rec.event == "tls" and rec.data.get("outcome") == "refused":
-            lines.append(f"    #{rec.seq} TLS handshake refused: {rec.data.get('reason')}")
-        elif rec.event == "handshake" and rec.data.get("status") not in (None, 101):
-            lines.append(f"    #{rec.seq} WebSocket handshake refused with HTTP {rec.data.get('status')}: "
-                         f"{rec.data.get('reason', '')}")
-    return ("  attempts the suite refused:\n" + "\n".join(lines[-6:]) + "\n") if lines else ""
-
-
-def connection_handshake(link: Any, connection: int) -> Record | None:
-    for rec in link.wire.records:
-        if rec.event == "handshake" and rec.connection == connection:
-            return rec
-    return None
 
 
 async def reconnect_charger(link: Any, *, within: float | None = None) -> int:
@@ -618,17 +533,6 @@ def hex_key_problem(value: Any) -> str | None:
     return None
 
 
-def refusal_reasons(link: Any, since: int) -> list[str]:
-    """Why the suite's Central System refused the connection attempts since `since` (TLS and HTTP), in order."""
-    out = []
-    for rec in link.wire.after(since):
-        if rec.event == "tls" and rec.data.get("outcome") == "refused":
-            out.append(f"TLS handshake refused (#{rec.seq}): {rec.data.get('reason')}")
-        elif rec.event == "handshake" and rec.data.get("status") not in (None, 101):
-            out.append(f"HTTP {rec.data.get('status')} (#{rec.seq}): {rec.data.get('reason', '')}")
-    return out
-
-
 def server_pair(link: Any) -> tuple[Path, Path]:
     """The certificate and key the suite presents as Central System."""
     sec = link.descriptor.security
@@ -656,8 +560,8 @@ async def watch_attempts(link: Any, since: int, mark: tuple[int, int], *, first_
     if not seen() and server.ssl_context is not None:
         await server.wait_tls_begun(mark[0], first_within)
     elif not seen():
-        await _wire_event(link, attempt, first_within)
+        await wire_event(link, attempt, first_within)
     if seen():  # the window in which no connection may succeed
-        await _wire_event(link, lambda r: r.event == "handshake" and r.data.get("status") == 101, then)
+        await wire_event(link, lambda r: r.event == "handshake" and r.data.get("status") == 101, then)
     server.note_broken_off(mark)
     return [r for r in link.wire.after(since) if attempt(r)]
