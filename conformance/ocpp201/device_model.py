@@ -309,7 +309,8 @@ def valid_value(c: Characteristics, value: str) -> bool:
         if not value or any(not item for item in items) or len(set(items)) != len(items):
             return False
         return all(item in allowed for item in items) if allowed else True
-    return c.max_limit is None or len(value) <= c.max_limit  # string
+    return ((c.min_limit is None or len(value) >= c.min_limit)
+            and (c.max_limit is None or len(value) <= c.max_limit))  # string
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -434,7 +435,7 @@ def standard_variables(facts: StationFacts) -> list[Variable]:
             ]
     if facts.security_profile in (1, 2):
         out.append(Variable("SecurityCtrlr", "BasicAuthPassword", {"Actual": Attribute("", "WriteOnly")},
-                            Characteristics("string", max_limit=40)))
+                            Characteristics("string", min_limit=16, max_limit=40)))  # A00.FR.205: 16-40
     return out + list(facts.extra)
 
 

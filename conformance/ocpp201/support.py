@@ -73,6 +73,11 @@ class Ocpp201Support:
         if kind == "no_optional_feature":
             return None if value not in descriptor.optional_features else (
                 f"the IUT descriptor {descriptor.name} claims the optional feature '{value}' (optional_features)")
+        if kind == "security_profile":
+            wanted = {int(p) for p in value.split("|")}
+            return None if descriptor.security.profile in wanted else (
+                f"the IUT descriptor {descriptor.name} runs at security profile {descriptor.security.profile}, the "
+                f"case needs {' or '.join(map(str, sorted(wanted)))} (security.profile)")
         if kind == "no_report_base":
             bases = descriptor.device_model.report_bases if descriptor.device_model else ()
             return None if value not in bases else (

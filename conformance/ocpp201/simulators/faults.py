@@ -70,6 +70,12 @@ _CHARGING_STATION = [
                                  "fails, never the next one"),
     ("attribute-type-ignored", "answers GetVariables of an attribute type a variable lacks with its Actual value, "
                                "SetVariables of it Rejected"),
+    ("evse-reset-unsupported-accepted", "cannot reset one EVSE, yet answers a Reset of an EVSE Accepted"),
+    # OCPP 2.0.1 charging station: A Security
+    ("basic-auth-wrong-user", "authenticates with a Basic-auth user name that is not its identity"),
+    ("password-change-ignored", "answers SetVariables of BasicAuthPassword Accepted but keeps using the old password"),
+    ("short-password-accepted", "answers SetVariables of a BasicAuthPassword shorter than 16 characters Accepted"),
+    ("security-downgrade-accepted", "accepts a network profile of a lower security profile than the one in use"),
     # OCPP 2.0.1 charging station: P DataTransfer
     ("data-transfer-accepted", "answers DataTransfer of a vendor it does not know Accepted"),
     ("custom-data-rejected", "answers a request that carries customData with CALLERROR FormatViolation"),

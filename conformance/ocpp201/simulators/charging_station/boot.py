@@ -75,7 +75,8 @@ class Boot:
         url = profile["ocppCsmsUrl"].rstrip("/") + "/" + self.identity
         headers = {}
         if self.password and profile.get("securityProfile", 0) in (1, 2):
-            headers["Authorization"] = "Basic " + basic_token(self.identity, self.password)
+            user = self.identity + "-other" if "basic-auth-wrong-user" in self.faults else self.identity
+            headers["Authorization"] = "Basic " + basic_token(user, self.password)
         ssl_context = self.ssl_context if url.startswith("wss://") else None
         return url, headers, ssl_context
 

@@ -22,7 +22,8 @@ class NetworkHandlers:
         profile = data.get("securityProfile", 0)
         url = str(data.get("ocppCsmsUrl", ""))
         usable = (data.get("ocppVersion") == "OCPP20" and data.get("ocppTransport") == "JSON"
-                  and url.startswith("wss://" if profile >= 2 else "ws://") and profile >= cs.security_profile)
+                  and url.startswith("wss://" if profile >= 2 else "ws://")
+                  and (profile >= cs.security_profile or "security-downgrade-accepted" in cs.faults))
         if "network-profile-slot-unchecked" not in cs.faults and slot not in configuration_slots(cs):
             return {"status": "Rejected"}
         if not usable:

@@ -41,6 +41,7 @@ class ProvisioningHandlers:
         if limit and len(asked) > limit:
             raise RpcError("OccurrenceConstraintViolation", f"at most {limit} items per SetVariablesRequest")
         results = []
+        changed: list[tuple[Any, str]] = []
         for item in asked:
             outcome = cs.model.check_set(item)
             status = outcome.status
@@ -50,9 +51,12 @@ class ProvisioningHandlers:
                 status = "Accepted"  # says so, but the value stays
             elif "invalid-value-accepted" in cs.faults and status == "Rejected" and outcome.variable is not None:
                 status = "Accepted"
+            elif ("short-password-accepted" in cs.faults and status == "Rejected" and outcome.variable is not None
+                  and outcome.variable.name == "BasicAuthPassword"):
+                status = "Accepted"
             elif status in ("Accepted", "RebootRequired") and "set-variables-not-applied" not in cs.faults:
                 cs.model.set(item)
-                cs.variable_changed(outcome.variable)
+                changed.append((outcome.variable, item["attributeValue"]))
             if "set-unknown-component-rejected" in cs.faults and status == "UnknownComponent":
                 status = "Rejected"
             if "unknown-variable-as-component" in cs.faults and status == "UnknownVariable":
@@ -64,7 +68,12 @@ class ProvisioningHandlers:
             if item.get("attributeType") is not None:
                 result["attributeType"] = item["attributeType"]
             results.append(result)
+        if changed:
+            self._plan(unique_id, lambda: cs.variables_changed(changed))
         return {"setVariableResult": results}
+
+    def after_SetVariables(self, payload: dict, unique_id: str) -> Any:
+        return self._run_plan(unique_id)
 
     def on_GetBaseReport(self, payload: dict, unique_id: str) -> dict:
         cs = self.cs

@@ -16,7 +16,8 @@ class ResetHandlers:
         cs = self.cs
         kind, evse = payload["type"], payload.get("evseId")
         if evse is not None:
-            if not cs.supports_evse_reset or evse not in cs.evses:
+            if (not cs.supports_evse_reset and "evse-reset-unsupported-accepted" not in cs.faults) \
+                    or evse not in cs.evses:
                 return {"status": "Rejected"}  # B11.FR.?/B12.FR.09: a station that cannot reset one EVSE refuses
             targets = [cs.evses[evse]]
         else:

@@ -190,10 +190,30 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
     def _open_rpc(self, connection: Any) -> ChargingStationRpc:
         return ChargingStationRpc(self, connection)
 
-    def variable_changed(self, variable: Any) -> None:
-        """A SetVariables took effect: a new HeartbeatInterval is used at once."""
-        if variable is not None and variable.component == "OCPPCommCtrlr" and variable.name == "HeartbeatInterval":
+    async def variables_changed(self, changed: list[tuple[Any, str]]) -> None:
+        for variable, value in changed:
+            work = self.variable_changed(variable, value)
+            if work is not None:
+                await work
+
+    def variable_changed(self, variable: Any, value: str) -> Any:
+        """A SetVariables took effect (its answer is on the wire): a new HeartbeatInterval is used at once; with a new
+        BasicAuthPassword the station connects again, authenticating with it (A01)."""
+        if variable is None:
+            return None
+        if variable.component == "OCPPCommCtrlr" and variable.name == "HeartbeatInterval":
             self._restart_heartbeat()
+        if variable.component == "SecurityCtrlr" and variable.name == "BasicAuthPassword" \
+                and "password-change-ignored" not in self.faults:
+            self.password = value
+            return self._reconnect()
+        return None
+
+    async def _reconnect(self) -> None:
+        """Close the connection (normally) and connect again, without rebooting."""
+        rpc = self._rpc
+        if rpc is not None:
+            await rpc.connection.close(1000, "reconnecting with new credentials")
 
     async def _after_boot(self) -> None:
         """Once registered: what waits for the connection (queued events) goes out."""

@@ -176,3 +176,25 @@ async def test_reset_on_idle_two_transactions(charging_station, conformance_iut,
                            "A Scheduled reset waits until every transaction has ended (B12).")
     last_ended = await stop_locally(charging_station, iut, second, timeouts)
     await expect_reboot(charging_station, last_ended, timeouts)
+
+
+@case("TC_B_28_CS", "Reset EVSE - Not Supported",
+      spec="OCPP 2.0.1 Part 2 B11",
+      requirement="A Charging Station that cannot reset a single EVSE SHALL answer a Reset of an EVSE Rejected (and "
+                  "not reboot).",
+      needs=("no_optional_feature:reset_evse",))
+async def test_reset_evse_not_supported(charging_station, available_evse, timeouts):
+    sent = await reset(charging_station, "OnIdle", available_evse, expected="Rejected")
+    await expect_no_reboot(charging_station, sent, timeouts, "A Rejected reset is not carried out (B11).")
+
+
+@case("TC_B_29_CS", "Reset EVSE - With ongoing transaction - Not Supported",
+      spec="OCPP 2.0.1 Part 2 B12",
+      requirement="A Charging Station that cannot reset a single EVSE SHALL answer a Reset of an EVSE with a "
+                  "transaction Rejected; the transaction goes on.",
+      needs=("no_optional_feature:reset_evse",))
+async def test_reset_evse_with_transaction_not_supported(charging_station, transaction, timeouts):
+    sent = await reset(charging_station, "Immediate", transaction.evse, expected="Rejected")
+    await charging_station.expect_no("TransactionEvent", during=timeouts.settle, after=sent, eventType="Ended",
+                                     requirement="A Rejected reset does not end the transaction (B12).")
+    await expect_no_reboot(charging_station, sent, timeouts, "A Rejected reset is not carried out (B12).")
