@@ -4,10 +4,19 @@ connection, the handshakes the suite refused and why. Version-neutral: the secur
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import contextlib
+from pathlib import Path
+from typing import Any, AsyncIterator
 
 from conformance.errors import ExpectationFailed
 from conformance.wire import Record
+
+# The TLS 1.2 cipher suites of the 1.6 security white paper and of OCPP 2.0.1 Part 2 A00 (every TLS 1.3 suite does).
+TLS12_SUITES = frozenset({
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+})
 
 
 async def next_connection(link: Any, since: int, *, within: float, force_after: float | None = None) -> int:
@@ -105,3 +114,77 @@ def refusal_reasons(link: Any, since: int) -> list[str]:
         elif rec.event == "handshake" and rec.data.get("status") not in (None, 101):
             out.append(f"HTTP {rec.data.get('status')} (#{rec.seq}): {rec.data.get('reason', '')}")
     return out
+
+
+def tls_problems(facts: dict | None, who: str) -> list[str]:
+    """What is wrong with the TLS session facts of a connection (version, cipher suite): TLS 1.2 or higher, with TLS 1.2
+    one of the suites of TLS12_SUITES."""
+    if not facts:
+        return [f"{who} did not use TLS"]
+    version, cipher = facts.get("version"), facts.get("cipher")
+    if version not in ("TLSv1.2", "TLSv1.3"):
+        return [f"{who} used {version}; the white paper requires TLS 1.2 or higher"]
+    if version == "TLSv1.2" and cipher not in TLS12_SUITES:
+        return [f"{who} used the TLS 1.2 cipher suite {cipher}, which is none of the white paper's"]
+    return []
+
+@contextlib.asynccontextmanager
+async def serving(link: Any, **settings: Any) -> AsyncIterator[Any]:
+    """Serve with other security settings for the block (`ssl_context`, `profile`, `password`, as
+    `CsmsServer.reconfigure` takes them), then as before."""
+    server = link.endpoint
+    before = {"ssl_context": server.ssl_context, "profile": server.profile, "password": server.password}
+    await server.reconfigure(**settings)
+    try:
+        yield server
+    finally:
+        restore = {k: v for k, v in before.items() if k in settings}
+        if "ssl_context" in restore:
+            restore["ssl_context"] = _fresh(restore["ssl_context"], link, before["profile"])
+        await server.reconfigure(**restore)
+
+def _fresh(ctx: Any, link: Any, profile: int) -> Any:
+    """The server context to go back to: a new one for the same profile (a context keeps its handshake observer)."""
+    from conformance.pki import ssl_context_for
+
+    return ssl_context_for(link.descriptor, profile=profile) if ctx is not None else None
+
+async def reconnect_charger(link: Any, *, within: float | None = None) -> int:
+    """Close the charger's connection and wait for it to connect again; returns the new connection's number."""
+    t = link.descriptor.timeouts
+    since = link.wire.last_seq
+    if link.peer.connected:
+        await link.peer.close(1000, "the Central System closes the connection")
+    return await next_connection(link, since, within=within or t.connect)
+
+def server_pair(link: Any) -> tuple[Path, Path]:
+    """The certificate and key the suite presents as Central System."""
+    sec = link.descriptor.security
+    if sec.generate:
+        from conformance.pki import test_pki_for
+
+        pki = test_pki_for(link.descriptor)
+        return pki.server_cert, pki.server_key
+    return sec.cert, sec.key
+
+async def watch_attempts(link: Any, since: int, mark: tuple[int, int], *, first_within: float,
+                         then: float) -> list[Record]:
+    """The charger's connection attempts after wire position `since` and TLS count `mark` (`CsmsServer.tls_mark`) as
+    the suite's server saw them (TLS handshakes established, refused or broken off, WebSocket handshakes): waits up to
+    `first_within` for the first, then `then` more, in which no connection may succeed."""
+    server = link.endpoint
+
+    def attempt(rec: Record) -> bool:
+        return rec.event in ("tls", "handshake")
+
+    def seen() -> bool:
+        return server.tls_begun > mark[0] or any(attempt(r) for r in link.wire.after(since))
+
+    if not seen() and server.ssl_context is not None:
+        await server.wait_tls_begun(mark[0], first_within)
+    elif not seen():
+        await wire_event(link, attempt, first_within)
+    if seen():  # the window in which no connection may succeed
+        await wire_event(link, lambda r: r.event == "handshake" and r.data.get("status") == 101, then)
+    server.note_broken_off(mark)
+    return [r for r in link.wire.after(since) if attempt(r)]

@@ -13,20 +13,30 @@ CSMS sends (the format of a new password, a certificate for the CSR's key, a fir
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import itertools
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from cryptography import x509
 
 from conformance import certificates as certs
 from conformance import redaction
-from conformance.connections import connection_handshake, next_connection, refusal_reasons, wire_event  # noqa: F401
+from conformance.connections import (  # noqa: F401  (the security cases import them from here too)
+    TLS12_SUITES,
+    connection_handshake,
+    next_connection,
+    reconnect_charger,
+    refusal_reasons,
+    server_pair,
+    serving,
+    tls_problems,
+    watch_attempts,
+    wire_event,
+)
 from conformance.credentials import is_hex_key, password_bytes
 from conformance.errors import Broken, ExpectationFailed, Inconclusive
 from conformance.file_transfer import FileServers, TransferError, download, upload
@@ -35,11 +45,6 @@ from conformance.timestamps import parse_iso, utc_now
 from conformance.wire import Record
 
 CERTIFICATE_TYPES = ("CentralSystemRootCertificate", "ManufacturerRootCertificate")
-TLS12_SUITES = frozenset({
-    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-    "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-})
 _ids = itertools.count(int(dt.datetime.now(dt.timezone.utc).timestamp()) % 100000 * 10)
 
 REQ_TLS = ("A Charge Point and a Central System SHALL use TLS 1.2 or higher, and with TLS 1.2 one of the white paper's "
@@ -86,18 +91,6 @@ def security_need_unmet(kind: str, value: str, descriptor: Any) -> str | None:
 
 # ======================================================================================================================
 # helpers shared by both roles
-
-
-def tls_problems(facts: dict | None, who: str) -> list[str]:
-    """What is wrong with the TLS session facts of a connection (version, cipher suite) for the white paper."""
-    if not facts:
-        return [f"{who} did not use TLS"]
-    version, cipher = facts.get("version"), facts.get("cipher")
-    if version not in ("TLSv1.2", "TLSv1.3"):
-        return [f"{who} used {version}; the white paper requires TLS 1.2 or higher"]
-    if version == "TLSv1.2" and cipher not in TLS12_SUITES:
-        return [f"{who} used the TLS 1.2 cipher suite {cipher}, which is none of the white paper's"]
-    return []
 
 
 def handshakes(link: Any, since: int) -> list[Record]:
@@ -190,38 +183,6 @@ async def file_servers(link: Any) -> FileServers:
         found = _Servers(servers, folder)
         link.resources["file-servers"] = found
     return found.servers
-
-
-@contextlib.asynccontextmanager
-async def serving(link: Any, **settings: Any) -> AsyncIterator[Any]:
-    """Serve with other security settings for the block (`ssl_context`, `profile`, `password`, as
-    `CsmsServer.reconfigure` takes them), then as before."""
-    server = link.endpoint
-    before = {"ssl_context": server.ssl_context, "profile": server.profile, "password": server.password}
-    await server.reconfigure(**settings)
-    try:
-        yield server
-    finally:
-        restore = {k: v for k, v in before.items() if k in settings}
-        if "ssl_context" in restore:
-            restore["ssl_context"] = _fresh(restore["ssl_context"], link, before["profile"])
-        await server.reconfigure(**restore)
-
-
-def _fresh(ctx: Any, link: Any, profile: int) -> Any:
-    """The server context to go back to: a new one for the same profile (a context keeps its handshake observer)."""
-    from conformance.pki import ssl_context_for
-
-    return ssl_context_for(link.descriptor, profile=profile) if ctx is not None else None
-
-
-async def reconnect_charger(link: Any, *, within: float | None = None) -> int:
-    """Close the charger's connection and wait for it to connect again; returns the new connection's number."""
-    t = link.descriptor.timeouts
-    since = link.wire.last_seq
-    if link.peer.connected:
-        await link.peer.close(1000, "the Central System closes the connection")
-    return await next_connection(link, since, within=within or t.connect)
 
 
 # ======================================================================================================================
@@ -533,35 +494,3 @@ def hex_key_problem(value: Any) -> str | None:
     return None
 
 
-def server_pair(link: Any) -> tuple[Path, Path]:
-    """The certificate and key the suite presents as Central System."""
-    sec = link.descriptor.security
-    if sec.generate:
-        from conformance.pki import test_pki_for
-
-        pki = test_pki_for(link.descriptor)
-        return pki.server_cert, pki.server_key
-    return sec.cert, sec.key
-
-
-async def watch_attempts(link: Any, since: int, mark: tuple[int, int], *, first_within: float,
-                         then: float) -> list[Record]:
-    """The charger's connection attempts after wire position `since` and TLS count `mark` (`CsmsServer.tls_mark`) as
-    the suite's server saw them (TLS handshakes established, refused or broken off, WebSocket handshakes): waits up to
-    `first_within` for the first, then `then` more, in which no connection may succeed."""
-    server = link.endpoint
-
-    def attempt(rec: Record) -> bool:
-        return rec.event in ("tls", "handshake")
-
-    def seen() -> bool:
-        return server.tls_begun > mark[0] or any(attempt(r) for r in link.wire.after(since))
-
-    if not seen() and server.ssl_context is not None:
-        await server.wait_tls_begun(mark[0], first_within)
-    elif not seen():
-        await wire_event(link, attempt, first_within)
-    if seen():  # the window in which no connection may succeed
-        await wire_event(link, lambda r: r.event == "handshake" and r.data.get("status") == 101, then)
-    server.note_broken_off(mark)
-    return [r for r in link.wire.after(since) if attempt(r)]
