@@ -76,6 +76,11 @@ _CHARGING_STATION = [
     ("password-change-ignored", "answers SetVariables of BasicAuthPassword Accepted but keeps using the old password"),
     ("short-password-accepted", "answers SetVariables of a BasicAuthPassword shorter than 16 characters Accepted"),
     ("security-downgrade-accepted", "accepts a network profile of a lower security profile than the one in use"),
+    ("tls-wrong-cipher-suites", "offers only ChaCha20 cipher suites over TLS 1.2, none of A00's"),
+    ("csms-root-lost", "loses its CSMS root certificate after its first TLS connection: refuses the valid server "
+                       "certificate from then on"),
+    ("tls-1.1-accepted", "connects to a CSMS that speaks only TLS 1.1"),
+    ("server-certificate-not-checked", "connects to a CSMS whatever its server certificate"),
     # OCPP 2.0.1 charging station: P DataTransfer
     ("data-transfer-accepted", "answers DataTransfer of a vendor it does not know Accepted"),
     ("custom-data-rejected", "answers a request that carries customData with CALLERROR FormatViolation"),

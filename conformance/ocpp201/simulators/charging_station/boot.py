@@ -4,6 +4,7 @@ B01-B03), the clock, the heartbeat (G02) and the status report after an offline 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -47,6 +48,10 @@ class Boot:
                                    max_size=2**22, **extra)
             except (OSError, InvalidHandshake, InvalidURI, asyncio.TimeoutError) as exc:
                 self.last_connect_error = f"{type(exc).__name__}: {exc}"
+                if isinstance(exc, ssl.SSLCertVerificationError) and not self.security_events:
+                    # A00: an invalid CSMS certificate is a security event, reported once connected again
+                    self.security_events.append({"type": "InvalidCsmsCertificate", "timestamp": self.timestamp(),
+                                                 "techInfo": str(exc.verify_message or exc)[:255]})
                 attempts += 1
                 # B10: after NetworkProfileConnectionAttempts failures on one profile, the next one of the priority
                 if attempts >= max(1, self.model.int_value("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", 3)) \
@@ -67,6 +72,8 @@ class Boot:
             self.last_connect_error = None
             self.connected_url = url
             await self._session(ws)
+            if "csms-root-lost" in self.faults and self.ssl_context is not None:
+                self.ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # trusts no CSMS certificate any more
             if self._network_up.is_set():
                 await asyncio.sleep(self.reconnect_delay)
 
@@ -116,8 +123,19 @@ class Boot:
         else:
             await self._report_after_offline()
         self._restart_heartbeat()
+        await self._report_security_events(rpc)
         self._session_tasks["outbox"] = asyncio.ensure_future(self._outbox_worker(rpc))
         await self._after_boot()
+
+    async def _report_security_events(self, rpc: RpcEndpoint) -> None:
+        """The security events that waited for a connection (SecurityEventNotification, A04)."""
+        while self.security_events:
+            try:
+                await rpc.call("SecurityEventNotification", self.security_events[0])
+            except (CallError, CallTimeout, ConnectionError) as exc:
+                self.logger.info("%s: SecurityEventNotification failed: %s", self.identity, exc)
+                return
+            self.security_events.pop(0)
 
     def _boot_payload(self) -> dict:
         station: dict[str, Any] = {"model": self.model_name, "vendorName": self.vendor}

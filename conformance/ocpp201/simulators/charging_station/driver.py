@@ -8,13 +8,15 @@ to the station's method of the same name; the `connector` of an action names the
 from __future__ import annotations
 
 import asyncio
+import ssl
 from typing import TYPE_CHECKING, Any
 
 from conformance.drivers.base import ChargePointDriver, DriverError, NeedsManualAction
 from conformance.ocpp201.simulators.charging_station.station import ReferenceChargingStation
 from conformance.ocpp201.simulators.faults import faults_for_side
 from conformance.ocpp201.simulators.rpc import CallError, CallTimeout
-from conformance.ocpp201.simulators.settings import check_plain_profile, driver_options, late_reply_delay
+from conformance.ocpp201.simulators.settings import driver_options, late_reply_delay
+from conformance.tls_contexts import client_context
 
 if TYPE_CHECKING:
     from conformance.iut import Descriptor
@@ -51,11 +53,41 @@ class SimulatorChargingStationDriver(ChargePointDriver):
         return {"reply": result} if isinstance(result, dict) else None
 
 
+def station_tls(descriptor: "Descriptor", faults: frozenset[str]) -> ssl.SSLContext | None:
+    """The client TLS context of a station at security profile 2: it trusts the root of the suite's test PKI (the
+    CSMS root it was installed with). The faults that weaken it: `tls-1.1-accepted` takes TLS 1.0 and 1.1 too,
+    `tls-wrong-cipher-suites` offers none of A00's TLS 1.2 suites, `server-certificate-not-checked` trusts any
+    certificate."""
+    sec = descriptor.security
+    if sec.profile < 2:
+        return None
+    if sec.profile > 2 or not sec.generate:
+        raise ValueError(f"{descriptor.label}: security: the 2.0.1 reference charging station runs at security "
+                         "profiles 0 to 2, with the suite's test PKI at 2 — use profile 2 with tls: {generate: true}")
+    from conformance.pki import test_pki_for
+
+    pki = test_pki_for(descriptor)
+    if "tls-1.1-accepted" in faults:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.load_verify_locations(pki.ca_cert)
+    elif "tls-wrong-cipher-suites" in faults:
+        ctx = client_context(pki.ca_cert, server_name=sec.server_name, maximum_version=ssl.TLSVersion.TLSv1_2,
+                             ciphers=("ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305"))
+    else:
+        ctx = client_context(pki.ca_cert, server_name=sec.server_name)
+    if "server-certificate-not-checked" in faults:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
 def build_charging_station(descriptor: "Descriptor") -> ReferenceChargingStation:
-    check_plain_profile(descriptor)
     options = driver_options(descriptor, _STATION_OPTIONS)
+    faults = faults_for_side(descriptor.driver.get("faults") or (), "charge_point")
     host = "127.0.0.1" if descriptor.listen_host in ("0.0.0.0", "::", "") else descriptor.listen_host
-    url = f"ws://{host}:{descriptor.listen_port}{descriptor.listen_path}"
+    url = f"{descriptor.scheme}://{host}:{descriptor.listen_port}{descriptor.listen_path}"
     # The descriptor's `Component.Variable` configuration entries are the station's values as installed.
     variables = {k: v for k, v in descriptor.configuration.items() if "." in k}
     variables.update(options.pop("variables", {}) or {})
@@ -69,7 +101,8 @@ def build_charging_station(descriptor: "Descriptor") -> ReferenceChargingStation
         evses=descriptor.evses or (1,),
         password=descriptor.security.password,
         security_profile=descriptor.security.profile,
-        faults=faults_for_side(descriptor.driver.get("faults") or (), "charge_point"),
+        ssl_context=station_tls(descriptor, faults),
+        faults=faults,
         variables=variables,
         token_types={t: descriptor.id_token_type(t) for t in tokens},
         report_bases=(facts.report_bases if facts and facts.report_bases else

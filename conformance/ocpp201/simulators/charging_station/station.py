@@ -137,6 +137,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
                                                       "securityProfile": security_profile,
                                                       "ocppInterface": "Wired0"}}
         self._outbox: collections.deque[Outgoing] = collections.deque()
+        self.security_events: list[dict] = []  # waiting for a connection (SecurityEventNotification payloads)
 
         # volatile
         self.registration: str | None = None  # None until a BootNotification got an answer

@@ -1,12 +1,22 @@
-"""OCTT 2.0.1 A — Security of a charging station under test at security profile 1 (Part 2 A00 HTTP Basic
-authentication, A01 password update, A05 security profile changes; the suite plays the CSMS and checks the Basic
-credentials of every connection it accepts)."""
+"""OCTT 2.0.1 A — Security of a charging station under test at security profiles 1 and 2 (Part 2 A00 HTTP Basic
+authentication and TLS, A01 password update, A05 security profile changes; the suite plays the CSMS, checks the
+Basic credentials and the TLS session of every connection it accepts, and records those it refuses)."""
 
 from conformance import case, redaction
-from conformance.connections import connection_handshake, next_connection
+from conformance.connections import (
+    connection_handshake,
+    next_connection,
+    reconnect_charger,
+    server_pair,
+    serving,
+    tls_problems,
+    watch_attempts,
+)
 from conformance.credentials import new_password, password_bytes
-from conformance.errors import ExpectationFailed
+from conformance.errors import ExpectationFailed, Inconclusive
 from conformance.ocpp201.steps import check_status, set_variables, variable_data
+from conformance.pki import bad_certificate, test_pki_for
+from conformance.tls_contexts import server_context, weak_server_context
 
 SECTION = "Security"
 BASIC_AUTH_PASSWORD = variable_data("SecurityCtrlr", "BasicAuthPassword")
@@ -96,3 +106,66 @@ async def test_downgrade_rejected(charging_station, conformance_iut):
     assert reply.payload.get("status") == "Rejected", (
         f"SetNetworkProfile with securityProfile {profile - 1}, below the station's {profile} (#{reply.record.seq}), "
         f"was answered {reply.payload.get('status')!r}, expected Rejected (A05)")
+
+
+REQ_TLS = ("At security profile 2 and 3 the Charging Station SHALL connect over TLS 1.2 or higher, with TLS 1.2 one of "
+           "the cipher suites A00 lists (TLS_ECDHE_ECDSA_WITH_AES_128/256_GCM_SHA256/384, "
+           "TLS_RSA_WITH_AES_128/256_GCM_SHA256/384), and verify the CSMS's server certificate (Part 2 A00).")
+
+
+@case("TC_A_04_CS", "TLS - server-side certificate - Valid certificate",
+      spec="OCPP 2.0.1 Part 2 A00 (security profile 2: TLS with a server-side certificate)",
+      requirement=REQ_TLS + " A valid server certificate of the CSMS it is installed with is accepted.",
+      needs=("security_profile:2|3",))
+async def test_tls_valid_certificate(charging_station, conformance_iut):
+    link = conformance_iut
+    number = await reconnect_charger(link)
+    handshake = connection_handshake(link, number)
+    problems = tls_problems((handshake.data if handshake else {}).get("tls"), f"the station's connection {number}")
+    assert not problems, f"{problems[0]}\n  requirement: {REQ_TLS}"
+
+
+async def refused_while(charging_station, link, timeouts, ssl_context, what: str) -> int:
+    """The suite's CSMS serves with `ssl_context` until the station's attempts are seen: none may succeed. Then it
+    serves as before and the station connects again; returns the wire position before the bad server."""
+    since, mark = link.wire.last_seq, link.endpoint.tls_mark()
+    async with serving(link, ssl_context=ssl_context):
+        attempts = await watch_attempts(link, since, mark, first_within=timeouts.connect, then=timeouts.settle)
+    accepted = [r for r in attempts if r.event == "handshake" and r.data.get("status") == 101]
+    assert not accepted, (
+        f"the station connected (#{accepted[0].seq}) to a CSMS that presented {what}; it SHALL terminate the "
+        "connection (A00)")
+    if not attempts:
+        raise Inconclusive("the station tries to connect", f"it made no connection attempt within "
+                           f"{timeouts.connect:g} s after the suite closed its connection")
+    await next_connection(link, since, within=timeouts.connect)
+    return since
+
+
+@case("TC_A_05_CS", "TLS - server-side certificate - Invalid certificate",
+      spec="OCPP 2.0.1 Part 2 A00 (the Charging Station verifies the CSMS's certificate), A04 (security events)",
+      requirement="The Charging Station SHALL NOT connect to a CSMS whose server certificate is not issued under a "
+                  "root it trusts, and SHALL report it with SecurityEventNotificationRequest type "
+                  "InvalidCsmsCertificate once connected again.",
+      needs=("security_profile:2|3",))
+async def test_tls_invalid_certificate(charging_station, conformance_iut, timeouts):
+    link = conformance_iut
+    cert, key = bad_certificate(test_pki_for(link.descriptor), "server", "foreign_ca")
+    since = await refused_while(charging_station, link, timeouts, server_context(cert, key),
+                                "a server certificate from a CA it does not trust")
+    await charging_station.expect(
+        "SecurityEventNotification", within=timeouts.expect, after=since, type="InvalidCsmsCertificate",
+        requirement="An invalid CSMS certificate is a security event the station reports (A00, A04).")
+
+
+@case("TC_A_06_CS", "TLS - server-side certificate - TLS version too low",
+      spec="OCPP 2.0.1 Part 2 A00 (TLS 1.2 or higher; the Charging Station terminates the connection when the CSMS "
+           "offers a lower version)",
+      requirement="The Charging Station SHALL NOT establish a connection with a CSMS that speaks only a TLS version "
+                  "below 1.2.",
+      needs=("security_profile:2|3",))
+async def test_tls_version_too_low(charging_station, conformance_iut, timeouts):
+    link = conformance_iut
+    cert, key = server_pair(link)
+    await refused_while(charging_station, link, timeouts, weak_server_context(cert, key),
+                        "only TLS 1.1")
