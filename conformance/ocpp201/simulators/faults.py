@@ -66,6 +66,10 @@ _CHARGING_STATION = [
                                   "changed ones after a long one"),
     ("no-reconnect", "does not connect again after the network came back"),
     ("network-profile-slot-unchecked", "accepts SetNetworkProfile for a configuration slot it does not have"),
+    ("network-priority-ignored", "connects with the network profile it was installed with, whatever "
+                                 "NetworkConfigurationPriority lists first"),
+    ("network-fallback-early", "gives up a network profile after one failed attempt, whatever "
+                               "NetworkProfileConnectionAttempts says"),
     ("network-fallback-missing", "keeps trying the first network profile of NetworkConfigurationPriority that "
                                  "fails, never the next one"),
     ("attribute-type-ignored", "answers GetVariables of an attribute type a variable lacks with its Actual value, "

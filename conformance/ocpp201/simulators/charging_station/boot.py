@@ -30,6 +30,8 @@ class Boot:
         out; slot 0, the one the station was installed with, when nothing else is left)."""
         listed = [s.strip() for s in self.model.value("OCPPCommCtrlr", "NetworkConfigurationPriority").split(",")]
         slots = [int(s) for s in listed if s.isdigit() and int(s) in self.network_profiles]
+        if "network-priority-ignored" in self.faults:
+            return [0]
         return slots or [0]
 
     async def _connection_loop(self) -> None:
@@ -54,8 +56,10 @@ class Boot:
                                                  "techInfo": str(exc.verify_message or exc)[:255]})
                 attempts += 1
                 # B10: after NetworkProfileConnectionAttempts failures on one profile, the next one of the priority
-                if attempts >= max(1, self.model.int_value("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", 3)) \
-                        and "network-fallback-missing" not in self.faults:
+                allowed = max(1, self.model.int_value("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", 3))
+                if "network-fallback-early" in self.faults:
+                    allowed = 1
+                if attempts >= allowed and "network-fallback-missing" not in self.faults:
                     attempts = 0
                     slot_index += 1
                 await asyncio.sleep(self.reconnect_delay)

@@ -4,6 +4,7 @@ CSMS)."""
 import itertools
 
 from conformance import case
+from conformance.connections import connection_handshake
 from conformance.ocpp201.steps import collect_report
 
 SECTION = "Provisioning"
@@ -50,6 +51,55 @@ def connection_data(url: str, security_profile: int) -> dict:
             "securityProfile": security_profile, "ocppInterface": "Wired0"}
 
 
+async def priority(charging_station) -> str:
+    reply = await charging_station.call("GetVariables", {"getVariableData": [
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"}}]})
+    return str(((reply.payload.get("getVariableResult") or [{}])[0]).get("attributeValue") or "0")
+
+
+async def install_profile(charging_station, slot: int, url: str, security_profile: int) -> None:
+    reply = await charging_station.call("SetNetworkProfile", {
+        "configurationSlot": slot, "connectionData": connection_data(url, security_profile)},
+        requirement="The Charging Station SHALL answer SetNetworkProfileRequest (B09).")
+    assert reply.payload.get("status") == "Accepted", (
+        f"SetNetworkProfile of configuration slot {slot} (#{reply.record.seq}) was answered "
+        f"{reply.payload.get('status')!r}, expected Accepted (a valid profile for a slot the station has, B09)")
+
+
+async def reset_idle(charging_station):
+    sent = await charging_station.call("Reset", {"type": "OnIdle"})
+    assert sent.payload.get("status") == "Accepted", (
+        f"Reset OnIdle (#{sent.record.seq}) of an idle station was answered {sent.payload.get('status')!r}")
+    return sent.record
+
+
+@case("TC_B_45_CS", "Migrate to new ConnectionProfile - Success - Same CSMS Root",
+      spec="OCPP 2.0.1 Part 2 B09, B10",
+      requirement="Given a new network profile (SetNetworkProfile Accepted) listed first in NetworkConfigurationPriority, "
+                  "the Charging Station SHALL connect with that profile after its reset: its BootNotificationRequest "
+                  "(reason RemoteReset) comes on a connection to the new profile's ocppCsmsUrl.")
+async def test_migrate_to_new_profile(charging_station, conformance_iut, set_variables, timeouts):
+    link = conformance_iut
+    slots = await configuration_slots(charging_station, timeouts)
+    spare = min((s for s in slots if s != 0), default=1)
+    old_path = link.descriptor.listen_path.rstrip("/")
+    new_path = old_path + "-migrated"
+    base = link.endpoint.url.rsplit("/", 1)[0]
+    url = base[: len(base) - len(old_path)] + new_path
+    link.endpoint.also_paths.add(new_path)  # the suite's CSMS serves the new URL too, for the rest of the run
+    await install_profile(charging_station, spare, url, link.descriptor.security.profile)
+    await set_variables(("OCPPCommCtrlr", "NetworkConfigurationPriority", f"{spare},{await priority(charging_station)}"))
+    sent = await reset_idle(charging_station)
+    boot = await charging_station.expect(
+        "BootNotification", within=timeouts.connect + timeouts.expect, after=sent, reason="RemoteReset",
+        requirement="After the reset the Charging Station connects and boots (B11).")
+    handshake = connection_handshake(link, boot.connection)
+    path = str((handshake.data if handshake else {}).get("path") or "")
+    assert path.startswith(new_path + "/"), (
+        f"the station booted (#{boot.seq}) on a connection to {path or 'an unknown path'}, not to the new profile's "
+        f"{url}: it did not use the network profile NetworkConfigurationPriority lists first (B10)")
+
+
 @case("TC_B_46_CS", "Migrate to new ConnectionProfile - Fallback mechanism - Same CSMS Root",
       spec="OCPP 2.0.1 Part 2 B09, B10",
       requirement="A Charging Station whose NetworkConfigurationPriority lists first a network profile it cannot "
@@ -61,21 +111,44 @@ async def test_network_profile_fallback(charging_station, conformance_iut, set_v
     slots = await configuration_slots(charging_station, timeouts)
     spare = min((s for s in slots if s != 0), default=1)
     dead_url = "ws://127.0.0.1:1/ocpp"  # nothing listens on port 1: every attempt fails at once
-    reply = await charging_station.call("SetNetworkProfile", {
-        "configurationSlot": spare, "connectionData": connection_data(dead_url, descriptor.security.profile)},
-        requirement="The Charging Station SHALL answer SetNetworkProfileRequest (B09).")
-    assert reply.payload.get("status") == "Accepted", (
-        f"SetNetworkProfile of configuration slot {spare} (#{reply.record.seq}) was answered "
-        f"{reply.payload.get('status')!r}, expected Accepted (a valid profile for a slot the station has, B09)")
-    priority = await charging_station.call("GetVariables", {"getVariableData": [
-        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"}}]})
-    current = str(((priority.payload.get("getVariableResult") or [{}])[0]).get("attributeValue") or "0")
+    await install_profile(charging_station, spare, dead_url, descriptor.security.profile)
+    current = await priority(charging_station)
     await set_variables(("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", 1),
                         ("OCPPCommCtrlr", "NetworkConfigurationPriority", f"{spare},{current}"))
-    sent = await charging_station.call("Reset", {"type": "OnIdle"})
-    assert sent.payload.get("status") == "Accepted", (
-        f"Reset OnIdle (#{sent.record.seq}) of an idle station was answered {sent.payload.get('status')!r}")
+    sent = await reset_idle(charging_station)
     await charging_station.expect(
-        "BootNotification", within=timeouts.connect + timeouts.expect, after=sent.record, reason="RemoteReset",
+        "BootNotification", within=timeouts.connect + timeouts.expect, after=sent, reason="RemoteReset",
         requirement="Once the profile first in NetworkConfigurationPriority failed NetworkProfileConnectionAttempts "
                     "times, the Charging Station SHALL connect with the next one (B10) and boot (B11).")
+
+
+ATTEMPTS = 2  # NetworkProfileConnectionAttempts during TC_B_49_CS
+
+
+@case("TC_B_49_CS", "Migrate to new ConnectionProfile - Fallback after NetworkProfileConnectionAttempts per "
+                    "NetworkConfigurationPriority failed - Same CSMS Root",
+      spec="OCPP 2.0.1 Part 2 B10, B09",
+      requirement="A Charging Station whose first network profile fails SHALL try it NetworkProfileConnectionAttempts "
+                  "times before it falls back to the next profile of NetworkConfigurationPriority, then connect with "
+                  "that one and boot (the suite refuses the first profile's URL and counts the attempts).")
+async def test_fallback_after_attempts(charging_station, conformance_iut, set_variables, timeouts):
+    link = conformance_iut
+    slots = await configuration_slots(charging_station, timeouts)
+    spare = min((s for s in slots if s != 0), default=1)
+    old_path = link.descriptor.listen_path.rstrip("/")
+    refused_path = old_path + "-refused"  # the suite's CSMS answers it HTTP 404
+    base = link.endpoint.url.rsplit("/", 1)[0]
+    await install_profile(charging_station, spare, base[: len(base) - len(old_path)] + refused_path,
+                          link.descriptor.security.profile)
+    current = await priority(charging_station)
+    await set_variables(("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", ATTEMPTS),
+                        ("OCPPCommCtrlr", "NetworkConfigurationPriority", f"{spare},{current}"))
+    sent = await reset_idle(charging_station)
+    boot = await charging_station.expect(
+        "BootNotification", within=timeouts.connect + timeouts.expect, after=sent, reason="RemoteReset",
+        requirement="After the first profile failed, the Charging Station connects with the next one and boots (B10).")
+    tries = [r for r in link.wire.after(sent.seq) if r.seq < boot.seq and r.event == "handshake"
+             and str(r.data.get("path") or "").startswith(refused_path + "/")]
+    assert len(tries) >= ATTEMPTS, (
+        f"the station tried the first network profile {len(tries)} time(s) before falling back to the next "
+        f"(#{boot.seq}); NetworkProfileConnectionAttempts is {ATTEMPTS} (B10)")
