@@ -16,6 +16,7 @@ from conformance.ocpp201.simulators.charging_station.station import ReferenceCha
 from conformance.ocpp201.simulators.faults import faults_for_side
 from conformance.ocpp201.simulators.rpc import CallError, CallTimeout
 from conformance.ocpp201.simulators.settings import driver_options, late_reply_delay
+from conformance.pki import test_pki_for
 from conformance.tls_contexts import client_context
 
 if TYPE_CHECKING:
@@ -64,8 +65,6 @@ def station_tls(descriptor: "Descriptor", faults: frozenset[str]) -> ssl.SSLCont
     if sec.profile > 2 or not sec.generate:
         raise ValueError(f"{descriptor.label}: security: the 2.0.1 reference charging station runs at security "
                          "profiles 0 to 2, with the suite's test PKI at 2 — use profile 2 with tls: {generate: true}")
-    from conformance.pki import test_pki_for
-
     pki = test_pki_for(descriptor)
     if "tls-1.1-accepted" in faults:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -102,6 +101,7 @@ def build_charging_station(descriptor: "Descriptor") -> ReferenceChargingStation
         password=descriptor.security.password,
         security_profile=descriptor.security.profile,
         ssl_context=station_tls(descriptor, faults),
+        csms_roots=[test_pki_for(descriptor).ca_cert] if descriptor.security.profile >= 2 else [],
         faults=faults,
         variables=variables,
         token_types={t: descriptor.id_token_type(t) for t in tokens},

@@ -28,5 +28,7 @@ class NetworkHandlers:
             return {"status": "Rejected"}
         if not usable:
             return {"status": "Rejected"}
+        if profile >= 2 and not cs.csms_roots and "upgrade-without-root-accepted" not in cs.faults:
+            return {"status": "Rejected"}  # A05: TLS needs a CSMS root certificate to verify the CSMS with
         cs.network_profiles[slot] = dict(data)
         return {"status": "Accepted"}

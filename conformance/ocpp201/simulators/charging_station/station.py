@@ -13,6 +13,7 @@ import ssl
 import time
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
+from conformance.certificates import certificate_hash_data
 from conformance.ocpp201.device_model import DeviceModel, StationFacts, standard_variables
 from conformance.ocpp201.simulators import faults as fault_registry
 from conformance.ocpp201.simulators.charging_station.availability import (
@@ -70,6 +71,15 @@ class ChargingStationRpc(ProvisioningHandlers, ResetHandlers, AvailabilityHandle
     def on_ClearCache(self, payload: dict, unique_id: str) -> dict:
         return {"status": "Accepted"}
 
+    def on_GetInstalledCertificateIds(self, payload: dict, unique_id: str) -> dict:
+        """The CSMS root certificates installed (M03); the station holds no other kind."""
+        wanted = payload.get("certificateType") or ["CSMSRootCertificate"]
+        if "CSMSRootCertificate" not in wanted or not self.cs.csms_roots:
+            return {"status": "NotFound"}
+        return {"status": "Accepted", "certificateHashDataChain": [
+            {"certificateType": "CSMSRootCertificate", "certificateHashData": certificate_hash_data(root, root)}
+            for root in self.cs.csms_roots]}
+
 
 class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, RemoteStart, Reporting, Resetting,
                                PhysicalActions, Observable):
@@ -83,6 +93,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
         evses: Iterable[int] = (1,),
         password: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        csms_roots: Iterable[Any] = (),
         security_profile: int = 0,
         faults: Iterable[str] = (),
         variables: Mapping[str, Any] | None = None,
@@ -108,6 +119,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
         self.identity = identity
         self.password = password
         self.ssl_context = ssl_context
+        self.csms_roots = list(csms_roots)  # the CSMSRootCertificates installed (files or certificates)
         self.security_profile = security_profile
         self.faults = fault_registry.check_faults(faults, "charge_point")
         self.response_timeout = response_timeout

@@ -169,3 +169,26 @@ async def test_tls_version_too_low(charging_station, conformance_iut, timeouts):
     cert, key = server_pair(link)
     await refused_while(charging_station, link, timeouts, weak_server_context(cert, key),
                         "only TLS 1.1")
+
+
+@case("TC_A_20_CS", "Upgrade Charging Station Security Profile - No valid CSMSRootCertificate installed",
+      spec="OCPP 2.0.1 Part 2 A05, M03 (GetInstalledCertificateIds)",
+      requirement="A Charging Station without a CSMSRootCertificate installed SHALL answer a SetNetworkProfileRequest "
+                  "of security profile 2 or 3 (TLS, which needs that root to verify the CSMS) Rejected.",
+      needs=("security_profile:0|1",))
+async def test_upgrade_without_root(charging_station, conformance_iut):
+    installed = await charging_station.call("GetInstalledCertificateIds", {"certificateType": ["CSMSRootCertificate"]},
+                                            requirement="The Charging Station answers GetInstalledCertificateIds (M03).")
+    roots = [c for c in installed.payload.get("certificateHashDataChain") or []
+             if c.get("certificateType") == "CSMSRootCertificate"]
+    if installed.payload.get("status") == "Accepted" and roots:
+        raise Inconclusive("no CSMSRootCertificate is installed", f"the station lists {len(roots)}",
+                           frame_seq=installed.record.seq)
+    host_port = conformance_iut.endpoint_url.split("://", 1)[1].split("/", 1)[0]
+    reply = await charging_station.call("SetNetworkProfile", {"configurationSlot": 1, "connectionData": {
+        "ocppVersion": "OCPP20", "ocppTransport": "JSON", "ocppCsmsUrl": f"wss://{host_port}/ocpp",
+        "messageTimeout": 30, "securityProfile": 2, "ocppInterface": "Wired0"}},
+        requirement="The Charging Station SHALL answer SetNetworkProfileRequest (B09).")
+    assert reply.payload.get("status") == "Rejected", (
+        f"SetNetworkProfile of security profile 2 (#{reply.record.seq}) was answered "
+        f"{reply.payload.get('status')!r} by a station with no CSMSRootCertificate installed, expected Rejected (A05)")
