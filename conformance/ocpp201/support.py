@@ -78,6 +78,14 @@ class Ocpp201Support:
             return None if descriptor.security.profile in wanted else (
                 f"the IUT descriptor {descriptor.name} runs at security profile {descriptor.security.profile}, the "
                 f"case needs {' or '.join(map(str, sorted(wanted)))} (security.profile)")
+        if kind == "tls_material":
+            return None if descriptor.security.has_tls_material else (
+                "the case needs TLS material for a higher security profile (security.tls: generate: true, or files)")
+        if kind == "driver":
+            commands = descriptor.driver.get("commands") or {}
+            if descriptor.driver.get("type") == "exec" and value not in commands:
+                return f"the case needs the driver action {value} to put the IUT back (driver.commands.{value})"
+            return None
         if kind == "no_report_base":
             bases = descriptor.device_model.report_bases if descriptor.device_model else ()
             return None if value not in bases else (

@@ -29,7 +29,9 @@ class Boot:
         """The configuration slots to try, as NetworkConfigurationPriority lists them (slots without a profile left
         out; slot 0, the one the station was installed with, when nothing else is left)."""
         listed = [s.strip() for s in self.model.value("OCPPCommCtrlr", "NetworkConfigurationPriority").split(",")]
-        slots = [int(s) for s in listed if s.isdigit() and int(s) in self.network_profiles]
+        # A05: once connected at a security profile, never one below it
+        slots = [int(s) for s in listed if s.isdigit() and int(s) in self.network_profiles
+                 and self.network_profiles[int(s)].get("securityProfile", 0) >= self.security_profile]
         if "network-priority-ignored" in self.faults:
             return [0]
         return slots or [0]
@@ -75,11 +77,32 @@ class Boot:
                 continue
             self.last_connect_error = None
             self.connected_url = url
+            self._connected_with(self.network_profiles[slot].get("securityProfile", 0))
             await self._session(ws)
             if "csms-root-lost" in self.faults and self.ssl_context is not None:
                 self.ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # trusts no CSMS certificate any more
             if self._network_up.is_set():
                 await asyncio.sleep(self.reconnect_delay)
+
+    def _connected_with(self, profile: int) -> None:
+        """Connected with a network profile of a higher security profile: that one is the station's now (A05)."""
+        if profile > self.security_profile:
+            self.security_profile = profile
+            self.model.variable("SecurityCtrlr", "SecurityProfile").attributes["Actual"].value = str(profile)
+
+    async def set_security_profile(self, profile: int) -> None:
+        """Operator action (OCPP allows no downgrade): the station is set up on site again with its installed
+        network profile at `profile` (ws:// below 2, wss:// from 2) as the only one, and connects with it at once."""
+        base = self.network_profiles[0]
+        url = base["ocppCsmsUrl"].split("://", 1)[1]
+        self.network_profiles = {0: {**base, "securityProfile": int(profile),
+                                     "ocppCsmsUrl": ("wss://" if profile >= 2 else "ws://") + url}}
+        self.model.variable("OCPPCommCtrlr", "NetworkConfigurationPriority").attributes["Actual"].value = "0"
+        self.security_profile = int(profile)
+        self.model.variable("SecurityCtrlr", "SecurityProfile").attributes["Actual"].value = str(profile)
+        rpc = self._rpc
+        if rpc is not None:
+            await rpc.connection.close(1000, f"security profile {profile} set by the operator")
 
     def _connection_settings(self, slot: int) -> tuple[str, dict[str, str], Any]:
         profile = self.network_profiles[slot]

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from conformance.wire import Wire
 
 CHARGING_STATION_ACTIONS = ("plug_in", "unplug", "present_id_tag", "power_cycle", "reboot", "go_offline",
-                            "come_online", "raise_fault", "clear_fault")
+                            "come_online", "raise_fault", "clear_fault", "set_security_profile")
 
 _STATION_OPTIONS = {"variables", "late_reply_delay", "boot_retry_interval", "reconnect_delay", "power_off_time",
                     "vendor", "model", "serial_number", "firmware_version", "response_timeout"}
@@ -55,12 +55,12 @@ class SimulatorChargingStationDriver(ChargePointDriver):
 
 
 def station_tls(descriptor: "Descriptor", faults: frozenset[str]) -> ssl.SSLContext | None:
-    """The client TLS context of a station at security profile 2: it trusts the root of the suite's test PKI (the
-    CSMS root it was installed with). The faults that weaken it: `tls-1.1-accepted` takes TLS 1.0 and 1.1 too,
+    """The client TLS context of a station at security profile 2, or below it with the suite's test PKI (ready for an
+    upgrade, A05): it trusts the root of the suite's test PKI (the CSMS root it was installed with). The faults that weaken it: `tls-1.1-accepted` takes TLS 1.0 and 1.1 too,
     `tls-wrong-cipher-suites` offers none of A00's TLS 1.2 suites, `server-certificate-not-checked` trusts any
     certificate."""
     sec = descriptor.security
-    if sec.profile < 2:
+    if sec.profile < 2 and not sec.generate:
         return None
     if sec.profile > 2 or not sec.generate:
         raise ValueError(f"{descriptor.label}: security: the 2.0.1 reference charging station runs at security "
@@ -101,7 +101,7 @@ def build_charging_station(descriptor: "Descriptor") -> ReferenceChargingStation
         password=descriptor.security.password,
         security_profile=descriptor.security.profile,
         ssl_context=station_tls(descriptor, faults),
-        csms_roots=[test_pki_for(descriptor).ca_cert] if descriptor.security.profile >= 2 else [],
+        csms_roots=[test_pki_for(descriptor).ca_cert] if descriptor.security.generate else [],
         faults=faults,
         variables=variables,
         token_types={t: descriptor.id_token_type(t) for t in tokens},

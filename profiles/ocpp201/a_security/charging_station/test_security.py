@@ -14,8 +14,8 @@ from conformance.connections import (
 )
 from conformance.credentials import new_password, password_bytes
 from conformance.errors import ExpectationFailed, Inconclusive
-from conformance.ocpp201.steps import check_status, set_variables, variable_data
-from conformance.pki import bad_certificate, test_pki_for
+from conformance.ocpp201.steps import check_status, get_variables, set_variables, variable_data
+from conformance.pki import bad_certificate, ssl_context_for, test_pki_for
 from conformance.tls_contexts import server_context, weak_server_context
 
 SECTION = "Security"
@@ -192,3 +192,59 @@ async def test_upgrade_without_root(charging_station, conformance_iut):
     assert reply.payload.get("status") == "Rejected", (
         f"SetNetworkProfile of security profile 2 (#{reply.record.seq}) was answered "
         f"{reply.payload.get('status')!r} by a station with no CSMSRootCertificate installed, expected Rejected (A05)")
+
+
+async def installed_roots(charging_station) -> list[dict]:
+    installed = await charging_station.call("GetInstalledCertificateIds", {"certificateType": ["CSMSRootCertificate"]},
+                                            requirement="The Charging Station answers GetInstalledCertificateIds (M03).")
+    if installed.payload.get("status") != "Accepted":
+        return []
+    return [c for c in installed.payload.get("certificateHashDataChain") or []
+            if c.get("certificateType") == "CSMSRootCertificate"]
+
+
+@case("TC_A_19_CS", "Upgrade Charging Station Security Profile - Accepted",
+      spec="OCPP 2.0.1 Part 2 A05, B09, B10",
+      requirement="A Charging Station with a CSMSRootCertificate installed SHALL accept a network profile of the next "
+                  "security profile (SetNetworkProfile Accepted), connect with it after the reset once "
+                  "NetworkConfigurationPriority lists it first (TLS, security profile 2), and report "
+                  "SecurityCtrlr.SecurityProfile 2 then.",
+      needs=("security_profile:1", "tls_material", "driver:set_security_profile"))
+async def test_upgrade_security_profile(charging_station, conformance_iut, set_variables, iut, timeouts):
+    link = conformance_iut
+    if not await installed_roots(charging_station):
+        raise Inconclusive("a CSMSRootCertificate is installed", "the station lists none (GetInstalledCertificateIds)")
+    host_port = link.endpoint_url.split("://", 1)[1].split("/", 1)[0]
+    url = f"wss://{host_port}{link.descriptor.listen_path.rstrip('/')}"
+    reply = await charging_station.call("SetNetworkProfile", {"configurationSlot": 1, "connectionData": {
+        "ocppVersion": "OCPP20", "ocppTransport": "JSON", "ocppCsmsUrl": url, "messageTimeout": 30,
+        "securityProfile": 2, "ocppInterface": "Wired0"}},
+        requirement="The Charging Station SHALL answer SetNetworkProfileRequest (B09).")
+    assert reply.payload.get("status") == "Accepted", (
+        f"SetNetworkProfile of security profile 2 (#{reply.record.seq}) was answered {reply.payload.get('status')!r} "
+        "by a station with a CSMS root installed, expected Accepted (A05)")
+    await set_variables(("OCPPCommCtrlr", "NetworkConfigurationPriority", "1,0"))
+    password = link.endpoint.password
+    try:
+        since = link.wire.last_seq
+        reset = await charging_station.call("Reset", {"type": "OnIdle"})
+        assert reset.payload.get("status") == "Accepted", f"Reset OnIdle was answered {reset.payload.get('status')!r}"
+        async with serving(link, ssl_context=ssl_context_for(link.descriptor, profile=2), profile=2,
+                           password=password):
+            boot = await charging_station.expect(
+                "BootNotification", within=timeouts.connect + timeouts.expect, after=since,
+                requirement="After the reset the Charging Station connects with the new network profile, over TLS, "
+                            "and boots (A05, B10).")
+            handshake = connection_handshake(link, boot.connection)
+            problems = tls_problems((handshake.data if handshake else {}).get("tls"),
+                                    f"the station's connection {boot.connection}")
+            assert not problems, f"{problems[0]}\n  requirement: {REQ_TLS}"
+            [result] = await get_variables(charging_station, [variable_data("SecurityCtrlr", "SecurityProfile")],
+                                           "The Charging Station answers GetVariables (B06).")
+            assert result.get("attributeValue") == "2", (
+                f"after connecting with security profile 2 the station reports SecurityCtrlr.SecurityProfile "
+                f"{result.get('attributeValue')!r}, expected '2' (A05)")
+    finally:
+        since = link.wire.last_seq
+        await iut.set_security_profile(1)  # OCPP cannot lower it: the operator does, and the station reconnects
+        await next_connection(link, since, within=timeouts.connect)
