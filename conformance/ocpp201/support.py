@@ -78,6 +78,9 @@ class Ocpp201Support:
             return None if descriptor.security.profile in wanted else (
                 f"the IUT descriptor {descriptor.name} runs at security profile {descriptor.security.profile}, the "
                 f"case needs {' or '.join(map(str, sorted(wanted)))} (security.profile)")
+        if kind == "tls_material" and value == "generated":
+            return None if descriptor.security.generate else (
+                "the case needs the suite's test PKI (security.tls: generate: true)")
         if kind == "tls_material":
             return None if descriptor.security.has_tls_material else (
                 "the case needs TLS material for a higher security profile (security.tls: generate: true, or files)")

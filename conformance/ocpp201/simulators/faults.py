@@ -80,6 +80,7 @@ _CHARGING_STATION = [
     ("password-change-ignored", "answers SetVariables of BasicAuthPassword Accepted but keeps using the old password"),
     ("short-password-accepted", "answers SetVariables of a BasicAuthPassword shorter than 16 characters Accepted"),
     ("security-downgrade-accepted", "accepts a network profile of a lower security profile than the one in use"),
+    ("install-certificate-ignored", "answers InstallCertificate of a CSMS root Accepted but does not trust it"),
     ("upgrade-without-root-accepted", "accepts a network profile of security profile 2 without a CSMS root "
                                       "certificate to verify the CSMS with"),
     ("tls-wrong-cipher-suites", "offers only ChaCha20 cipher suites over TLS 1.2, none of A00's"),

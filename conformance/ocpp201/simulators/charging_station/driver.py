@@ -102,6 +102,7 @@ def build_charging_station(descriptor: "Descriptor") -> ReferenceChargingStation
         security_profile=descriptor.security.profile,
         ssl_context=station_tls(descriptor, faults),
         csms_roots=[test_pki_for(descriptor).ca_cert] if descriptor.security.generate else [],
+        tls_server_name=descriptor.security.server_name,
         faults=faults,
         variables=variables,
         token_types={t: descriptor.id_token_type(t) for t in tokens},

@@ -13,7 +13,6 @@ import ssl
 import time
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
-from conformance.certificates import certificate_hash_data
 from conformance.ocpp201.device_model import DeviceModel, StationFacts, standard_variables
 from conformance.ocpp201.simulators import faults as fault_registry
 from conformance.ocpp201.simulators.charging_station.availability import (
@@ -23,6 +22,7 @@ from conformance.ocpp201.simulators.charging_station.availability import (
     rejected_refusal,
 )
 from conformance.ocpp201.simulators.charging_station.boot import Boot
+from conformance.ocpp201.simulators.charging_station.certificates import CertificateHandlers, Certificates
 from conformance.ocpp201.simulators.charging_station.network import NetworkHandlers
 from conformance.ocpp201.simulators.charging_station.physical import PhysicalActions
 from conformance.ocpp201.simulators.charging_station.provisioning import ProvisioningHandlers, Reporting
@@ -40,7 +40,7 @@ LOGGER = logging.getLogger("conformance.ocpp201.simulators.charging_station")
 
 
 class ChargingStationRpc(ProvisioningHandlers, ResetHandlers, AvailabilityHandlers, TransactionHandlers,
-                         NetworkHandlers, RpcEndpoint):
+                         NetworkHandlers, CertificateHandlers, RpcEndpoint):
     """The station's side of one WebSocket connection: the handlers of every CSMS request it supports."""
 
     def __init__(self, cs: "ReferenceChargingStation", connection: Any) -> None:
@@ -71,18 +71,10 @@ class ChargingStationRpc(ProvisioningHandlers, ResetHandlers, AvailabilityHandle
     def on_ClearCache(self, payload: dict, unique_id: str) -> dict:
         return {"status": "Accepted"}
 
-    def on_GetInstalledCertificateIds(self, payload: dict, unique_id: str) -> dict:
-        """The CSMS root certificates installed (M03); the station holds no other kind."""
-        wanted = payload.get("certificateType") or ["CSMSRootCertificate"]
-        if "CSMSRootCertificate" not in wanted or not self.cs.csms_roots:
-            return {"status": "NotFound"}
-        return {"status": "Accepted", "certificateHashDataChain": [
-            {"certificateType": "CSMSRootCertificate", "certificateHashData": certificate_hash_data(root, root)}
-            for root in self.cs.csms_roots]}
 
 
 class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, RemoteStart, Reporting, Resetting,
-                               PhysicalActions, Observable):
+                               PhysicalActions, Certificates, Observable):
     """A correct OCPP 2.0.1 Core charging station (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -94,6 +86,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
         password: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
         csms_roots: Iterable[Any] = (),
+        tls_server_name: str | None = None,
         security_profile: int = 0,
         faults: Iterable[str] = (),
         variables: Mapping[str, Any] | None = None,
@@ -120,6 +113,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
         self.password = password
         self.ssl_context = ssl_context
         self.csms_roots = list(csms_roots)  # the CSMSRootCertificates installed (files or certificates)
+        self.tls_server_name = tls_server_name  # the CSMS's TLS host name, when not the URL's host
         self.security_profile = security_profile
         self.faults = fault_registry.check_faults(faults, "charge_point")
         self.response_timeout = response_timeout

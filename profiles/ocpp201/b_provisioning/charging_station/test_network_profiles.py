@@ -4,8 +4,11 @@ CSMS)."""
 import itertools
 
 from conformance import case
-from conformance.connections import connection_handshake
+from conformance import certificates as certs
+from conformance.connections import connection_handshake, next_connection, serving
 from conformance.ocpp201.steps import collect_report
+from conformance.pki import bad_certificate, foreign_authority, test_pki_for
+from conformance.tls_contexts import server_context
 
 SECTION = "Provisioning"
 _REQUEST_IDS = itertools.count(2090)
@@ -132,7 +135,12 @@ ATTEMPTS = 2  # NetworkProfileConnectionAttempts during TC_B_49_CS
                   "times before it falls back to the next profile of NetworkConfigurationPriority, then connect with "
                   "that one and boot (the suite refuses the first profile's URL and counts the attempts).")
 async def test_fallback_after_attempts(charging_station, conformance_iut, set_variables, timeouts):
-    link = conformance_iut
+    await fallback_after_attempts(charging_station, conformance_iut, set_variables, timeouts)
+
+
+async def fallback_after_attempts(charging_station, link, set_variables, timeouts) -> None:
+    """A first network profile whose URL the suite's CSMS refuses (HTTP 404), NetworkProfileConnectionAttempts
+    ATTEMPTS: after the reset the station tries it at least that often, then boots with the next profile."""
     slots = await configuration_slots(charging_station, timeouts)
     spare = min((s for s in slots if s != 0), default=1)
     old_path = link.descriptor.listen_path.rstrip("/")
@@ -152,3 +160,68 @@ async def test_fallback_after_attempts(charging_station, conformance_iut, set_va
     assert len(tries) >= ATTEMPTS, (
         f"the station tried the first network profile {len(tries)} time(s) before falling back to the next "
         f"(#{boot.seq}); NetworkProfileConnectionAttempts is {ATTEMPTS} (B10)")
+
+
+async def install_root(charging_station, root) -> None:
+    reply = await charging_station.call("InstallCertificate", {
+        "certificateType": "CSMSRootCertificate", "certificate": certs.pem([root])},
+        requirement="The Charging Station answers InstallCertificateRequest (M05).")
+    assert reply.payload.get("status") == "Accepted", (
+        f"InstallCertificate of the new CSMS root (#{reply.record.seq}) was answered {reply.payload.get('status')!r}, "
+        "expected Accepted (a valid CA certificate, M05)")
+
+
+async def delete_root(charging_station, root) -> None:
+    await charging_station.call("DeleteCertificate", {"certificateHashData": certs.certificate_hash_data(root, root)})
+
+
+@case("TC_B_47_CS", "Migrate to new ConnectionProfile - Fallback after NetworkProfileConnectionAttempts per "
+                    "NetworkConfigurationPriority failed - New CSMS Root - New CSMS",
+      spec="OCPP 2.0.1 Part 2 B10, B09, M05",
+      requirement="With the root of a new CSMS installed and that CSMS's network profile listed first, a Charging "
+                  "Station that cannot connect to it SHALL try NetworkProfileConnectionAttempts times, then fall back "
+                  "to the next profile (its CSMS under the old root) and boot there.",
+      needs=("security_profile:2|3", "tls_material:generated"))
+async def test_fallback_new_csms(charging_station, conformance_iut, set_variables, timeouts):
+    new_root = foreign_authority(test_pki_for(conformance_iut.descriptor)).certificate
+    await install_root(charging_station, new_root)
+    try:
+        await fallback_after_attempts(charging_station, conformance_iut, set_variables, timeouts)
+    finally:
+        await delete_root(charging_station, new_root)
+
+
+@case("TC_B_50_CS", "Migrate to new ConnectionProfile - Success - New CSMS Root - New CSMS",
+      spec="OCPP 2.0.1 Part 2 B09, B10, M05 (InstallCertificate CSMSRootCertificate), A00",
+      requirement="Given the root of a new CSMS (InstallCertificate CSMSRootCertificate Accepted) and a network profile "
+                  "for that CSMS listed first in NetworkConfigurationPriority, the Charging Station SHALL connect to "
+                  "the new CSMS after its reset, trusting its server certificate under the new root, and boot there.",
+      needs=("security_profile:2|3", "tls_material:generated"))
+async def test_migrate_to_new_csms(charging_station, conformance_iut, set_variables, timeouts):
+    link = conformance_iut
+    pki = test_pki_for(link.descriptor)
+    new_root = foreign_authority(pki).certificate  # the new CSMS's root: not the one the station was installed with
+    await install_root(charging_station, new_root)
+    old_path = link.descriptor.listen_path.rstrip("/")
+    new_path = old_path + "-new-csms"
+    base = link.endpoint.url.rsplit("/", 1)[0]
+    url = base[: len(base) - len(old_path)] + new_path
+    link.endpoint.also_paths.add(new_path)  # the "new CSMS" is the suite's, at another URL and with another root
+    await install_profile(charging_station, 1, url, link.descriptor.security.profile)
+    await set_variables(("OCPPCommCtrlr", "NetworkConfigurationPriority", f"1,{await priority(charging_station)}"))
+    cert, key = bad_certificate(pki, "server", "foreign_ca")  # a valid server certificate under the new root
+    try:
+        sent = await reset_idle(charging_station)
+        async with serving(link, ssl_context=server_context(cert, key)):
+            boot = await charging_station.expect(
+                "BootNotification", within=timeouts.connect + timeouts.expect, after=sent, reason="RemoteReset",
+                requirement="After the reset the Charging Station connects to the new CSMS and boots (B10).")
+            handshake = connection_handshake(link, boot.connection)
+            path = str((handshake.data if handshake else {}).get("path") or "")
+            assert path.startswith(new_path + "/"), (
+                f"the station booted (#{boot.seq}) on a connection to {path or 'an unknown path'}, not to the new "
+                f"CSMS at {url} (B10)")
+    finally:
+        since = link.wire.last_seq
+        await next_connection(link, since, within=timeouts.connect)  # back under the suite's own certificate
+        await delete_root(charging_station, new_root)
