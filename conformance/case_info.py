@@ -12,7 +12,9 @@ from typing import Any
 from conformance.protocol import BY_PACKAGE
 from conformance.wire import Role
 
-SUT_DIRS = {"charge_point": Role.CHARGE_POINT, "csms": Role.CSMS}
+# 1.6 names the system under test charge_point, 2.x charging_station.
+SUT_DIRS = {"charge_point": Role.CHARGE_POINT, "charging_station": Role.CHARGE_POINT, "csms": Role.CSMS}
+CERTIFICATION_NEED = "certification_profile:"  # a 2.x case's need naming its certification profile
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class CaseInfo:
     ocpp_version: str = ""  # "" = any version
     sut: Role | None = None  # None = either role
     needs: tuple[str, ...] = ()  # descriptor features beyond the profile, e.g. ("fixed_cable",)
+    block: str = ""  # 2.x: the functional block folder, e.g. "b_provisioning"
 
     def located(self, path: Path, section: str | None) -> "CaseInfo":
         """Fill version, profile and SUT from the module path under profiles/."""
@@ -34,9 +37,13 @@ class CaseInfo:
         if "profiles" in parts:
             rest = parts[parts.index("profiles") + 1 :]
             if rest and rest[0] in BY_PACKAGE:
-                info = replace(info, ocpp_version=info.ocpp_version or BY_PACKAGE[rest[0]].version)
-                if len(rest) > 2:
+                version = BY_PACKAGE[rest[0]]
+                info = replace(info, ocpp_version=info.ocpp_version or version.version)
+                if len(rest) > 2 and version.folders_are_features:
                     info = replace(info, profile=info.profile or rest[1])
+                elif len(rest) > 2:  # 2.x: the folder is a functional block, the profile a certification profile
+                    named = [n.removeprefix(CERTIFICATION_NEED) for n in info.needs if n.startswith(CERTIFICATION_NEED)]
+                    info = replace(info, block=info.block or rest[1], profile=info.profile or (named or ["core"])[0])
                 if len(rest) > 3 and rest[2] in SUT_DIRS:
                     info = replace(info, sut=info.sut or SUT_DIRS[rest[2]])
         if section and not info.section:
@@ -53,4 +60,5 @@ class CaseInfo:
             "sut": str(self.sut) if self.sut else "any",
             "spec": self.spec,
             "requirement": self.requirement,
+            **({"block": self.block} if self.block else {}),
         }

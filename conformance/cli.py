@@ -446,7 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
     mat.add_argument("-o", "--output", default="reports/matrix.html")
 
     add_pki_arguments(sub)
-    support("1.6").add_simulate_arguments(sub)  # the reference simulators of each version the suite plays
+    for version in ("1.6", "2.0.1"):  # the reference simulators of each version the suite plays
+        support(version).add_simulate_arguments(sub)
     return parser
 
 

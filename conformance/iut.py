@@ -38,6 +38,8 @@ SCHEMA_PATH = Path(__file__).with_name("iut_schema.json")
 EXAMPLES = "fixtures/iut/example-charge-point.yaml"
 
 FEATURES = ("core", "firmware_management", "local_auth_list", "reservation", "remote_trigger", "smart_charging", "security")
+# Descriptor blocks only OCPP versions with a device model (2.x) use.
+DEVICE_MODEL_BLOCKS = ("evses", "device_model", "optional_features")
 
 # Actions a charge point driver knows (name -> parameters); the exec driver's command names are checked against them.
 CHARGE_POINT_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -59,7 +61,7 @@ CHARGE_POINT_ACTIONS: dict[str, tuple[str, ...]] = {
 INTERVAL_SHARE = 0.25  # the largest part of a timed interval a timing check lets pass as tolerance
 # Placeholders an exec command template may use.
 PLACEHOLDERS = ("connector", "id_tag", "identity", "action", "payload", "version", "station_id", "error_code", "fail",
-                "profile")
+                "profile", "status")
 
 # Where a CSMS endpoint puts the charge point's identity when its URL does not end with it.
 IDENTITY_PLACEHOLDER = "{identity}"
@@ -81,6 +83,10 @@ OPTIONAL_DATA: dict[str, str] = {
     "file_transfer.invalid_firmware_image": "firmware image the charge point refuses to install",
     "security.firmware_image": "firmware image for secure firmware updates",
     "security.manufacturer_root": "manufacturer root certificate of the CSMS's firmware signing certificates",
+    "device_model.read_only_variable": "read-only variable of the device model",
+    "device_model.unknown_component": "component the device model does not have",
+    "device_model.unknown_variable": "variable the device model does not have",
+    "device_model.actual_only_variable": "variable with only an Actual attribute",
 }
 # A firmware image entry that asks the suite to generate its own test image (conformance.file_transfer).
 GENERATED_IMAGE = "generated"
@@ -124,6 +130,44 @@ class Timeouts:
 
 
 @dataclass(frozen=True)
+class VariableRef:
+    """A variable of an OCPP 2.x device model, as a descriptor names it."""
+
+    component: str
+    variable: str
+    instance: str | None = None  # the variable's instance
+    component_instance: str | None = None
+    evse: int | None = None
+
+    def component_payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.component}
+        if self.component_instance:
+            out["instance"] = self.component_instance
+        if self.evse is not None:
+            out["evse"] = {"id": self.evse}
+        return out
+
+    def variable_payload(self) -> dict[str, Any]:
+        return {"name": self.variable, **({"instance": self.instance} if self.instance else {})}
+
+    def __str__(self) -> str:
+        where = self.component + (f"[{self.component_instance}]" if self.component_instance else "")
+        where += f"@EVSE {self.evse}" if self.evse is not None else ""
+        return f"{where}.{self.variable}" + (f"[{self.instance}]" if self.instance else "")
+
+
+@dataclass(frozen=True)
+class DeviceModelFacts:
+    """What an OCPP 2.x descriptor says about the station's device model (None where declared absent)."""
+
+    read_only_variable: VariableRef | None
+    unknown_component: str | None
+    unknown_variable: VariableRef | None
+    actual_only_variable: VariableRef | None
+    report_bases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class IdTags:
     """The id tags of the descriptor; None where the descriptor declares the tag absent."""
 
@@ -135,6 +179,13 @@ class IdTags:
     parent_id_tag: str | None
     child_id_tag: str | None  # an accepted tag whose parent is parent_id_tag
     sibling_id_tag: str | None = None  # a second accepted tag of the same group (optional)
+
+    def role_of(self, token: str) -> str | None:
+        """The descriptor role of `token` (valid, valid_2, invalid, blocked, expired, parent), None if it has none."""
+        roles = {self.valid: "valid", self.valid_2: "valid_2", self.invalid: "invalid", self.blocked: "blocked",
+                 self.expired: "expired", self.parent_id_tag: "parent", self.child_id_tag: "parent",
+                 self.sibling_id_tag: "parent"}
+        return roles.get(token)
 
     def statuses(self) -> dict[str, str]:
         """Every declared tag -> the status its role stands for (Accepted, Invalid, Blocked, Expired)."""
@@ -210,6 +261,15 @@ class Descriptor:
     smart_charging: dict[str, Any] = dataclasses.field(default_factory=dict)  # electrical facts, limit tolerance
     file_transfer: FileTransfer | None = None
     reachable_address: str | None = None  # sut=charge_point: where the charger reaches the suite's file servers
+    evses: tuple[int, ...] = ()  # 2.x: connectors of each EVSE (EVSE id = position + 1); `connectors` = their number
+    device_model: DeviceModelFacts | None = None  # 2.x
+    optional_features: frozenset[str] = frozenset()  # 2.0.1: the Part 5 optional features the IUT claims
+    id_token_types: dict[str, str] = dataclasses.field(default_factory=dict)  # 2.x: tag role -> IdTokenEnumType
+
+    def id_token_type(self, token: str) -> str:
+        """The IdToken type (2.x) the descriptor gives `token`: its role's, else the default one (ISO14443)."""
+        role = self.id_tags.role_of(token)
+        return self.id_token_types.get(role or "", self.id_token_types.get("default", "ISO14443"))
 
     def declares(self, feature: str) -> bool:
         """True if the IUT declares the feature profile (or the capability 'fixed_cable')."""
@@ -267,6 +327,8 @@ def _data_value(descriptor: Descriptor, item: str) -> Any:
         return descriptor.smart_charging.get(name)
     if block == "file_transfer":
         return getattr(descriptor.file_transfer, name, None)
+    if block == "device_model":
+        return getattr(descriptor.device_model, name, None)
     if block == "security":
         value = getattr(descriptor.security, name)
         if value is None and name == "manufacturer_root" and descriptor.security.generate:
@@ -305,6 +367,7 @@ class CaseDescriptor:
         self.smart_charging = CaseMapping(self, "smart_charging")
         self.file_transfer = CaseBlock(self, "file_transfer") if descriptor.file_transfer is not None else None
         self.security = CaseBlock(self, "security")
+        self.device_model = CaseBlock(self, "device_model") if descriptor.device_model is not None else None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._descriptor, name)
@@ -412,6 +475,8 @@ def descriptor_from_dict(data: dict, path: Path | None = None) -> Descriptor:
     if problems:
         raise DescriptorError(problems[0], problems)
     given = set(data)  # before defaults: listen/endpoint must be given explicitly
+    if isinstance(data.get("connectors"), dict) and "count" in data["connectors"]:
+        given.add("connectors.count")
     _apply_defaults(_schema(), data)
     if "file_transfer" not in given:
         del data["file_transfer"]  # its defaults complete a given block; without one the charger has no file transfer
@@ -723,6 +788,7 @@ def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple
             if tls.get(name) and not _resolve_file(base, tls[name]).is_file():
                 out.append((f"security.tls.{name}", f"file not found: {_resolve_file(base, tls[name])} — fix the path (relative to the descriptor's folder) or use `generate: true`"))
 
+    out.extend(_version_problems(data, given))
     tags = data["id_tags"]
     parent = tags["parent"] or {}
     flat = {
@@ -764,6 +830,44 @@ def _cross_field_problems(data: dict, given: set[str], base: Path) -> list[tuple
         out.append(("driver.convention", "'octt' is the CSMS test-API convention, but sut is charge_point — use `convention: vendor`"))
     if driver["type"] == "exec":
         out.extend(_exec_problems(driver, sut, base))
+    return out
+
+
+def _version_problems(data: dict, given: set[str]) -> list[tuple[str, str]]:
+    """Fields that belong to some OCPP versions only: the feature names of the version, and the device model blocks
+    of 2.x (EVSEs, device model facts, optional features, IdToken types) instead of 1.6's connector count."""
+    version = protocol(data["ocpp_version"])
+    out: list[tuple[str, str]] = []
+    kind = "certification profile" if version.device_model else "feature profile"
+    for i, feature in enumerate(data["features"]):
+        if feature not in version.feature_profiles:
+            out.append((f"features[{i}]", f"{feature!r} is no OCPP {version.version} {kind} — use one of: "
+                                          f"{', '.join(version.feature_profiles)}"))
+    typed = "types" in (data.get("id_tags") or {})
+    if not version.device_model:
+        for block in DEVICE_MODEL_BLOCKS:
+            if block in given:
+                out.append((block, f"only used for OCPP 2.x (a device model with EVSEs), not OCPP {version.version} — "
+                                   "remove it"))
+        if typed:
+            out.append(("id_tags.types", f"OCPP {version.version} id tags have no type — remove it"))
+        return out
+    if "connectors.count" in given:
+        out.append(("connectors.count", f"OCPP {version.version} counts connectors per EVSE — remove it and list the "
+                                        "EVSEs under evses, e.g. [{id: 1, connectors: 1}]"))
+    ids = [e["id"] for e in data.get("evses") or []]
+    if ids and sorted(ids) != list(range(1, len(ids) + 1)):
+        out.append(("evses", f"the EVSE ids {sorted(ids)} are not 1..{len(ids)} without gaps — number the EVSEs 1, "
+                             "2, ... as the station does"))
+    for i, feature in enumerate(data.get("optional_features") or []):
+        if feature not in version.optional_features:
+            known = ", ".join(version.optional_features) or "none"
+            out.append((f"optional_features[{i}]", f"{feature!r} is no optional feature the suite knows for OCPP "
+                                                   f"{version.version} (known: {known}) — remove it"))
+    for role, value in ((data.get("id_tags") or {}).get("types") or {}).items():
+        if value not in version.id_token_types:
+            out.append((f"id_tags.types.{role}", f"{value!r} is no OCPP {version.version} IdToken type — use one of: "
+                                                 f"{', '.join(sorted(version.id_token_types))}"))
     return out
 
 
@@ -851,7 +955,8 @@ def station_url(endpoint: str, identity: str) -> str:
 
 def _exec_problems(driver: dict, sut: str, base: Path) -> list[tuple[str, str]]:
     out = []
-    known = list(CHARGE_POINT_ACTIONS) if sut == "charge_point" else ["send_command", "set_security_profile"]
+    known = list(CHARGE_POINT_ACTIONS) if sut == "charge_point" else ["send_command", "set_security_profile",
+                                                                       "set_boot_status"]
     for action, template in driver["commands"].items():
         where = f"driver.commands.{action}"
         if action not in known:
@@ -919,6 +1024,22 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
         manufacturer_root=_resolve_file(base, sec["manufacturer_root"]) if sec.get("manufacturer_root") else None,
     )
     listen = data.get("listen") or {"host": "127.0.0.1", "port": 9000, "path": "/ocpp"}
+    version = protocol(data["ocpp_version"])
+    evses: tuple[int, ...] = ()
+    device_model = None
+    connectors = int(data["connectors"]["count"])
+    if version.device_model:
+        listed = sorted(data.get("evses") or [{"id": 1}], key=lambda e: e["id"])
+        evses = tuple(int(e.get("connectors", 1)) for e in listed)
+        connectors = len(evses)  # driver actions name an EVSE
+        facts = data.get("device_model") or {}
+        device_model = DeviceModelFacts(
+            read_only_variable=_variable_ref(facts.get("read_only_variable")),
+            unknown_component=facts.get("unknown_component"),
+            unknown_variable=_variable_ref(facts.get("unknown_variable")),
+            actual_only_variable=_variable_ref(facts.get("actual_only_variable")),
+            report_bases=tuple(facts.get("report_bases") or ()),
+        )
     tags = data["id_tags"]
     t = data["timeouts"]
     driver = dict(data["driver"])
@@ -940,7 +1061,7 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
         endpoint=_normal_endpoint(data.get("endpoint")),
         security=security,
         features=frozenset(data["features"]) | {"core"},
-        connectors=int(data["connectors"]["count"]),
+        connectors=connectors,
         fixed_cable=bool(data["connectors"]["fixed_cable"]),
         id_tags=IdTags(
             valid=tags["valid"],
@@ -952,6 +1073,7 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
             child_id_tag=(tags["parent"] or {}).get("id_tag"),
             sibling_id_tag=(tags["parent"] or {}).get("id_tag_2") or None,
         ),
+        id_token_types=dict(tags.get("types") or {}),
         configuration=data["configuration"],
         timeouts=Timeouts(**{k: float(v) for k, v in t.items()}),
         driver=driver,
@@ -960,7 +1082,17 @@ def _build(data: dict, raw: dict, path: Path | None, base: Path) -> Descriptor:
         smart_charging=dict(data.get("smart_charging") or {}),
         file_transfer=_file_transfer(data.get("file_transfer"), base),
         reachable_address=listen.get("reachable_address") or listen["host"],
+        evses=evses,
+        device_model=device_model,
+        optional_features=frozenset(data.get("optional_features") or ()),
     )
+
+
+def _variable_ref(value: dict | None) -> VariableRef | None:
+    if not value:
+        return None
+    return VariableRef(component=value["component"], variable=value["variable"], instance=value.get("instance"),
+                       component_instance=value.get("component_instance"), evse=value.get("evse"))
 
 
 def _file_transfer(block: dict | None, base: Path) -> FileTransfer | None:

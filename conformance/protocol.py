@@ -97,6 +97,18 @@ _ERROR_CODES_2X = _COMMON_ERROR_CODES | {"FormatViolation", "OccurrenceConstrain
                                          "MessageTypeNotSupported"}
 
 
+# 2.x: the certification profiles of Part 5 (Table 1) a descriptor declares in `features` (Core always), the optional
+# features of Part 5 the suite's 2.0.1 cases depend on, and IdTokenEnumType.
+_CERTIFICATION_PROFILES_2X = ("core", "advanced_security", "local_auth_list", "smart_charging",
+                              "advanced_device_management", "advanced_user_interface", "reservation", "iso15118")
+_OPTIONAL_FEATURES_201 = (
+    "reset_evse",  # B11/B12: a single EVSE can be reset (ResetRequest with evseId)
+    "rejected_keeps_connection",  # B03: while Rejected the station keeps the connection open until its next boot
+)
+_ID_TOKEN_TYPES_2X = frozenset({"Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress",
+                                "NoAuthorization"})
+
+
 @dataclass(frozen=True)
 class Protocol:
     """One OCPP version as the core needs to know it."""
@@ -130,6 +142,22 @@ class Protocol:
     trigger_actions: frozenset[str] = field(default_factory=frozenset)
     trigger_field: str = "requestedMessage"
     triggered_actions: dict[str, str] = field(default_factory=dict)
+    # CSMS requests whose answer a charging station may send while Pending (2.x: a report asked for with GetBaseReport
+    # or GetReport is sent as NotifyReport) -> the action they allow.
+    pending_report_actions: dict[str, str] = field(default_factory=dict)
+    # While Rejected: "" = the station answers nothing (1.6 §4.2); else the one CALLERROR code it answers with (2.x
+    # B03.FR.08: SecurityError).
+    rejected_reply_code: str = ""
+    # What the descriptor's `features` name (feature profiles, 1.6; certification profiles, 2.x), and whether a case's
+    # profile folder is one of them (1.6: profiles/ocpp16/<feature profile>/) or a functional block whose cases are
+    # chosen by their needs (2.x: profiles/ocpp201/<block>/, Part 2's blocks A-P).
+    feature_profiles: tuple[str, ...] = ()
+    folders_are_features: bool = True
+    # 2.x: optional features (Part 5) a descriptor may claim in `optional_features`, the device model (components and
+    # variables instead of configuration keys) and the types an IdToken carries.
+    optional_features: tuple[str, ...] = ()
+    device_model: bool = False
+    id_token_types: frozenset[str] = field(default_factory=frozenset)
 
     def role_name(self, role: Role) -> str:
         return self.csms_name if role is Role.CSMS else self.charge_point_name
@@ -173,12 +201,12 @@ OCPP16 = Protocol(
     id_token_field="idTag",
     id_token_max_length=20,  # idTag is CiString20Type
     whitepaper_actions=WHITEPAPER_ACTIONS_16,
-    # 2.x registration (B01-B03) also lets reports asked for with GetBaseReport/GetReport through while Pending;
-    # it is judged once the 2.x roles exist.
     boot_action="BootNotification",
     reset_action="Reset",
     trigger_actions=frozenset({"TriggerMessage", "ExtendedTriggerMessage"}),
     triggered_actions={"SignChargePointCertificate": "SignCertificate"},
+    feature_profiles=("core", "firmware_management", "local_auth_list", "reservation", "remote_trigger",
+                      "smart_charging", "security"),
 )
 
 OCPP201 = Protocol(
@@ -200,6 +228,20 @@ OCPP201 = Protocol(
     id_token_field="idToken",
     id_token_max_length=36,  # IdTokenType.idToken is identifierString(36)
     error_description_max_length=255,
+    # Registration (Part 2 B01-B03): while Pending the station sends only what TriggerMessage, GetBaseReport or
+    # GetReport asked for (B02.FR.02); while Rejected it answers the CSMS's requests with SecurityError (B03.FR.08).
+    boot_action="BootNotification",
+    reset_action="Reset",
+    trigger_actions=frozenset({"TriggerMessage"}),
+    triggered_actions={"SignChargingStationCertificate": "SignCertificate", "SignV2GCertificate": "SignCertificate",
+                       "SignCombinedCertificate": "SignCertificate"},
+    pending_report_actions={"GetBaseReport": "NotifyReport", "GetReport": "NotifyReport"},
+    rejected_reply_code="SecurityError",
+    feature_profiles=_CERTIFICATION_PROFILES_2X,
+    folders_are_features=False,
+    optional_features=_OPTIONAL_FEATURES_201,
+    device_model=True,
+    id_token_types=_ID_TOKEN_TYPES_2X,
 )
 
 OCPP21 = Protocol(
@@ -222,6 +264,10 @@ OCPP21 = Protocol(
     id_token_max_length=255,  # IdTokenType.idToken is identifierString(255) in 2.1
     error_description_max_length=255,
     retry_keeps_message_id=True,
+    feature_profiles=_CERTIFICATION_PROFILES_2X,
+    folders_are_features=False,
+    device_model=True,
+    id_token_types=_ID_TOKEN_TYPES_2X,
 )
 
 PROTOCOLS: dict[str, Protocol] = {p.version: p for p in (OCPP16, OCPP201, OCPP21)}

@@ -26,6 +26,7 @@ from conformance.errors import (
 from conformance.iut import DescriptorError, load_descriptor
 from conformance.options import option
 from conformance.parallel_run import SHARE_ENV
+from conformance.protocol import protocol
 from conformance.redaction import redact, redact_value
 from conformance.reporting import VERDICTS
 from conformance.schemas import applied_errata
@@ -209,8 +210,9 @@ class RunState:
             infos = [info for info, iut in self.items.values() if iut == d.name]
             if not infos or d.name in self.supplements:
                 continue  # nothing selected for this IUT, or a supplement that takes a few cases: not the story
-            listed = [f for f in d.raw.get("features") or [] if isinstance(f, str)]
-            idle = [f for f in listed if not any(info.profile == f for info in infos)]
+            listed = [f for f in [*(d.raw.get("features") or []), *(d.raw.get("optional_features") or [])]
+                      if isinstance(f, str)]
+            idle = [f for f in listed if not any(info.profile == f or _needs_feature(info, f) for info in infos)]
             if idle:
                 names = ", ".join(f"'{f}'" for f in idle)
                 notes.append(f"note: {d.name} declares feature{_s(idle)} {names}, but no selected case belongs to "
@@ -419,6 +421,11 @@ def _one_line(message: str, details: str) -> tuple[str, str]:
     return lines[0], "\n".join(["  " + line.strip() for line in lines[1:]] + ([details] if details else []))
 
 
+def _needs_feature(info: CaseInfo, feature: str) -> bool:
+    """Whether the case depends on a declared (certification profile or optional) feature, or on its absence."""
+    return any(need.partition(":")[2] == feature for need in info.needs if ":" in need)
+
+
 def _s(items: list) -> str:
     return "s" if len(items) > 1 else ""
 
@@ -429,7 +436,10 @@ def _it(items: list) -> str:
 
 def not_applicable_reason(info: CaseInfo, descriptor: Any) -> str | None:
     """Why the case does not apply to the IUT (a feature profile it does not declare, a need it does not meet)."""
-    if info.profile and info.profile not in ("transport",) and not descriptor.declares(info.profile):
+    # A 1.6 case's folder is a feature profile the IUT must declare; a 2.x case's is a functional block, and what
+    # it depends on (a certification profile, an optional feature) is among its needs.
+    folders_are_features = protocol(descriptor.ocpp_version).folders_are_features
+    if info.profile and info.profile not in ("transport",) and folders_are_features and not descriptor.declares(info.profile):
         return f"the IUT descriptor {descriptor.name} does not declare the feature profile '{info.profile}'"
     return unmet_need(info, descriptor)
 

@@ -179,3 +179,17 @@ def tcp_port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{port} is not a TCP port (0-65535; 0 picks a free one)")
     return port
+
+
+def simulate_command(commands: Any, *, help: str, description: str) -> tuple[Any, Any]:
+    """The CLI's `simulate` command and its subparsers of simulator roles, made on first use: each OCPP version adds
+    its reference simulators as roles of the one command (`simulate charge-point`, `simulate charging-station`)."""
+    existing = commands.choices.get("simulate")
+    if existing is not None:
+        return existing, existing.get_default("simulate_roles")
+    parser = commands.add_parser("simulate", help=help, description=description,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    roles = parser.add_subparsers(dest="simulate_role")
+    roles.required = True
+    parser.set_defaults(simulate_roles=roles)
+    return parser, roles

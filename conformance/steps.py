@@ -51,3 +51,15 @@ def frame_title(rec: Any) -> str:
     kind = MessageType.NAMES.get(rec.message_type, "frame") if rec.message_type else "frame"
     what = rec.error_code or rec.action or ""
     return f"← #{rec.seq} {kind} {what} {_short(rec.payload)}".replace("  ", " ")
+
+
+def check_interval(elapsed: float, interval: float, tolerance: float, what: str, *, early: bool = True,
+                   late: bool = True) -> None:
+    """A timed interval measured as `elapsed` seconds must be `interval` within `tolerance` (from
+    `Timeouts.interval_tolerance`): too early fails unless `early` is False, too late unless `late` is False (for
+    timings the specification bounds on one side only)."""
+    allowed = f"{interval:g} s, ±{tolerance:g} s (the descriptor's tolerance, at most a quarter of the interval)"
+    assert not early or elapsed >= interval - tolerance, (
+        f"[timing] {what} after {elapsed:.2f} s, {interval - elapsed:.2f} s too early: expected {allowed}")
+    assert not late or elapsed <= interval + tolerance, (
+        f"[timing] {what} after {elapsed:.2f} s, {elapsed - interval:.2f} s too late: expected {allowed}")

@@ -59,6 +59,7 @@ class CsmsServer:
         password = descriptor.security.password if self.profile in (1, 2) else None
         self.password: bytes | None = password_bytes(password) if password else None
         self.also_accepted: set[bytes] = set()  # passwords still taken (a case that could not put a password back)
+        self.also_paths: set[str] = set()  # other endpoint paths served for a case (a network profile it gave)
         self.peer_certificates: dict[int, bytes] = {}  # connection number -> the client's certificate (DER)
         self.tls_outcomes: list[dict] = []  # every finished TLS handshake: outcome, and reason or session facts
         self.tls_begun = 0  # TLS handshakes begun (a client that refuses the suite's certificate may just hang up)
@@ -180,7 +181,11 @@ class CsmsServer:
         path = request.path.split("?", 1)[0]
         offered = _offered(request.headers)
         user, password = split_basic(request.headers.get("Authorization"))
-        identity = unquote(path[len(self._expected_path()):]) if path.startswith(self._expected_path()) else None
+        identity = None
+        for prefix in (self._expected_path(), *(p.rstrip("/") + "/" for p in self.also_paths)):
+            if path.startswith(prefix):
+                identity = unquote(path[len(prefix):])
+                break
         status = 101
         reason = ""
         if identity != self.descriptor.identity:

@@ -347,7 +347,7 @@ def test_id_tags_and_configuration_entries_can_be_declared_absent() -> None:
 def test_defaults_are_present_but_only_written_data_counts_as_declared() -> None:
     d = descriptor_from_dict(merged(CSMS, id_tags={"blocked": "B1"}, configuration={"read_only_key": "NumberOfConnectors"}))
     # firmware images (file_transfer, security) have no default: they are there only when given
-    assert all(d.lacks(item) is None for item in OPTIONAL_DATA if not item.startswith(("file_transfer.", "security.")))
+    assert all(d.lacks(item) is None for item in OPTIONAL_DATA if not item.startswith(("file_transfer.", "security.", "device_model.")))
     assert d.declared_data() == ["id_tags.blocked", "configuration.read_only_key"]
     assert d.id_tags.expired == "CONFEXPIRED"  # a default: present, but not written in the file
 

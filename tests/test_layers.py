@@ -20,7 +20,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
                      "redaction", "credentials")),
     ("judging and data", ("schemas", "rules", "case_info", "iut", "pki", "certificates", "tls_contexts", "waivers",
                           "reporting", "versions", "file_transfer")),
-    ("the link to an IUT", ("peer", "transport", "drivers", "session", "case", "link", "__init__")),
+    ("the link to an IUT", ("peer", "transport", "drivers", "session", "case", "link", "connections", "__init__")),
     ("OCPP versions", ("ocpp16", "ocpp201")),
     ("pytest and command line", ("options", "runstate", "pytest_fixtures", "plugin", "pki_command", "parallel_run", "cli")),
 ]

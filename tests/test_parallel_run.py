@@ -46,7 +46,8 @@ def test_without_iut_the_reference_simulators_cases_are_shared_out_among_process
     for path, cases in by_descriptor.items():
         assert len(cases) == len(set(cases)), f"{path}: a case in two shares"
     cp_cases = {info.id for info, _, _ in located_cases() if str(info.sut) in ("charge_point", "None")}
-    shared = {c for path, cases in by_descriptor.items() if "charge-point" in path for c in cases}
+    shared = {c for path, cases in by_descriptor.items() if "charge-point" in path or "charging-station" in path
+              for c in cases}
     assert cp_cases <= shared | {c for c in cp_cases if c.startswith("OCPPJ_")}, sorted(cp_cases - shared)[:5]
 
 

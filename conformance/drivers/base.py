@@ -161,6 +161,11 @@ class CsmsDriver(Driver):
         """Set the security profile the CSMS expects of `station_id` (a case that had it raised puts it back)."""
         await self.perform("set_security_profile", profile=int(profile), station_id=station_id or self.identity)
 
+    async def set_boot_status(self, status: str, station_id: str | None = None) -> None:
+        """Configure the CSMS to answer the next BootNotification of `station_id` with `status` (Accepted, Pending,
+        Rejected): the operator's setting the cases of a registration held Pending or Rejected start from."""
+        await self.perform("set_boot_status", status=status, station_id=station_id or self.identity)
+
 
 # --------------------------------------------------------------------------------------------------------------------
 # helpers shared by the drivers
@@ -178,6 +183,7 @@ _PHRASES: dict[str, str] = {
     "suspend_ev": "make the EV on connector {connector} of {identity} suspend charging",
     "resume_ev": "make the EV on connector {connector} of {identity} resume charging",
     "set_security_profile": "set the security profile of {identity} to {profile}",
+    "set_boot_status": "configure the CSMS to answer the next BootNotification of {station_id} with {status}",
 }
 
 

@@ -8,19 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.session import measure
+from conformance.steps import check_interval
 from conformance.wire import Record
-
-
-def check_interval(elapsed: float, interval: float, tolerance: float, what: str, *, early: bool = True,
-                   late: bool = True) -> None:
-    """A timed interval measured as `elapsed` seconds must be `interval` within `tolerance` (from
-    `Timeouts.interval_tolerance`): too early fails unless `early` is False, too late unless `late` is False (for
-    timings the specification bounds on one side only)."""
-    allowed = f"{interval:g} s, ±{tolerance:g} s (the descriptor's tolerance, at most a quarter of the interval)"
-    assert not early or elapsed >= interval - tolerance, (
-        f"[timing] {what} after {elapsed:.2f} s, {interval - elapsed:.2f} s too early: expected {allowed}")
-    assert not late or elapsed <= interval + tolerance, (
-        f"[timing] {what} after {elapsed:.2f} s, {elapsed - interval:.2f} s too late: expected {allowed}")
 
 
 async def expect_connection_timeout(charge_point: Any, connector: int, *, after: Record | int, timeout_s: float,

@@ -142,21 +142,23 @@ RULES: dict[str, Rule] = _rules(
          "The 1.6 security white-paper messages are used only when the implementation declares white-paper support.",
          "White-paper messages need white-paper support (1.6)"),
     # -- behaviour: registration (conformance.rules.registration) ---------------------------
-    Rule("BEH-001", M, "OCPP 1.6 §4.2",
+    Rule("BEH-001", M, "OCPP 1.6 §4.2; OCPP 2.0.1 Part 2 B01",
          "Between a (re)boot and a BootNotification answered Accepted or Pending the charge point sends no other "
          "request, queued messages included (\"the Charge Point SHALL NOT send any other request to the Central "
-         "System. This includes cached messages\").",
+         "System. This includes cached messages\"; 2.0.1 B01 asks the same of a Charging Station).",
          "Nothing before the BootNotification is accepted"),
-    Rule("BEH-005", M, "OCPP 1.6 §4.2",
+    Rule("BEH-005", M, "OCPP 1.6 §4.2; OCPP 2.0.1 Part 2 B03 (B03.FR.02, B03.FR.08)",
          "While its registration is Rejected the charge point sends nothing but its next BootNotification and answers "
          "no request of the Central System (\"SHALL NOT send any OCPP message to the Central System until the "
          "aforementioned retry interval has expired\"; \"SHALL NOT respond to any Central System initiated "
-         "message\").",
+         "message\"); a 2.0.1 Charging Station answers a CSMS request while Rejected only with CALLERROR "
+         "SecurityError.",
          "Silence while Rejected"),
-    Rule("BEH-006a", M, "OCPP 1.6 §4.2",
+    Rule("BEH-006a", M, "OCPP 1.6 §4.2; OCPP 2.0.1 Part 2 B02 (B02.FR.02)",
          "While its registration is Pending the charge point sends only the requests a TriggerMessage asked for "
          "(\"The Charge Point SHALL NOT send request messages to the Central System unless it has been instructed "
-         "by the Central System to do so with a TriggerMessage.req request\").",
+         "by the Central System to do so with a TriggerMessage.req request\"); a 2.0.1 Charging Station also sends "
+         "the NotifyReport messages of a report the CSMS asked for with GetBaseReport or GetReport.",
          "Only triggered requests while Pending"),
     # -- behaviour: transaction-related messages ---------------------------------------------
     Rule("BEH-010a", S, "OCPP 1.6 §3.7.1",

@@ -533,7 +533,8 @@ class Judge:
                 self._broken[caller].remove(call)  # answered by its id: no "-1" answer due any more
                 return  # an answer to a broken frame is optional; what it says is an active test's business
             if self._gate is not None and not rec.deliberate and not call.deliberate and well_formed:
-                self._gate.reply(sender, call.action, message_id, message_type, rec.payload, found)
+                self._gate.reply(sender, call.action, message_id, message_type, rec.payload, found,
+                                 error_code=rec.error_code)
             elapsed = rec.t_mono - call.t_mono
             if elapsed > self.response_timeout:
                 found.append(("BEH-012a", f"reply to {call.action} '{clip(message_id, 40)}' (#{call.seq}) is late by "

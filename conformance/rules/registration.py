@@ -1,8 +1,9 @@
 """The registration gate: what a charging station may send before its BootNotification is accepted.
 
-OCPP 1.6 §4.2: between a (re)boot and a BootNotification answered Accepted or Pending the charge point sends no
-other request (BEH-001); while Pending it sends only what a TriggerMessage asked for (BEH-006a); while Rejected it
-sends nothing but the next BootNotification and answers nothing (BEH-005). The gate follows one link across its
+OCPP 1.6 §4.2 and 2.0.1 Part 2 B01-B03: between a (re)boot and a BootNotification answered Accepted or Pending the
+charging station sends no other request (BEH-001); while Pending it sends only what a TriggerMessage asked for, and in
+2.x the reports a GetBaseReport or GetReport asked for (BEH-006a); while Rejected it sends nothing but the next
+BootNotification and answers nothing (1.6), or answers only with CALLERROR SecurityError (2.x, BEH-005). The gate follows one link across its
 connections, on every boot, whichever case is running: a BootNotification marks a (re)boot, so a request that came
 before it on the same connection was sent too early, unless a TriggerMessage asked for that BootNotification or the
 station accepted a Reset meanwhile (a restart that keeps the connection: what came before the Reset was before it).
@@ -54,6 +55,10 @@ class RegistrationGate:
         if sender is Role.CSMS:
             if action == self.protocol.reset_action:
                 self.resets.add(message_id)
+            elif action in self.protocol.pending_report_actions:
+                wanted = self.protocol.pending_report_actions[action]
+                self.triggers[message_id] = wanted
+                self._grant(wanted)
             elif action in self.protocol.trigger_actions and type(payload) is dict:
                 requested = payload.get(self.protocol.trigger_field)
                 if type(requested) is str:
@@ -101,7 +106,7 @@ class RegistrationGate:
 
     # -- replies -----------------------------------------------------------------------------
     def reply(self, sender: Role, action: str | None, message_id: str, message_type: int, payload: Any,
-              found: Found) -> None:
+              found: Found, error_code: str | None = None) -> None:
         """A reply of `sender` to a CALL of the other side (`action`, MessageId `message_id`)."""
         if sender is Role.CSMS:
             if action == self.boot_action and message_type == CALLRESULT and type(payload) is dict:
@@ -111,10 +116,12 @@ class RegistrationGate:
                         self.granted.clear()
                     self.registration = status
             return
-        if self.registration == "Rejected":
+        allowed = self.protocol.rejected_reply_code
+        if self.registration == "Rejected" and not (allowed and message_type != CALLRESULT and error_code == allowed):
+            what = f"only with CALLERROR {allowed}" if allowed else "nothing"
             found.append(("BEH-005", f"the {self.station} answered {action or 'a CALL'} "
                                      f"'{clip(message_id, 40)}' while its registration is Rejected "
-                                     f"({self.boot_action} #{self.boot_seq}); while Rejected it answers nothing"))
+                                     f"({self.boot_action} #{self.boot_seq}); while Rejected it answers {what}"))
         accepted = message_type == CALLRESULT and type(payload) is dict and payload.get("status") == "Accepted"
         if message_id in self.resets:
             self.resets.discard(message_id)

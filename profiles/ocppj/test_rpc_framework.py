@@ -14,8 +14,23 @@ MISSING_FIELD_CODES = {"OccurenceConstraintViolation", "OccurrenceConstraintViol
 WRONG_TYPE_CODES = {"TypeConstraintViolation", "FormationViolation", "FormatViolation"}
 
 
-def _malformed(role: Role) -> dict:
+HEARTBEAT_VARIABLE = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
+
+
+def _malformed(role: Role, version: str) -> dict:
     """CALLs the IUT must understand, each broken in one way."""
+    if version != "1.6":  # OCPP 2.x
+        if role is Role.CHARGE_POINT:
+            return {
+                "missing": ("SetVariables", {}),
+                "type": ("GetVariables", {"getVariableData": "HeartbeatInterval"}),
+                "probe": ("GetVariables", {"getVariableData": [HEARTBEAT_VARIABLE]}),
+            }
+        return {
+            "missing": ("StatusNotification", {"connectorStatus": "Available", "evseId": 1, "connectorId": 1}),
+            "type": ("Authorize", {"idToken": 12345}),
+            "probe": ("Heartbeat", {}),
+        }
     if role is Role.CHARGE_POINT:
         return {
             "missing": ("ChangeConfiguration", {"key": "HeartbeatInterval"}),
@@ -39,7 +54,7 @@ def _frame(action: str, payload) -> tuple[str, str]:
       requirement="A CALL whose payload lacks a required field SHALL be answered with a CALLERROR carrying the CALL's "
                   "unique id and an occurrence/protocol/formation error code, never with a CALLRESULT.")
 async def test_missing_required_field(iut_ocpp, descriptor):
-    action, payload = _malformed(descriptor.sut)["missing"]
+    action, payload = _malformed(descriptor.sut, descriptor.ocpp_version)["missing"]
     uid, text = _frame(action, payload)
     sent = await iut_ocpp.send_raw(text)
     await iut_ocpp.expect_call_error(MISSING_FIELD_CODES, to=sent,
@@ -51,7 +66,7 @@ async def test_missing_required_field(iut_ocpp, descriptor):
       requirement="A CALL with a field of the wrong JSON type SHALL be answered with a CALLERROR carrying the CALL's "
                   "unique id and TypeConstraintViolation (or FormationViolation).")
 async def test_wrong_field_type(iut_ocpp, descriptor):
-    action, payload = _malformed(descriptor.sut)["type"]
+    action, payload = _malformed(descriptor.sut, descriptor.ocpp_version)["type"]
     uid, text = _frame(action, payload)
     sent = await iut_ocpp.send_raw(text)
     await iut_ocpp.expect_call_error(WRONG_TYPE_CODES, to=sent,
@@ -75,7 +90,7 @@ async def test_unknown_action(iut_ocpp):
                   "with a CALLERROR (unique id \"-1\" when it cannot read one) and SHALL keep serving the connection.")
 async def test_not_json(iut_ocpp, descriptor):
     garbage = await iut_ocpp.send_raw('[2, "not-json", "Heartbeat", {')
-    action, payload = _malformed(descriptor.sut)["probe"]
+    action, payload = _malformed(descriptor.sut, descriptor.ocpp_version)["probe"]
     await iut_ocpp.call(action, payload, requirement="After a garbage frame the IUT still answers a valid CALL.")
     answers = [r for r in iut_ocpp.wire.after(garbage.seq) if r.from_iut and r.is_result and r.unique_id in ("-1", "not-json")]
     assert not answers, f"[behaviour] the IUT answered a frame that is not JSON with a CALLRESULT (#{answers[0].seq})"

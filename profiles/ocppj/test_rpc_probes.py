@@ -11,8 +11,20 @@ from conformance.wire import Kind, Role
 SECTION = "RPC framework"
 
 
-def _probes(role: Role) -> dict:
+def _probes(role: Role, version: str) -> dict:
     """CALLs the IUT must refuse: one with a value outside its enumeration, one of an action it never receives."""
+    if version != "1.6":  # OCPP 2.x
+        if role is Role.CHARGE_POINT:
+            return {
+                "enum": ("ChangeAvailability", {"operationalStatus": "Operational"}),  # Inoperative | Operative
+                "direction": ("BootNotification", {"reason": "PowerUp", "chargingStation": {
+                    "vendorName": "ocpp-conformance", "model": "probe"}}),
+            }
+        return {
+            "enum": ("StatusNotification", {"timestamp": "2026-01-01T00:00:00Z", "connectorStatus": "Charging",
+                                            "evseId": 1, "connectorId": 1}),  # a 1.6 status, not a 2.x one
+            "direction": ("ClearCache", {}),
+        }
     if role is Role.CHARGE_POINT:
         return {
             "enum": ("ChangeAvailability", {"connectorId": 1, "type": "Operational"}),  # Inoperative | Operative
@@ -34,7 +46,7 @@ def _frame(action: str, payload) -> str:
                   "outside the enumeration) SHALL be answered with a CALLERROR PropertyConstraintViolation (\"Payload "
                   "is syntactically correct but at least one field contains an invalid value\"), never a CALLRESULT.")
 async def test_value_outside_enumeration(iut_ocpp, descriptor):
-    action, payload = _probes(descriptor.sut)["enum"]
+    action, payload = _probes(descriptor.sut, descriptor.ocpp_version)["enum"]
     sent = await iut_ocpp.send_raw(_frame(action, payload))
     await iut_ocpp.expect_call_error("PropertyConstraintViolation", to=sent,
                                      requirement=f"{action} with a value outside its enumeration is answered with "
@@ -48,7 +60,7 @@ async def test_value_outside_enumeration(iut_ocpp, descriptor):
                   "(\"Requested Action is recognized but not supported by the receiver\"), not NotImplemented, which "
                   "is for actions the receiver does not know.")
 async def test_action_of_the_other_role(iut_ocpp, descriptor):
-    action, payload = _probes(descriptor.sut)["direction"]
+    action, payload = _probes(descriptor.sut, descriptor.ocpp_version)["direction"]
     sent = await iut_ocpp.send_raw(_frame(action, payload))
     await iut_ocpp.expect_call_error("NotSupported", to=sent,
                                      requirement=f"{action} is an action only the IUT itself sends; it is recognized "

@@ -33,7 +33,16 @@ from conformance.ocpp16.simulators import faults as fault_registry
 from conformance.ocpp16.simulators.charge_point import ReferenceChargePoint
 from conformance.ocpp16.simulators.csms import ReferenceCsms, UnknownAction, UnknownStation
 from conformance.ocpp16.simulators.rpc import CallError, CallTimeout
-from conformance.simulation import ControlServer, Handler, HttpError, pick, required, snake, tcp_port
+from conformance.simulation import (
+    ControlServer,
+    Handler,
+    HttpError,
+    pick,
+    required,
+    simulate_command,
+    snake,
+    tcp_port,
+)
 
 LOGGER = logging.getLogger("conformance.ocpp16.simulators.control")
 
@@ -228,14 +237,12 @@ def _id_tag_spec(text: str) -> tuple[str, dict]:
 
 def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
     """Add `simulate charge-point|csms` to the CLI's subparsers; returns the `simulate` parser."""
-    parser = subparsers.add_parser(
-        "simulate",
-        help="run a reference simulator (an OCPP 1.6 charge point or Central System), optionally with faults",
-        description="Run a reference OCPP 1.6 simulator with an HTTP control API. Faults:\n" + fault_registry.describe(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser, roles = simulate_command(
+        subparsers,
+        help="run a reference simulator (an OCPP charge point, charging station or CSMS), optionally with faults",
+        description="Run a reference OCPP simulator with an HTTP control API. OCPP 1.6 faults:\n"
+                    + fault_registry.describe(),
     )
-    roles = parser.add_subparsers(dest="simulate_role", metavar="{charge-point,csms}")
-    roles.required = True
 
     cp = roles.add_parser("charge-point", help="a charge point connecting to a Central System")
     cp.add_argument("--csms", required=True, metavar="URL", help="Central System endpoint, e.g. ws://127.0.0.1:9000/ocpp (the identity is appended, or put in place of {identity}: ws://127.0.0.1:9000/ws/{identity}/)")

@@ -1,0 +1,152 @@
+"""Named faults of the OCPP 2.0.1 reference simulators.
+
+Each fault is one small, deliberate deviation from OCPP 2.0.1, switched on by name and checked in the simulator code
+with `if "name" in self.faults`. The self-tests run every 2.0.1 case against the correct simulators (must pass) and
+against the faults meant to break it (must fail, for the reason tests/fault_table.yaml names).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+Side = Literal["charge_point", "csms"]
+
+# How far the timing faults put a timer off: by less than the interval, by more than the quarter of it a timing check
+# allows (`Timeouts.interval_tolerance`).
+TIMER_SHORT = 0.7
+TIMER_LONG = 1.3
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    side: str  # "charge_point" | "csms" | "both"
+    description: str
+
+
+_CHARGING_STATION = [
+    # OCPP-J (Part 4)
+    ("no-reply", "never answers CSMS calls"),
+    ("late-reply", "answers CSMS calls only after a delay longer than the response timeout"),
+    ("wrong-message-id", "answers CSMS calls with a MessageId that is not the CALL's"),
+    ("silent-on-garbage", "sends nothing back for a frame that is not JSON"),
+    ("wrong-callerror-code", "answers unknown actions with NotSupported (and unsupported ones with NotImplemented)"),
+    ("formationviolation-on-201", "answers schema errors with the 1.6 spellings FormationViolation and "
+                                  "OccurenceConstraintViolation"),
+    # OCPP 2.0.1 charging station: B Provisioning
+    ("no-heartbeat", "never sends HeartbeatRequest"),
+    ("boot-pending-ignored", "reports its connectors' status while its registration is Pending"),
+    ("boot-retry-short", "sends the next BootNotification after a Pending or Rejected answer too early (0.7 of the "
+                         "interval)"),
+    ("rejected-answers-requests", "answers the CSMS's requests while Rejected instead of CALLERROR SecurityError"),
+    ("get-variables-value-missing", "answers GetVariables Accepted without the attributeValue"),
+    ("set-variables-not-applied", "answers SetVariables Accepted but keeps the old value"),
+    ("invalid-value-accepted", "answers SetVariables of a value invalid for the variable Accepted (and keeps the old "
+                               "value)"),
+    ("read-only-variable-accepted", "answers SetVariables of a read-only variable Accepted (and keeps its value)"),
+    ("unknown-component-accepted", "answers GetVariables of an unknown component Rejected, not UnknownComponent"),
+    ("set-unknown-component-rejected", "answers SetVariables of an unknown component Rejected, not UnknownComponent"),
+    ("unknown-variable-as-component", "answers Get/SetVariables of an unknown variable UnknownComponent, not "
+                                      "UnknownVariable"),
+    ("report-seqno-from-one", "numbers the NotifyReport messages of a report from 1"),
+    ("report-tbc-wrong", "sends every NotifyReport of a report with tbc false"),
+    ("report-request-id-wrong", "sends a report with a requestId other than the GetBaseReport's"),
+    ("report-last-part-missing", "never sends the last NotifyReport of a report of several parts"),
+    ("unsupported-report-accepted", "answers GetBaseReport of a report base it does not support Accepted (and sends "
+                                    "an empty report)"),
+    ("report-variable-missing", "leaves SampledDataCtrlr.TxEndedInterval out of its base reports"),
+    ("reset-ignored", "answers Reset Accepted and does nothing"),
+    ("on-idle-reset-immediate", "carries out a Reset OnIdle at once, with transactions under way"),
+    ("ended-event-missing", "sends no TransactionEvent Ended for the transactions an Immediate reset ends"),
+    ("availability-lost-on-reboot", "forgets on a reboot that ChangeAvailability made it Inoperative"),
+    ("evse-reset-reboots-station", "reboots the whole station on a Reset of one EVSE"),
+    ("reset-after-first-transaction", "carries out a Scheduled reset once the first of its transactions has ended"),
+    ("offline-threshold-ignored", "back online, reports every connector after a short offline period and only the "
+                                  "changed ones after a long one"),
+    ("no-reconnect", "does not connect again after the network came back"),
+    ("network-profile-slot-unchecked", "accepts SetNetworkProfile for a configuration slot it does not have"),
+    ("network-priority-ignored", "connects with the network profile it was installed with, whatever "
+                                 "NetworkConfigurationPriority lists first"),
+    ("network-fallback-early", "gives up a network profile after one failed attempt, whatever "
+                               "NetworkProfileConnectionAttempts says"),
+    ("network-fallback-missing", "keeps trying the first network profile of NetworkConfigurationPriority that "
+                                 "fails, never the next one"),
+    ("attribute-type-ignored", "answers GetVariables of an attribute type a variable lacks with its Actual value, "
+                               "SetVariables of it Rejected"),
+    ("evse-reset-unsupported-accepted", "cannot reset one EVSE, yet answers a Reset of an EVSE Accepted"),
+    # OCPP 2.0.1 charging station: A Security
+    ("basic-auth-wrong-user", "authenticates with a Basic-auth user name that is not its identity"),
+    ("password-change-ignored", "answers SetVariables of BasicAuthPassword Accepted but keeps using the old password"),
+    ("short-password-accepted", "answers SetVariables of a BasicAuthPassword shorter than 16 characters Accepted"),
+    ("security-downgrade-accepted", "accepts a network profile of a lower security profile than the one in use"),
+    ("install-certificate-ignored", "answers InstallCertificate of a CSMS root Accepted but does not trust it"),
+    ("upgrade-without-root-accepted", "accepts a network profile of security profile 2 without a CSMS root "
+                                      "certificate to verify the CSMS with"),
+    ("tls-wrong-cipher-suites", "offers only ChaCha20 cipher suites over TLS 1.2, none of A00's"),
+    ("csms-root-lost", "loses its CSMS root certificate after its first TLS connection: refuses the valid server "
+                       "certificate from then on"),
+    ("tls-1.1-accepted", "connects to a CSMS that speaks only TLS 1.1"),
+    ("server-certificate-not-checked", "connects to a CSMS whatever its server certificate"),
+    # OCPP 2.0.1 charging station: P DataTransfer
+    ("data-transfer-accepted", "answers DataTransfer of a vendor it does not know Accepted"),
+    ("custom-data-rejected", "answers a request that carries customData with CALLERROR FormatViolation"),
+]
+
+_CSMS = [
+    # OCPP-J (Part 4)
+    ("no-reply", "never answers charging station calls"),
+    ("late-reply", "answers charging station calls only after a delay longer than the response timeout"),
+    ("wrong-message-id", "answers charging station calls with a MessageId that is not the CALL's"),
+    ("silent-on-garbage", "sends nothing back for a frame that is not JSON"),
+    ("wrong-callerror-code", "answers unknown actions with NotSupported (and unsupported ones with NotImplemented)"),
+    ("formationviolation-on-201", "answers schema errors with the 1.6 spellings FormationViolation and "
+                                  "OccurenceConstraintViolation"),
+    ("calls-pipelined", "sends operator commands at once, while an earlier CALL to the station is unanswered"),
+]
+
+CHARGING_STATION_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGING_STATION}
+CSMS_FAULTS: dict[str, Fault] = {n: Fault(n, "csms", t) for n, t in _CSMS}
+
+
+def _merge() -> dict[str, Fault]:
+    merged: dict[str, Fault] = {}
+    for name in [*CHARGING_STATION_FAULTS, *CSMS_FAULTS]:
+        cs, csms = CHARGING_STATION_FAULTS.get(name), CSMS_FAULTS.get(name)
+        if cs and csms:
+            merged[name] = Fault(name, "both", f"charging station: {cs.description}; CSMS: {csms.description}")
+        else:
+            merged[name] = cs or csms  # type: ignore[assignment]
+    return merged
+
+
+FAULTS: dict[str, Fault] = _merge()
+
+
+def faults_for(side: Side) -> dict[str, Fault]:
+    return CHARGING_STATION_FAULTS if side == "charge_point" else CSMS_FAULTS
+
+
+def check_faults(names: Iterable[str], side: Side) -> frozenset[str]:
+    """The names as a set; a name the side does not know raises ValueError listing the known ones."""
+    known = faults_for(side)
+    chosen = frozenset(names)
+    unknown = sorted(chosen - known.keys())
+    if unknown:
+        label = "charging station" if side == "charge_point" else "CSMS"
+        raise ValueError(f"unknown 2.0.1 {label} fault(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return chosen
+
+
+def faults_for_side(names: Iterable[str], side: Side) -> frozenset[str]:
+    """The faults of `names` this side has. A run's `--sim-fault` goes to every simulator of every version and was
+    checked against all of them (`conformance.versions.check_fault_names`): names of other versions or of the other
+    side are left out here."""
+    return frozenset(n for n in names if n in faults_for(side))
+
+
+def describe(side: Side | None = None) -> str:
+    """One line per fault, for `--help`."""
+    sides: list[Side] = [side] if side else ["charge_point", "csms"]
+    return "\n".join(f"{'charging station' if s == 'charge_point' else 'CSMS':16} {f.name:42} {f.description}"
+                     for s in sides for f in faults_for(s).values())
