@@ -447,6 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_pki_arguments(sub)
     support("1.6").add_simulate_arguments(sub)  # the reference simulators of each version the suite plays
+    support("2.0.1").add_simulate_arguments(sub)
     return parser
 
 

@@ -18,7 +18,7 @@ from conformance.session import measure
 from conformance.timestamps import parse_iso, utc_now
 from conformance.wire import Record
 
-SUITE_STATION = {"model": "suite-charging-station", "vendorName": "ocpp-conformance",
+SUITE_STATION = {"model": "suite-station", "vendorName": "ocpp-conformance",
                  "serialNumber": "OCPPC-0201", "firmwareVersion": "0.1.0"}
 REPORT_PART = 8  # report data entries per NotifyReport the suite's station sends
 

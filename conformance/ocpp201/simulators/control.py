@@ -21,11 +21,9 @@ import signal
 import sys
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed
-
 from conformance.ocpp201.simulators import faults as fault_registry
 from conformance.ocpp201.simulators.charging_station import ReferenceChargingStation
-from conformance.ocpp201.simulators.csms import ReferenceCsms201, UnknownAction, UnknownStation
+from conformance.ocpp201.simulators.csms.control import http_failure
 from conformance.ocpp201.simulators.rpc import CallError, CallTimeout
 from conformance.simulation import ControlServer, Handler, HttpError, pick, required, snake, tcp_port
 
@@ -33,20 +31,6 @@ STATION_ACTIONS = ("plug_in", "unplug", "present_id_tag", "power_cycle", "reboot
                    "raise_fault", "clear_fault")
 CSMS_OPERATOR_ACTIONS = ("add-id-tag", "remove-id-tag", "set-boot-status")
 _OCTT_PREFIX = ["api", "octt", "2.0.1"]
-
-
-def _failure(exc: Exception, station_id: str | None = None) -> tuple[int, Any]:
-    if isinstance(exc, CallError):
-        return 502, {"errorCode": exc.code, "errorDescription": exc.description, "errorDetails": exc.details}
-    if isinstance(exc, UnknownStation):
-        raise HttpError(404, str(exc)) from None
-    if isinstance(exc, UnknownAction):
-        raise HttpError(501, str(exc)) from None
-    if isinstance(exc, ValueError):
-        raise HttpError(400, str(exc)) from None
-    if isinstance(exc, (CallTimeout, asyncio.TimeoutError)):
-        raise HttpError(504, str(exc)) from None
-    raise HttpError(503, f"connection to {station_id} lost: {exc}" if station_id else str(exc)) from None
 
 
 def charging_station_handler(cs: ReferenceChargingStation) -> Handler:
@@ -75,71 +59,8 @@ def charging_station_handler(cs: ReferenceChargingStation) -> Handler:
             else:
                 await getattr(cs, action)()
         except (ValueError, ConnectionError, CallError, CallTimeout, asyncio.TimeoutError) as exc:
-            return _failure(exc)
+            return http_failure(exc)
         return 200, {"ok": True, "action": segments[0]}
-
-    return handle
-
-
-def csms_handler(csms: ReferenceCsms201) -> Handler:
-    async def operator(action: str, params: dict) -> tuple[int, Any]:
-        token = pick(params, "idTag", "id_tag", "idToken")
-        if action == "add-id-tag":
-            await csms.add_id_tag(required(token, "idTag"), params.get("status", "Accepted"))
-        elif action == "remove-id-tag":
-            await csms.remove_id_tag(required(token, "idTag"))
-        else:
-            status = params.get("status", "Accepted")
-            if status not in ("Accepted", "Pending", "Rejected"):
-                raise ValueError(f"status must be Accepted, Pending or Rejected, got {status!r}")
-            station = pick(params, "stationId", "station_id")
-            if station:
-                csms.boot_status_overrides[station] = status
-            else:
-                csms.boot_status = status
-        return 200, {"ok": True, "action": action}
-
-    async def handle(method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
-        segments = [s for s in path.split("/") if s]
-        if method == "GET" and segments in (["status"], []):
-            return 200, csms.snapshot()
-        if method == "POST" and len(segments) == 1 and segments[0] in CSMS_OPERATOR_ACTIONS:
-            try:
-                return await operator(segments[0], body if isinstance(body, dict) else {})
-            except ValueError as exc:
-                raise HttpError(400, str(exc)) from None
-        if segments[:3] == _OCTT_PREFIX:
-            segments = segments[3:]
-        if len(segments) == 1 and method == "GET":
-            try:
-                return 200, csms.station(segments[0]).to_dict(csms.transactions.values())
-            except UnknownStation as exc:
-                raise HttpError(404, str(exc)) from None
-        if len(segments) != 2:
-            raise HttpError(404, f"no such endpoint {path}; use POST /<station>/<action> or "
-                                 "/api/octt/2.0.1/<station>/<action>")
-        if method != "POST":
-            raise HttpError(405, "use POST to send a request")
-        if body is not None and not isinstance(body, dict):
-            raise HttpError(400, "the body must be the OCPP payload as a JSON object")
-        station_id, action = segments
-        try:
-            if query.get("wait", "1").lower() in ("0", "false", "no"):
-                sent = asyncio.Event()
-                future = csms.start_command(station_id, action, body or {}, on_sent=sent)
-                future.add_done_callback(lambda f: f.cancelled() or f.exception())
-                waiter = asyncio.ensure_future(sent.wait())
-                try:
-                    await asyncio.wait({waiter, future}, timeout=csms.response_timeout,
-                                       return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    waiter.cancel()
-                if future.done() and not future.cancelled() and future.exception() is not None:
-                    raise future.exception()
-                return 202, {"sent": sent.is_set()}
-            return 200, await csms.send_command(station_id, action, body or {})
-        except (UnknownStation, ValueError, ConnectionError, ConnectionClosed, CallError, CallTimeout) as exc:
-            return _failure(exc, station_id)
 
     return handle
 
@@ -175,16 +96,6 @@ def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
     cs.add_argument("--no-evse-reset", action="store_true", help="refuse to reset a single EVSE")
     cs.add_argument("--response-timeout", type=float, default=30.0, help="seconds to wait for a reply to our calls")
     _common(cs)
-    csms = roles.add_parser("csms", help="a CSMS charging stations connect to")
-    csms.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
-    csms.add_argument("--port", type=tcp_port, default=9000, help="listen port (default 9000, 0 = any free port)")
-    csms.add_argument("--path", default="/ocpp", help="endpoint path; stations connect to <path>/<identity>")
-    csms.add_argument("--token", action="append", type=_key_value, default=[], metavar="TOKEN=STATUS",
-                      help="token database entry (repeatable), e.g. ABC=Accepted")
-    csms.add_argument("--heartbeat-interval", type=int, default=300, help="interval answered in BootNotification")
-    csms.add_argument("--boot-status", choices=["Accepted", "Pending", "Rejected"], default="Accepted")
-    csms.add_argument("--response-timeout", type=float, default=30.0, help="seconds to wait for a station's reply")
-    _common(csms)
     parser.set_defaults(handler=run_simulate)
     return parser
 
@@ -200,9 +111,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def run_simulate(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runner = run_csms if args.simulate_role == "csms" else run_charging_station
     try:
-        asyncio.run(runner(args))
+        asyncio.run(run_charging_station(args))
     except KeyboardInterrupt:
         return 0
     except ValueError as exc:
@@ -229,20 +139,6 @@ async def run_charging_station(args: argparse.Namespace) -> None:
     await control.start()
     await cs.start()
     await _serve(cs, control, args, f"charging station {args.identity} -> {cs.url}")
-
-
-async def run_csms(args: argparse.Namespace) -> None:
-    csms = ReferenceCsms201(host=args.host, port=args.port, path=args.path, faults=args.fault,
-                            tokens=dict(args.token), heartbeat_interval=args.heartbeat_interval,
-                            boot_status=args.boot_status, response_timeout=args.response_timeout)
-    port = await csms.start()
-    control = ControlServer(csms_handler(csms), host=args.control_host, port=args.control_port)
-    try:
-        await control.start()
-    except OSError:
-        await csms.stop()
-        raise
-    await _serve(csms, control, args, f"OCPP 2.0.1 CSMS listening on {csms.url}/<identity> (port {port})")
 
 
 async def _serve(simulator: Any, control: ControlServer, args: argparse.Namespace, banner: str) -> None:

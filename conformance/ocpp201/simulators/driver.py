@@ -2,7 +2,7 @@
 
 `start_simulator(descriptor)` builds and starts the simulator a ``driver.type: simulator`` descriptor stands for (a
 charging station connecting to where the suite listens, or a CSMS listening at the descriptor's endpoint) and
-returns it with its driver. Every driver action maps to the simulator's method of the same name; the `connector` of
+returns it with its driver (the CSMS's in `simulators.csms.driver`). Every driver action maps to the simulator's method of the same name; the `connector` of
 a charging station action names the EVSE.
 """
 
@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
-from conformance.drivers.base import ChargePointDriver, CsmsDriver, DriverError, NeedsManualAction
+from conformance.drivers.base import ChargePointDriver, DriverError, NeedsManualAction
 from conformance.ocpp201.simulators.charging_station import ReferenceChargingStation
-from conformance.ocpp201.simulators.csms import ReferenceCsms201, UnknownAction, UnknownStation
+from conformance.ocpp201.simulators.csms import driver as csms_driver
 from conformance.ocpp201.simulators.faults import faults_for_side
 from conformance.ocpp201.simulators.rpc import CallError, CallTimeout
 from conformance.wire import Role
@@ -28,12 +27,9 @@ LOGGER = logging.getLogger("conformance.ocpp201.simulators.driver")
 
 CHARGING_STATION_ACTIONS = ("plug_in", "unplug", "present_id_tag", "power_cycle", "reboot", "go_offline",
                             "come_online", "raise_fault", "clear_fault")
-CSMS_ACTIONS = ("send_command", "add_id_tag", "remove_id_tag", "set_boot_status")
 
 _STATION_OPTIONS = {"variables", "late_reply_delay", "boot_retry_interval", "reconnect_delay", "power_off_time",
                     "vendor", "model", "serial_number", "firmware_version", "response_timeout"}
-_CSMS_OPTIONS = {"heartbeat_interval", "boot_status", "boot_retry_interval", "response_timeout", "late_reply_delay",
-                 "tokens"}
 
 
 class SimulatorChargingStationDriver(ChargePointDriver):
@@ -60,77 +56,12 @@ class SimulatorChargingStationDriver(ChargePointDriver):
         return {"reply": result} if isinstance(result, dict) else None
 
 
-class SimulatorCsmsDriver(CsmsDriver):
-    """Drives an in-process `ReferenceCsms201`: commands run in the background, like an operator's."""
-
-    kind = "simulator"
-
-    def __init__(self, descriptor: "Descriptor", *, wire: "Wire | None" = None, simulator: ReferenceCsms201) -> None:
-        super().__init__(descriptor, wire=wire)
-        self.simulator = simulator
-        self.results: list[dict[str, Any]] = []
-        self._pending: set[asyncio.Future] = set()
-
-    def can(self, action: str) -> bool:
-        return action in CSMS_ACTIONS
-
-    async def _perform(self, action: str, params: dict[str, Any]) -> dict[str, Any] | None:
-        csms = self.simulator
-        if action == "send_command":
-            return await self._send(params.get("command", ""), params.get("payload") or {},
-                                    params.get("station_id") or self.identity)
-        if action == "add_id_tag":
-            await csms.add_id_tag(params["id_tag"], params.get("status", "Accepted"))
-            return None
-        if action == "remove_id_tag":
-            await csms.remove_id_tag(params["id_tag"])
-            return None
-        if action == "set_boot_status":
-            status = params.get("status", "Accepted")
-            csms.boot_status_overrides[params.get("station_id") or self.identity] = status
-            return None
-        raise NeedsManualAction(f"the reference CSMS has no action {action!r}")
-
-    async def _send(self, command: str, payload: dict, station_id: str) -> dict[str, Any]:
-        sent = asyncio.Event()
-        try:
-            future = self.simulator.start_command(station_id, command, payload, on_sent=sent)
-        except UnknownAction as exc:
-            raise NeedsManualAction(str(exc)) from None
-        except (UnknownStation, ValueError) as exc:
-            raise DriverError(str(exc)) from None
-        self._pending.add(future)
-        future.add_done_callback(lambda f, c=command: self._finished(c, f))
-        waiter = asyncio.ensure_future(sent.wait())
-        try:
-            await asyncio.wait({waiter, future}, timeout=self.descriptor.timeouts.response,
-                               return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiter.cancel()
-        return {"sent": sent.is_set()}
-
-    def _finished(self, command: str, future: asyncio.Future) -> None:
-        self._pending.discard(future)
-        if future.cancelled():
-            self.results.append({"action": command, "error": "cancelled"})
-        elif future.exception() is not None:
-            self.results.append({"action": command, "error": f"{type(future.exception()).__name__}: "
-                                                             f"{future.exception()}"})
-        else:
-            self.results.append({"action": command, "reply": future.result()})
-        self.simulator._wake()
-
-    async def aclose(self) -> None:
-        for future in list(self._pending):
-            future.cancel()
-
-
 def create(descriptor: "Descriptor", *, wire: "Wire | None" = None, simulator: Any = None) -> Any:
     """The driver of an already running simulator."""
     if simulator is None:
         raise DriverError(f"driver 'simulator' needs a running reference simulator ({descriptor.label})")
     if descriptor.sut is Role.CSMS:
-        return SimulatorCsmsDriver(descriptor, wire=wire, simulator=simulator)
+        return csms_driver.create(descriptor, wire=wire, simulator=simulator)
     return SimulatorChargingStationDriver(descriptor, wire=wire, simulator=simulator)
 
 
@@ -183,59 +114,10 @@ def build_charging_station(descriptor: "Descriptor") -> ReferenceChargingStation
     )
 
 
-def token_database(descriptor: "Descriptor") -> dict[str, dict[str, Any]]:
-    """The descriptor's id tags as a token database with the statuses the cases expect (the invalid one unknown)."""
-    tags = descriptor.id_tags
-    group = tags.parent_id_tag
-    entries = {
-        tags.valid: {"status": "Accepted"},
-        tags.valid_2: {"status": "Accepted"},
-        tags.blocked: {"status": "Blocked"},
-        tags.expired: {"status": "Expired"},
-        tags.parent_id_tag: {"status": "Accepted"},
-        tags.child_id_tag: {"status": "Accepted", "group": group},
-        tags.sibling_id_tag: {"status": "Accepted", "group": group},
-    }
-    return {token: {**entry, "type": descriptor.id_token_type(token)} for token, entry in entries.items() if token}
-
-
-def build_csms(descriptor: "Descriptor") -> ReferenceCsms201:
-    _plain_profile(descriptor)
-    options = _options(descriptor, _CSMS_OPTIONS)
-    if not descriptor.endpoint:
-        raise ValueError(f"{descriptor.label}: endpoint: missing — the reference CSMS listens there")
-    parts = urlsplit(descriptor.endpoint)
-    if parts.port is None:
-        raise ValueError(f"{descriptor.label}: endpoint: give an explicit port, e.g. ws://127.0.0.1:19701/ocpp")
-    tokens = token_database(descriptor)
-    tokens.update(options.pop("tokens", {}) or {})
-    password = descriptor.security.password
-    heartbeat = options.pop("heartbeat_interval",
-                            descriptor.configuration.get("OCPPCommCtrlr.HeartbeatInterval", 300))
-    return ReferenceCsms201(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port,
-        path=parts.path or "/",
-        faults=faults_for_side(descriptor.driver.get("faults") or (), "csms"),
-        tokens=tokens,
-        basic_auth={descriptor.identity: password} if password else None,
-        heartbeat_interval=int(heartbeat),
-        response_timeout=float(options.pop("response_timeout", descriptor.timeouts.response)),
-        late_reply_delay=_late_reply_delay(descriptor, options),
-        **options,
-    )
-
-
 async def start_simulator(descriptor: "Descriptor", *, wire: "Wire | None" = None) -> tuple[Any, Any]:
     """Build and start the simulator of a `driver.type: simulator` descriptor; returns (simulator, driver)."""
     if descriptor.sut is Role.CSMS:
-        csms = build_csms(descriptor)
-        try:
-            await csms.start()
-        except OSError as exc:
-            raise DriverError(f"the reference CSMS cannot listen at {descriptor.endpoint}: {exc} — free the port or "
-                              f"change endpoint in {descriptor.label}") from None
-        return csms, SimulatorCsmsDriver(descriptor, wire=wire, simulator=csms)
+        return await csms_driver.start(descriptor, wire=wire)
     station = build_charging_station(descriptor)
     await station.start()
     return station, SimulatorChargingStationDriver(descriptor, wire=wire, simulator=station)

@@ -46,6 +46,24 @@ _CSMS = [
     ("formationviolation-on-201", "answers schema errors with the 1.6 spellings FormationViolation and "
                                   "OccurenceConstraintViolation"),
     ("calls-pipelined", "sends operator commands at once, while an earlier CALL to the station is unanswered"),
+    # B Provisioning: registration and clock
+    ("boot-interval-zero", "answers BootNotification with interval 0"),
+    ("currenttime-skewed", "answers BootNotification and Heartbeat with a currentTime one hour ahead"),
+    ("heartbeat-no-currenttime", "answers Heartbeat without currentTime"),
+    ("not-accepted-requests-answered", "answers the requests of a Pending or Rejected station as if it were Accepted"),
+    # B Provisioning: what the operator asked is sent otherwise
+    ("commands-not-sent", "never sends what its operator asks it to send"),
+    ("get-variables-instance-dropped", "drops the variable instance from GetVariablesRequest"),
+    ("set-variables-value-trimmed", "cuts the last character off every value of SetVariablesRequest"),
+    ("report-base-swapped", "asks GetBaseReport for another report base than the operator chose"),
+    ("reset-type-swapped", "sends Reset OnIdle as Immediate and Immediate as OnIdle"),
+    ("reset-evse-dropped", "drops the evseId from ResetRequest (resets the whole station)"),
+    ("network-profile-slot-shifted", "puts SetNetworkProfile in the configuration slot after the one asked for"),
+    # OCPP-J handshake (Part 4 §3)
+    ("refuse-unsupported-subprotocol", "refuses (HTTP 400) a handshake that does not offer ocpp2.0.1"),
+    ("wrong-subprotocol", "selects a subprotocol the station did not offer"),
+    ("first-subprotocol-selected", "selects the first subprotocol offered, whatever it is"),
+    ("accept-no-subprotocol", "keeps a connection open that agreed on no subprotocol"),
 ]
 
 CHARGING_STATION_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGING_STATION}

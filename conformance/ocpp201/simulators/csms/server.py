@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from conformance.credentials import split_basic
+from conformance.credentials import password_bytes, split_basic
 from conformance.iut import IDENTITY_PLACEHOLDER as IDENTITY
 from conformance.ocpp201.simulators import faults as fault_registry
 from conformance.ocpp201.simulators.csms.commands import OperatorCommands
@@ -27,7 +27,6 @@ from conformance.ocpp201.simulators.csms.records import CsmsTransaction, Station
 from conformance.ocpp201.simulators.csms.registration import Registration, RegistrationHandlers
 from conformance.ocpp201.simulators.csms.transactions import TokenDatabase, TransactionHandlers
 from conformance.ocpp201.simulators.rpc import RpcEndpoint, endpoint_settings
-from conformance.credentials import password_bytes
 from conformance.protocol import OCPP201
 from conformance.simulation import Observable
 
