@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -30,3 +30,20 @@ def operator(iut: Any, csms: Any) -> Callable[..., Awaitable[Any]]:
                                       as_asked=as_asked)
 
     return command
+
+
+@pytest.fixture
+async def registration(iut: Any) -> AsyncIterator[Callable[[str], Awaitable[None]]]:
+    """Set the registration status the CSMS under test answers the suite's next BootNotification with
+    (``await registration("Pending")``, through the driver's `set_boot_status`); Accepted again after the case, so
+    the clean-up registers the station as the next case expects."""
+    changed = False
+
+    async def set_status(status: str) -> None:
+        nonlocal changed
+        changed = True
+        await iut.set_boot_status(status)
+
+    yield set_status
+    if changed:
+        await iut.set_boot_status("Accepted")

@@ -97,6 +97,27 @@ class SuiteStation201:
             await self.report_statuses()
         return conf
 
+    async def boot_again(self, refused: Any, *, expect: str | None = "Accepted") -> Any:
+        """A station whose BootNotification was not accepted boots again once the interval the CSMS gave has passed
+        (Part 2 B02, B03: the interval is the minimum wait; 0 lets the station choose: it waits one second). An
+        interval too long for a test run leaves the case inconclusive."""
+        interval = refused.payload.get("interval")
+        wait = interval if isinstance(interval, int) and interval > 0 else 1
+        limit = self.timeouts.expect
+        if wait > limit:
+            raise Inconclusive("the suite's charging station boots again after the CSMS's retry interval",
+                               f"the CSMS asked it to wait {wait} s, longer than the {limit:g} s a case waits "
+                               "(timeouts.expect) — configure a shorter retry interval for Pending in the CSMS",
+                               frame_seq=refused.record.seq)
+        await asyncio.sleep(wait)  # the station's own retry timer, as the CSMS set it
+        return await self.boot_now(reason="PowerUp", expect=expect)
+
+    async def unsolicited(self, action: str, payload: dict) -> Any:
+        """A request the station sends although it may not (e.g. while its registration is Pending or Rejected): a
+        deliberate violation of the station, never judged against the CSMS; returns the CSMS's answer (a Record) or
+        None when none came within the response timeout."""
+        return await self.peer.probe(action, payload, self.timeouts.response)
+
     async def heartbeat(self) -> Any:
         beat = await self.peer.call("Heartbeat", {}, requirement="The CSMS SHALL answer HeartbeatRequest with its "
                                                                  "current time (Part 2 G02).")
@@ -276,6 +297,8 @@ class SuiteStation201:
         m = self.model
         await self._finish_reactions()
         m.forget_reactions()
+        if m.registration not in (None, "Accepted") and self.peer.connected:
+            await self.link.endpoint.disconnect()  # a station left Pending or Rejected reboots to register again
         if not self.peer.connected:
             await self.link.endpoint.connect()
         if m.registration != "Accepted":

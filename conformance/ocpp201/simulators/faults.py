@@ -48,6 +48,7 @@ _CSMS = [
     ("calls-pipelined", "sends operator commands at once, while an earlier CALL to the station is unanswered"),
     # B Provisioning: registration and clock
     ("boot-interval-zero", "answers BootNotification with interval 0"),
+    ("boot-status-ignored", "answers every BootNotification Accepted, whatever registration status the operator set"),
     ("currenttime-skewed", "answers BootNotification and Heartbeat with a currentTime one hour ahead"),
     ("heartbeat-no-currenttime", "answers Heartbeat without currentTime"),
     ("not-accepted-requests-answered", "answers the requests of a Pending or Rejected station as if it were Accepted"),
