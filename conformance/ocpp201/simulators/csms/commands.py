@@ -5,6 +5,7 @@ the request as a faulty CSMS would send it."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import re
 from typing import Any, Mapping
@@ -51,7 +52,7 @@ class OperatorCommands:
         station = self.stations.get(station_id)
         if station is None or station.session is None:
             raise UnknownStation(f"charging station {station_id!r} is not connected to this CSMS")
-        body = self._completed(station, name, dict(payload or {}))
+        body = self._completed(station, name, copy.deepcopy(dict(payload or {})))  # never the operator's objects
         problem = check_payload(name, body)
         if problem is not None:
             raise ValueError(f"{name} payload is not valid OCPP 2.0.1: {problem.message}")
