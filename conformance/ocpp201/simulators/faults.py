@@ -56,6 +56,7 @@ _CSMS = [
     ("commands-not-sent", "never sends what its operator asks it to send"),
     ("get-variables-instance-dropped", "drops the variable instance from GetVariablesRequest"),
     ("set-variables-value-trimmed", "cuts the last character off every value of SetVariablesRequest"),
+    ("notify-report-parts-refused", "answers every NotifyReport after the first part of a report with CALLERROR"),
     ("report-base-swapped", "asks GetBaseReport for another report base than the operator chose"),
     ("reset-type-swapped", "sends Reset OnIdle as Immediate and Immediate as OnIdle"),
     ("reset-evse-dropped", "drops the evseId from ResetRequest (resets the whole station)"),

@@ -26,7 +26,7 @@ from conformance.ocpp201.simulators.csms.commands import OperatorCommands
 from conformance.ocpp201.simulators.csms.records import CsmsTransaction, Station, TokenRecord
 from conformance.ocpp201.simulators.csms.registration import Registration, RegistrationHandlers
 from conformance.ocpp201.simulators.csms.transactions import TokenDatabase, TransactionHandlers
-from conformance.ocpp201.simulators.rpc import RpcEndpoint, endpoint_settings
+from conformance.ocpp201.simulators.rpc import RpcEndpoint, RpcError, endpoint_settings
 from conformance.protocol import OCPP201
 from conformance.simulation import Observable
 
@@ -50,6 +50,8 @@ class CsmsRpc(RegistrationHandlers, TransactionHandlers, RpcEndpoint):
         return reply
 
     def on_NotifyReport(self, payload: dict, unique_id: str) -> dict:
+        if "notify-report-parts-refused" in self.csms.faults and payload.get("seqNo", 0) > 0:
+            raise RpcError("GenericError", "only the first part of a report is taken")
         self.station.reports.setdefault(payload["requestId"], []).append(payload)
         if not payload.get("tbc", False):
             self.station.granted.discard("NotifyReport")
