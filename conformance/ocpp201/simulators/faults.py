@@ -60,6 +60,8 @@ _CSMS = [
     ("report-base-swapped", "asks GetBaseReport for another report base than the operator chose"),
     ("reset-type-swapped", "sends Reset OnIdle as Immediate and Immediate as OnIdle"),
     ("reset-evse-dropped", "drops the evseId from ResetRequest (resets the whole station)"),
+    ("network-profile-used-whatever-answer", "makes a network profile the station's first choice "
+                                             "(NetworkConfigurationPriority) even when storing it failed"),
     ("network-profile-slot-shifted", "puts SetNetworkProfile in the configuration slot after the one asked for"),
     # OCPP-J handshake (Part 4 §3)
     ("refuse-unsupported-subprotocol", "refuses (HTTP 400) a handshake that does not offer ocpp2.0.1"),

@@ -112,6 +112,10 @@ class OperatorCommands:
             reply = await session.call(name, body, on_sent=on_sent, validate=False)
         finally:
             self._wake()
+        if name == "SetNetworkProfile" and "network-profile-used-whatever-answer" in self.faults:
+            priority = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"},
+                        "attributeValue": f"{body['configurationSlot']},0"}
+            await session.call("SetVariables", {"setVariableData": [priority]}, validate=False)
         if name == "GetVariables":
             for result in reply.get("getVariableResult") or []:
                 if result.get("attributeStatus") == "Accepted":
