@@ -27,7 +27,7 @@ REQ_BOOT = ("The CSMS SHALL answer BootNotificationRequest with a registration s
 REQ_STATUS = "The CSMS SHALL answer every StatusNotificationRequest (Part 2 G01)."
 REQ_TX = ("The CSMS SHALL answer every TransactionEventRequest, with the IdTokenInfo of the IdToken it carries (Part 2 "
           "E01, E05).")
-REQ_REPORT = "The CSMS SHALL answer every NotifyReportRequest of a report it asked for (Part 2 B07.FR.?, B08)."
+REQ_REPORT = "The CSMS SHALL answer every NotifyReportRequest of a report it asked for (Part 2 B07, B08)."
 
 
 async def boot_station(link: Any, *, force: bool = False, reason: str = "PowerUp") -> Any:
@@ -121,7 +121,7 @@ class SuiteStation201:
     async def heartbeat(self) -> Any:
         beat = await self.peer.call("Heartbeat", {}, requirement="The CSMS SHALL answer HeartbeatRequest with its "
                                                                  "current time (Part 2 G02).")
-        self._check_clock("HeartbeatResponse", beat.payload.get("currentTime"))
+        self.check_clock("HeartbeatResponse", beat.payload.get("currentTime"))
         return beat
 
     async def report_statuses(self, *, force: bool = True) -> None:
@@ -341,9 +341,9 @@ class SuiteStation201:
         if status == "Accepted" and (not isinstance(interval, int) or isinstance(interval, bool) or interval <= 0):
             self._deviation(f"BootNotificationResponse interval {interval!r} is not a usable heartbeat interval (a "
                             "positive number of seconds)", REQ_BOOT)
-        self._check_clock("BootNotificationResponse", payload.get("currentTime"))
+        self.check_clock("BootNotificationResponse", payload.get("currentTime"))
 
-    def _check_clock(self, where: str, current_time: Any) -> None:
+    def check_clock(self, where: str, current_time: Any) -> None:
         theirs = parse_iso(current_time)
         if theirs is None:
             self._deviation(f"{where} has currentTime {current_time!r}, not a date-time", REQ_BOOT)

@@ -63,6 +63,10 @@ _CSMS = [
     ("network-profile-used-whatever-answer", "makes a network profile the station's first choice "
                                              "(NetworkConfigurationPriority) even when storing it failed"),
     ("network-profile-slot-shifted", "puts SetNetworkProfile in the configuration slot after the one asked for"),
+    # P DataTransfer and CustomData
+    ("data-transfer-callerror", "answers DataTransfer with CALLERROR NotSupported instead of a status"),
+    ("data-transfer-rejected", "answers DataTransfer of a vendorId it does not know Rejected, not UnknownVendorId"),
+    ("custom-data-refused", "answers any message that carries customData with CALLERROR FormatViolation"),
     # OCPP-J handshake (Part 4 §3)
     ("refuse-unsupported-subprotocol", "refuses (HTTP 400) a handshake that does not offer ocpp2.0.1"),
     ("wrong-subprotocol", "selects a subprotocol the station did not offer"),

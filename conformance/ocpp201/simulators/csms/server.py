@@ -26,7 +26,7 @@ from conformance.ocpp201.simulators.csms.commands import OperatorCommands
 from conformance.ocpp201.simulators.csms.records import CsmsTransaction, Station, TokenRecord
 from conformance.ocpp201.simulators.csms.registration import Registration, RegistrationHandlers
 from conformance.ocpp201.simulators.csms.transactions import TokenDatabase, TransactionHandlers
-from conformance.ocpp201.simulators.rpc import RpcEndpoint, RpcError, endpoint_settings
+from conformance.ocpp201.simulators.rpc import RpcEndpoint, RpcError, callerror_frame, endpoint_settings
 from conformance.protocol import OCPP201
 from conformance.simulation import Observable
 
@@ -45,6 +45,8 @@ class CsmsRpc(RegistrationHandlers, TransactionHandlers, RpcEndpoint):
 
     async def _dispatch(self, unique_id: str, action: str, payload: Any) -> str | None:
         self.station.received.append((action, payload if isinstance(payload, dict) else {}))
+        if "custom-data-refused" in self.csms.faults and isinstance(payload, dict) and "customData" in payload:
+            return callerror_frame(unique_id, "FormatViolation", "customData is not accepted")
         reply = await super()._dispatch(unique_id, action, payload)
         self.csms._wake()
         return reply
@@ -67,7 +69,11 @@ class CsmsRpc(RegistrationHandlers, TransactionHandlers, RpcEndpoint):
         return {}
 
     def on_DataTransfer(self, payload: dict, unique_id: str) -> dict:
-        return {"status": "UnknownVendorId"}
+        if "data-transfer-callerror" in self.csms.faults:
+            raise RpcError("NotSupported", "DataTransfer is not supported")
+        if "data-transfer-rejected" in self.csms.faults:
+            return {"status": "Rejected"}
+        return {"status": "UnknownVendorId"}  # it implements no vendor extension
 
 
 class ReferenceCsms201(Registration, TokenDatabase, OperatorCommands, Observable):

@@ -6,7 +6,7 @@ SECTION = "Get Base Report"
 
 REQ_REPORT = ("The CSMS SHALL send GetBaseReportRequest with a requestId and the reportBase the operator asked for, "
               "and SHALL answer every NotifyReportRequest of the report the station then sends in several parts "
-              "(Part 2 B07.FR.01, B07.FR.03).")
+              "(Part 2 B07).")
 
 
 async def base_report(operator, station, base):

@@ -23,7 +23,7 @@ async def test_cold_boot_accepted(csms, station, descriptor):
 
 REQ_SECURITY_ERROR = ("While the registration of a charging station is Pending or Rejected, the CSMS SHALL answer "
                       "any request other than BootNotification (and, while Pending, the messages it asked for) with "
-                      "CALLERROR SecurityError (Part 2 B02.FR.09, B03.FR.07).")
+                      "CALLERROR SecurityError (Part 2 B02, B03).")
 
 
 @case("TC_B_02_CSMS", "Cold Boot Charging Station - Pending", profile="core",

@@ -7,7 +7,7 @@ SECTION = "Get Variables"
 
 REQ_GET = ("The CSMS SHALL send GetVariablesRequest with a GetVariableData element for each variable the operator "
            "asked for, naming its component and variable (with their instances and EVSE) and attribute type "
-           "(Part 2 B06.FR.01).")
+           "(Part 2 B06).")
 
 
 @case("TC_B_06_CSMS", "Get Variables - single value", profile="core",

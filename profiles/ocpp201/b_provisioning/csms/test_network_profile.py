@@ -8,7 +8,7 @@ SECTION = "Set new NetworkConnectionProfile"
 
 REQ_PROFILE = ("The CSMS SHALL send SetNetworkProfileRequest with the configurationSlot and the connectionData "
                "(OCPP version, transport, CSMS URL, message timeout, security profile, interface) the operator asked "
-               "for (Part 2 B09.FR.01).")
+               "for (Part 2 B09).")
 REQ_FAILED = ("A network connection profile the charging station failed to store (SetNetworkProfileResponse Failed) "
               "does not exist on the station: the CSMS SHALL NOT make the station use it by naming its slot in "
               "NetworkConfigurationPriority (Part 2 B09, B10).")

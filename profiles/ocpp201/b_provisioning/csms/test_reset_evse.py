@@ -6,7 +6,7 @@ SECTION = "Reset EVSE"
 
 REQ_RESET_EVSE = ("The CSMS SHALL send ResetRequest of the type the operator asked for with the evseId of the EVSE "
                   "to reset, and SHALL answer the TransactionEventRequests of the transaction the reset ends and "
-                  "the StatusNotificationRequests of the EVSE (Part 2 B11.FR.08, B12.FR.08).")
+                  "the StatusNotificationRequests of the EVSE (Part 2 B11, B12).")
 EVSE = 1
 
 

@@ -7,7 +7,7 @@ SECTION = "Set Variables"
 
 REQ_SET = ("The CSMS SHALL send SetVariablesRequest with a SetVariableData element for each variable the operator "
            "asked to set, naming its component and variable (with their instances and EVSE), attribute type and the "
-           "value asked for (Part 2 B05.FR.01).")
+           "value asked for (Part 2 B05).")
 
 
 async def set_as_operator(operator, station, asked):
