@@ -93,21 +93,22 @@ def test_reference_simulators_pass_every_case(clean_run: dict) -> None:
     assert clean_run["code"] == 0
 
 
-def _role_of(iut: str) -> str:
-    """reference-charge-point(-sp2/-sp3) -> charge_point; reference-csms(-sp2/-sp3) -> csms."""
-    return "charge_point" if iut.startswith(REFERENCE_IUTS["charge_point"]) else "csms"
-
-
 def test_every_applicable_case_ran_against_a_reference_simulator(clean_run: dict) -> None:
-    """Each case once per role: against the main reference simulator of the role, or — a case that needs security
-    profile 1, 2 or 3 — against the supplement (suite_files.REFERENCE_SUPPLEMENTS) that can run it."""
-    ran: dict[tuple[str, str], list[str]] = defaultdict(list)
+    """Each case once per role and OCPP version: against the main reference simulator of the role, or — a case that
+    needs security profile 1, 2 or 3 — against the supplement (suite_files.REFERENCE_SUPPLEMENTS) that can run it.
+    A transport case runs for each version the built-in simulators of the role speak."""
+    iuts = {i["name"]: (i["sut"], i["ocpp_version"]) for i in clean_run["summary"]["iuts"]}
+    ran: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for c in clean_run["summary"]["cases"]:
-        ran[(_role_of(c["iut"]), c["id"])].append(c["iut"])
+        ran[(*iuts[c["iut"]], c["id"])].append(c["iut"])
     for entry in catalogue(ROOT / "profiles"):
         roles = [entry["sut"]] if entry["sut"] != "any" else list(REFERENCE_IUTS)
         for role in roles:
-            assert len(ran[(role, entry["id"])]) == 1, f"{entry['id']} ran {ran[(role, entry['id'])]} for {role}"
+            versions = ([entry["ocpp_version"]] if entry["ocpp_version"] != "any"
+                        else sorted({v for r, v in iuts.values() if r == role}))
+            for version in versions:
+                assert len(ran[(role, version, entry["id"])]) == 1, (
+                    f"{entry['id']} ran {ran[(role, version, entry['id'])]} for {role} (OCPP {version})")
 
 
 def test_every_security_profile_case_runs_against_a_supplement(clean_run: dict) -> None:
