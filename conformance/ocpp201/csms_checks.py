@@ -46,3 +46,21 @@ def check_variables_as_asked(request: Record, field: str, asked: list[dict], *, 
             assert value == item["attributeValue"], (
                 f"[behaviour] {where} sets {_shown(key)} to {value!r}, the operator asked for "
                 f"{item['attributeValue']!r}")
+
+
+async def connection_refused(link: Any, label: str, **connect: Any) -> str:
+    """Open an extra connection the CSMS must refuse (`connect`: the suite's endpoint's connect options, e.g. another
+    password); returns how it refused, fails the case when it did not."""
+    from conformance.transport import HandshakeRefused, TlsFailure
+
+    try:
+        ws = await link.endpoint.connect(attach=False, **connect)
+    except HandshakeRefused as exc:
+        how = f"HTTP {exc.status}"
+    except TlsFailure as exc:
+        how = f"TLS: {exc.reason}"
+    else:
+        await ws.close()
+        raise AssertionError(f"[behaviour] the CSMS accepted a connection with {label}; it SHALL refuse it")
+    link.wire.event("note", refused=f"{label}: {how}")
+    return how

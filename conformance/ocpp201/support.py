@@ -32,6 +32,11 @@ class Ocpp201Support:
         return csms_side.liveness_probe(descriptor)
 
     def unmet_need(self, need: str, descriptor: Any) -> str | None:
+        kind, _, value = need.partition(":")
+        if kind in ("security_profile", "tls_material", "driver"):
+            from conformance.security_needs import security_need_unmet
+
+            return security_need_unmet(kind, value, descriptor)
         raise ValueError(f"unknown case need {need!r}")
 
     async def start_simulator(self, descriptor: Any, *, wire: Any) -> tuple[Any, Any]:

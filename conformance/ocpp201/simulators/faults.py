@@ -63,6 +63,12 @@ _CSMS = [
     ("network-profile-used-whatever-answer", "makes a network profile the station's first choice "
                                              "(NetworkConfigurationPriority) even when storing it failed"),
     ("network-profile-slot-shifted", "puts SetNetworkProfile in the configuration slot after the one asked for"),
+    # A Security
+    ("basic-auth-password-as-hex", "expects the hexadecimal text of the BasicAuthPassword instead of the password"),
+    ("basic-auth-ignored", "accepts a connection whatever its HTTP Basic credentials"),
+    ("basic-auth-user-not-checked", "accepts HTTP Basic credentials whose user name is not the station's identity"),
+    ("password-update-not-stored", "keeps the old BasicAuthPassword after the station accepted a new one"),
+    ("password-stored-when-rejected", "takes a new BasicAuthPassword even when the station rejected it"),
     # P DataTransfer and CustomData
     ("data-transfer-callerror", "answers DataTransfer with CALLERROR NotSupported instead of a status"),
     ("data-transfer-rejected", "answers DataTransfer of a vendorId it does not know Rejected, not UnknownVendorId"),

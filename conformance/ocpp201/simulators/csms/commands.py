@@ -101,6 +101,19 @@ class OperatorCommands:
             body["configurationSlot"] += 1
         return body
 
+    def _new_password(self, station: Station, body: dict, reply: dict) -> None:
+        """A BasicAuthPassword the station accepted is the one its next connections must carry (A01)."""
+        results = reply.get("setVariableResult") or []
+        for item, result in zip(body.get("setVariableData") or [], results):
+            if ((item.get("component") or {}).get("name"), (item.get("variable") or {}).get("name")) != \
+                    ("SecurityCtrlr", "BasicAuthPassword"):
+                continue
+            accepted = (result or {}).get("attributeStatus") == "Accepted"
+            if "password-update-not-stored" in self.faults:
+                continue
+            if accepted or "password-stored-when-rejected" in self.faults:
+                self.basic_auth[station.identity] = str(item.get("attributeValue", ""))
+
     async def _run_command(self, station: Station, name: str, body: dict, on_sent: asyncio.Event | None) -> dict:
         session = station.session
         if "commands-not-sent" in self.faults or session is None:
@@ -116,6 +129,8 @@ class OperatorCommands:
             priority = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"},
                         "attributeValue": f"{body['configurationSlot']},0"}
             await session.call("SetVariables", {"setVariableData": [priority]}, validate=False)
+        if name == "SetVariables":
+            self._new_password(station, body, reply)
         if name == "GetVariables":
             for result in reply.get("getVariableResult") or []:
                 if result.get("attributeStatus") == "Accepted":

@@ -166,9 +166,14 @@ class ReferenceCsms201(Registration, TokenDatabase, OperatorCommands, Observable
             if SUBPROTOCOL not in offered:
                 return connection.respond(http.HTTPStatus.BAD_REQUEST, f"unsupported subprotocol(s) {offered}\n")
         expected = self.basic_auth.get(identity)
-        if expected is not None:
+        if expected is not None and "basic-auth-ignored" not in self.faults:
             user, password = split_basic(request.headers.get("Authorization"))
-            if user != identity or password != password_bytes(expected):
+            if "basic-auth-user-not-checked" in self.faults:
+                user = identity
+            wanted = password_bytes(expected)
+            if "basic-auth-password-as-hex" in self.faults:
+                wanted = wanted.hex().encode()
+            if user != identity or password != wanted:
                 return connection.respond(http.HTTPStatus.UNAUTHORIZED, "wrong credentials\n")
         return None
 
