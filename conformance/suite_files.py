@@ -22,4 +22,5 @@ REFERENCE_IUTS = (IUT_DIR / "reference-charge-point.yaml", IUT_DIR / "reference-
                   IUT_DIR / "reference-csms-201.yaml")
 # Reference simulators in other settings (security profiles 2 and 3): without --iut, each runs the cases the built-in
 # IUT of its role cannot run and it can (the first supplement that can, takes a case).
-REFERENCE_SUPPLEMENTS = tuple(IUT_DIR / f"reference-{role}-sp{n}.yaml" for role in ("charge-point", "csms") for n in (2, 3))
+REFERENCE_SUPPLEMENTS = tuple(IUT_DIR / f"reference-{role}-sp{n}.yaml" for role in ("charge-point", "csms") for n in (2, 3)
+                              ) + (IUT_DIR / "reference-csms-201-sp2.yaml",)

@@ -34,11 +34,6 @@ from conformance.timestamps import parse_iso, utc_now
 from conformance.wire import Record
 
 CERTIFICATE_TYPES = ("CentralSystemRootCertificate", "ManufacturerRootCertificate")
-TLS12_SUITES = frozenset({
-    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-    "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-})
 _ids = itertools.count(int(dt.datetime.now(dt.timezone.utc).timestamp()) % 100000 * 10)
 
 REQ_TLS = ("A Charge Point and a Central System SHALL use TLS 1.2 or higher, and with TLS 1.2 one of the white paper's "
@@ -57,18 +52,6 @@ def request_id() -> int:
 
 # ======================================================================================================================
 # helpers shared by both roles
-
-
-def tls_problems(facts: dict | None, who: str) -> list[str]:
-    """What is wrong with the TLS session facts of a connection (version, cipher suite) for the white paper."""
-    if not facts:
-        return [f"{who} did not use TLS"]
-    version, cipher = facts.get("version"), facts.get("cipher")
-    if version not in ("TLSv1.2", "TLSv1.3"):
-        return [f"{who} used {version}; the white paper requires TLS 1.2 or higher"]
-    if version == "TLSv1.2" and cipher not in TLS12_SUITES:
-        return [f"{who} used the TLS 1.2 cipher suite {cipher}, which is none of the white paper's"]
-    return []
 
 
 def handshakes(link: Any, since: int) -> list[Record]:

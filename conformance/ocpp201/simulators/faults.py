@@ -69,6 +69,8 @@ _CSMS = [
     ("basic-auth-user-not-checked", "accepts HTTP Basic credentials whose user name is not the station's identity"),
     ("password-update-not-stored", "keeps the old BasicAuthPassword after the station accepted a new one"),
     ("password-stored-when-rejected", "takes a new BasicAuthPassword even when the station rejected it"),
+    ("server-certificate-expired", "presents an expired server certificate (security profile 2)"),
+    ("tls-1.1-accepted", "accepts TLS 1.1 connections (security profile 2)"),
     # P DataTransfer and CustomData
     ("data-transfer-callerror", "answers DataTransfer with CALLERROR NotSupported instead of a status"),
     ("data-transfer-rejected", "answers DataTransfer of a vendorId it does not know Rejected, not UnknownVendorId"),

@@ -16,6 +16,7 @@ from conformance.drivers.base import CsmsDriver, DriverError, NeedsManualAction
 from conformance.ocpp201.simulators.csms.records import UnknownAction, UnknownStation
 from conformance.ocpp201.simulators.csms.server import ReferenceCsms201
 from conformance.ocpp201.simulators.faults import faults_for_side
+from conformance.simulator_tls import server_tls
 
 if TYPE_CHECKING:
     from conformance.iut import Descriptor
@@ -120,10 +121,11 @@ def token_database(descriptor: "Descriptor") -> dict[str, dict[str, Any]]:
 
 
 def build(descriptor: "Descriptor") -> ReferenceCsms201:
-    if descriptor.security.profile >= 2:
+    if descriptor.security.profile >= 3:
         raise ValueError(f"{descriptor.label}: security.profile: the 2.0.1 reference CSMS runs at security profiles 0 "
-                         "and 1 — use 0 or 1")
+                         "to 2 — use 0, 1 or 2")
     options = _options(descriptor)
+    faults = faults_for_side(descriptor.driver.get("faults") or (), "csms")
     if not descriptor.endpoint:
         raise ValueError(f"{descriptor.label}: endpoint: missing — the reference CSMS listens there")
     parts = urlsplit(descriptor.endpoint)
@@ -139,9 +141,10 @@ def build(descriptor: "Descriptor") -> ReferenceCsms201:
         host=parts.hostname or "127.0.0.1",
         port=parts.port,
         path=parts.path or "/",
-        faults=faults_for_side(descriptor.driver.get("faults") or (), "csms"),
+        faults=faults,
         tokens=tokens,
         basic_auth={descriptor.identity: password} if password else None,
+        ssl_context=server_tls(descriptor, faults),
         heartbeat_interval=int(heartbeat),
         response_timeout=float(options.pop("response_timeout", t.response)),
         late_reply_delay=float(options.pop("late_reply_delay", t.response + t.tolerance + 1)),
