@@ -87,7 +87,9 @@ class Driver:
         if self.wire is None:
             return
         # an operator's payload may hold a credential (AuthorizationKey, BasicAuthPassword): registered and taken out
-        data = {("param_" + k if k in ("action", "outcome", "driver") else k): redact_payload(v) if k == "payload" else v
+        # a parameter named like a fact of the event (set_boot_status's `status`, an HTTP driver's `status`) is prefixed
+        taken = {"action", "outcome", "driver", *extra}
+        data = {("param_" + k if k in taken else k): redact_payload(v) if k == "payload" else v
                 for k, v in params.items()}
         self.wire.event("driver", action=action, outcome=outcome, driver=self.kind, **data, **extra)
 
