@@ -1,14 +1,9 @@
-"""HTTP control API of the 2.0.1 reference simulators, and `ocpp-conformance simulate --ocpp-version 2.0.1`.
+"""HTTP control API of the 2.0.1 reference charging station, and its `simulate` command (the CSMS's are in
+`simulators.csms.control`).
 
-The conventions are those of the 1.6 simulators (what the suite's `http` driver speaks):
-
-* charging station: `POST /{action-kebab}` with a JSON body, e.g. `POST /plug-in {"evseId": 1}` (`connectorId` is
-  read as the EVSE too), `POST /present-id-tag {"idTag": "ABC", "evseId": 1}`, `POST /go-offline`; `GET /status`.
-* CSMS: `POST /{station_id}/{action-kebab}` and `POST /api/octt/2.0.1/{station_id}/{action-kebab}` with the OCPP
-  payload: the CSMS sends that request and answers 200 with the station's reply (404 unknown station, 501 unknown
-  action, 400 bad payload, 502 the station answered CALLERROR, 504 no answer in time; `?wait=0`: 202 once the CALL
-  is on the wire). Operator actions: `POST /add-id-tag`, `/remove-id-tag` (`{"idTag": ...}`), `/set-boot-status`
-  (`{"status": "Pending", "stationId": ...}`); `GET /status`.
+The conventions are those of the 1.6 simulators (what the suite's `http` driver speaks): `POST /{action-kebab}` with a
+JSON body, e.g. `POST /plug-in {"evseId": 1}` (`connectorId` is read as the EVSE too), `POST /present-id-tag
+{"idTag": "ABC", "evseId": 1}`, `POST /go-offline`; `GET /status`.
 """
 
 from __future__ import annotations
@@ -29,8 +24,6 @@ from conformance.simulation import ControlServer, Handler, HttpError, pick, requ
 
 STATION_ACTIONS = ("plug_in", "unplug", "present_id_tag", "power_cycle", "reboot", "go_offline", "come_online",
                    "raise_fault", "clear_fault")
-CSMS_OPERATOR_ACTIONS = ("add-id-tag", "remove-id-tag", "set-boot-status")
-_OCTT_PREFIX = ["api", "octt", "2.0.1"]
 
 
 def charging_station_handler(cs: ReferenceChargingStation) -> Handler:
