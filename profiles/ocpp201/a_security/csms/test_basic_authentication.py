@@ -5,7 +5,7 @@ from conformance.credentials import new_password
 from conformance.ocpp201.csms_checks import connection_refused
 from conformance.transport import HandshakeRefused
 
-SECTION = "Basic Authentication"
+SECTION = "Security"
 
 REQ_REFUSE = ("At security profiles 1 and 2 the CSMS SHALL accept a connection only with HTTP Basic credentials "
               "whose user name is the charging station's identity and whose password is its BasicAuthPassword "

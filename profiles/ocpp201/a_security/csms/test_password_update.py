@@ -5,7 +5,7 @@ from conformance import case
 from conformance.ocpp201.csms_checks import check_variables_as_asked
 from conformance.transport import HandshakeRefused
 
-SECTION = "Update Charging Station Password for HTTP Basic Authentication"
+SECTION = "Security"
 
 NEW_PASSWORD = "ConformanceNewPw-0201"
 TOO_LONG = "ConformanceTooLongPassword-0123456789-ABC"  # 41 characters: BasicAuthPassword holds at most 40

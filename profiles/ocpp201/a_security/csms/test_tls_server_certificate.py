@@ -8,7 +8,7 @@ from conformance.pki import test_pki_for
 from conformance.tls_contexts import tls_problems, weak_client_context
 from conformance.transport import HandshakeRefused, TlsFailure
 
-SECTION = "TLS - server-side certificate"
+SECTION = "Security"
 
 REQ_TLS = ("At security profiles 2 and 3 the CSMS SHALL serve TLS 1.2 or higher, with TLS 1.2 one of the cipher "
            "suites of Part 2 A00 (TLS_ECDHE_ECDSA_WITH_AES_128/256_GCM_SHA256/384, and the RSA ones), and present a "

@@ -2,7 +2,7 @@
 
 from conformance import case
 
-SECTION = "Get Base Report"
+SECTION = "Provisioning"
 
 REQ_REPORT = ("The CSMS SHALL send GetBaseReportRequest with a requestId and the reportBase the operator asked for, "
               "and SHALL answer every NotifyReportRequest of the report the station then sends in several parts "

@@ -4,7 +4,7 @@ from conformance import case
 from conformance.timestamps import utc_now
 from conformance.wire import MessageType
 
-SECTION = "Cold Boot Charging Station"
+SECTION = "Provisioning"
 
 
 @case("TC_B_01_CSMS", "Cold Boot Charging Station - Accepted", profile="core",

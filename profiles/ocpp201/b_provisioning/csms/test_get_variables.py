@@ -3,7 +3,7 @@
 from conformance import case
 from conformance.ocpp201.csms_checks import check_variables_as_asked
 
-SECTION = "Get Variables"
+SECTION = "Provisioning"
 
 REQ_GET = ("The CSMS SHALL send GetVariablesRequest with a GetVariableData element for each variable the operator "
            "asked for, naming its component and variable (with their instances and EVSE) and attribute type "

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from conformance import case
 
-SECTION = "Set new NetworkConnectionProfile"
+SECTION = "Provisioning"
 
 REQ_PROFILE = ("The CSMS SHALL send SetNetworkProfileRequest with the configurationSlot and the connectionData "
                "(OCPP version, transport, CSMS URL, message timeout, security profile, interface) the operator asked "

@@ -2,7 +2,7 @@
 
 from conformance import case
 
-SECTION = "Reset Charging Station"
+SECTION = "Provisioning"
 
 REQ_RESET = ("The CSMS SHALL send ResetRequest of the type the operator asked for (OnIdle or Immediate) without an "
              "evseId to reset the whole charging station, and SHALL answer the TransactionEventRequests of the "

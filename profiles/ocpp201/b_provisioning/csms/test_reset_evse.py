@@ -2,7 +2,7 @@
 
 from conformance import case
 
-SECTION = "Reset EVSE"
+SECTION = "Provisioning"
 
 REQ_RESET_EVSE = ("The CSMS SHALL send ResetRequest of the type the operator asked for with the evseId of the EVSE "
                   "to reset, and SHALL answer the TransactionEventRequests of the transaction the reset ends and "

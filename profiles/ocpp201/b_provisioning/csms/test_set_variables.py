@@ -3,7 +3,7 @@
 from conformance import case
 from conformance.ocpp201.csms_checks import check_variables_as_asked
 
-SECTION = "Set Variables"
+SECTION = "Provisioning"
 
 REQ_SET = ("The CSMS SHALL send SetVariablesRequest with a SetVariableData element for each variable the operator "
            "asked to set, naming its component and variable (with their instances and EVSE), attribute type and the "

@@ -7,7 +7,7 @@ import asyncio
 from conformance import case
 from conformance.transport import HandshakeRefused
 
-SECTION = "WebSocket Subprotocol validation"
+SECTION = "Provisioning"
 
 UNSUPPORTED = "ocpp0.9"  # a subprotocol no OCPP version uses
 REQ_SUBPROTOCOL = ("The CSMS SHALL select ocpp2.0.1 from the subprotocols a charging station offers; when it supports "

@@ -3,7 +3,7 @@
 from conformance import case
 from conformance.timestamps import utc_now
 
-SECTION = "CustomData"
+SECTION = "Data Transfer"
 
 REQ_CUSTOM_DATA = ("Every OCPP 2.0.1 message may carry customData (a vendorId and vendor-specific properties); a CSMS "
                    "that does not know its vendorId SHALL ignore it and process the message as without it "
