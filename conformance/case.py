@@ -19,12 +19,14 @@ def case(
     sut: Role | str | None = None,
     ocpp_version: str = "",
     needs: tuple[str, ...] = (),
+    profile: str = "",
 ) -> Callable[[Callable[..., Awaitable[None]]], Callable[..., Awaitable[None]]]:
     """Mark an async test function as a conformance case and run its body under the verdict wrapper.
 
     `needs` names what the case needs beyond its feature profile: descriptor features ("fixed_cable") and the
     optional test data it reads (`conformance.iut.OPTIONAL_DATA`, e.g. "id_tags.blocked"); without one of them the
-    case is not applicable."""
+    case is not applicable. `profile`: the certification profile of an OCPP 2.x case ("core"); a 1.6 case's is its
+    folder."""
     _check_data_needs(case_id, needs)
     info = CaseInfo(
         id=case_id,
@@ -34,6 +36,7 @@ def case(
         sut=Role(sut) if sut else None,
         ocpp_version=ocpp_version,
         needs=tuple(needs),
+        profile=profile,
     )
 
     def decorate(fn: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:

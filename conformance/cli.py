@@ -58,7 +58,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps(cases, indent=2, ensure_ascii=False))
     else:
         for c in cases:
-            print(f"{c['id']:<16} {c['ocpp_version']:<6} {c['profile']:<20} {c['sut']:<13} {c['title']}")
+            profile = c["profile"] + (f" ({c['block']})" if c.get("block") else "")  # 2.x: functional block too
+            print(f"{c['id']:<16} {c['ocpp_version']:<6} {profile:<20} {c['sut']:<13} {c['title']}")
         print(f"{len(cases)} cases")
     return 0
 

@@ -299,7 +299,9 @@ class IutActions:
             raise AttributeError(f"the IUT driver has no action {action!r}")
 
         async def perform(*args: Any, **kwargs: Any) -> Any:
-            shown = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+            # a payload that carries a credential is registered and shown without it (redaction.redact_payload)
+            shown = ", ".join([*(repr(redaction.redact_payload(a)) for a in args),
+                               *(f"{k}={redaction.redact_payload(v)!r}" for k, v in kwargs.items())])
             try:
                 with steps.step(f"driver: {action}({shown})"):
                     result = await method(*args, **kwargs)

@@ -132,6 +132,9 @@ class Protocol:
     id_token_field: str  # what the version calls the token a driver presents: idTag (1.6), idToken (2.x)
     id_token_max_length: int
     error_description_max_length: int | None = None
+    # The CALLERROR code a receiver answers a message of an unknown MessageTypeId with ("" = it ignores the message:
+    # 1.6 §4.1.3); 2.x Part 4 §4.4: MessageTypeNotSupported.
+    unknown_message_type_code: str = ""
     retry_keeps_message_id: bool = False  # 2.1: a retried identical message may keep its MessageId
     whitepaper_actions: frozenset[str] = field(default_factory=frozenset)  # need the white paper declared
     # Registration (judged by conformance.rules.registration): the charging station's boot request ("" = not judged),
@@ -228,6 +231,7 @@ OCPP201 = Protocol(
     id_token_field="idToken",
     id_token_max_length=36,  # IdTokenType.idToken is identifierString(36)
     error_description_max_length=255,
+    unknown_message_type_code="MessageTypeNotSupported",
     # Registration (Part 2 B01-B03): while Pending the station sends only what TriggerMessage, GetBaseReport or
     # GetReport asked for (B02.FR.02); while Rejected it answers the CSMS's requests with SecurityError (B03.FR.08).
     boot_action="BootNotification",
@@ -263,6 +267,7 @@ OCPP21 = Protocol(
     id_token_field="idToken",
     id_token_max_length=255,  # IdTokenType.idToken is identifierString(255) in 2.1
     error_description_max_length=255,
+    unknown_message_type_code="MessageTypeNotSupported",
     retry_keeps_message_id=True,
     feature_profiles=_CERTIFICATION_PROFILES_2X,
     folders_are_features=False,

@@ -9,7 +9,8 @@ What is taken out:
   hexadecimal (AuthorizationKey) and Basic-token forms, passwords the suite sets or learns during a run, the file
   servers' FTP passwords;
 - in frames, the value of the AuthorizationKey configuration key wherever it travels (ChangeConfiguration.req,
-  GetConfiguration.conf), whoever set it; such a value is then registered, so it is taken out elsewhere too;
+  GetConfiguration.conf), and of the 2.x BasicAuthPassword variable (SetVariablesRequest), whoever set it; such a
+  value is then registered, so it is taken out elsewhere too;
 - the password part of a URL (`ftp://user:password@host/...`);
 - PEM private keys.
 """
@@ -33,6 +34,7 @@ MIN_REGISTERED = 6  # shorter values are taken out only where they stand as an A
 _PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:.*?-----END [A-Z0-9 ]*PRIVATE KEY-----|.*)", re.S)
 _URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@\"'<>]*:)([^@/\s\"'<>]+)(@)")
 _AUTHORIZATION_KEY = "authorizationkey"
+_BASIC_AUTH_PASSWORD = "basicauthpassword"  # OCPP 2.x: SecurityCtrlr.BasicAuthPassword in SetVariables
 
 
 class _Registry:
@@ -122,7 +124,8 @@ def redact(text: str) -> str:
 def redact_frame(raw: str) -> str:
     """A raw OCPP-J frame as it may be shown: as `redact`, and the AuthorizationKey value taken out by its place in
     the message (ChangeConfiguration.req, GetConfiguration.conf) whatever it is."""
-    if _AUTHORIZATION_KEY in raw.lower():
+    lowered = raw.lower()
+    if _AUTHORIZATION_KEY in lowered or _BASIC_AUTH_PASSWORD in lowered:
         raw = _without_authorization_keys(raw)
     return redact(raw)
 
@@ -137,21 +140,31 @@ def _without_authorization_keys(raw: str) -> str:
     for value in found:
         register_password(value) if is_hex_key(value) else register(value)
         for token in {json.dumps(value, ensure_ascii=False), json.dumps(value)}:
-            raw = re.sub(r'("value"\s*:\s*)' + re.escape(token), lambda m: m.group(1) + json.dumps(MARK), raw)
+            raw = re.sub(r'("(?:value|attributeValue)"\s*:\s*)' + re.escape(token),
+                         lambda m: m.group(1) + json.dumps(MARK), raw)
     return raw
 
 
 def _collect_keys(node: Any, found: list[str]) -> None:
-    """Values of {"key": "AuthorizationKey", "value": ...} pairs anywhere in a message."""
+    """Values of {"key": "AuthorizationKey", "value": ...} pairs and of {"variable": {"name": "BasicAuthPassword"},
+    "attributeValue": ...} entries anywhere in a message."""
     if isinstance(node, dict):
         key = node.get("key")
         if isinstance(key, str) and key.lower() == _AUTHORIZATION_KEY and isinstance(node.get("value"), str):
             found.append(node["value"])
+        if _is_basic_auth_password(node) and isinstance(node.get("attributeValue"), str):
+            found.append(node["attributeValue"])
         for item in node.values():
             _collect_keys(item, found)
     elif isinstance(node, list):
         for item in node:
             _collect_keys(item, found)
+
+
+def _is_basic_auth_password(node: dict) -> bool:
+    variable = node.get("variable")
+    name = variable.get("name") if isinstance(variable, dict) else None
+    return isinstance(name, str) and name.lower() == _BASIC_AUTH_PASSWORD
 
 
 def redact_payload(payload: Any) -> Any:
@@ -172,6 +185,8 @@ def _replace_keys(node: Any) -> Any:
         out = {k: _replace_keys(v) for k, v in node.items()}
         if isinstance(key, str) and key.lower() == _AUTHORIZATION_KEY and isinstance(node.get("value"), str):
             out["value"] = MARK
+        if _is_basic_auth_password(node) and isinstance(node.get("attributeValue"), str):
+            out["attributeValue"] = MARK
         return out
     if isinstance(node, list):
         return [_replace_keys(item) for item in node]

@@ -17,10 +17,11 @@ ROOT = _PACKAGE if (_PACKAGE / "profiles").is_dir() else _PACKAGE.parent
 PROFILES_DIR = ROOT / "profiles"
 IUT_DIR = ROOT / "fixtures" / "iut"
 ERRATA_DIR = ROOT / "fixtures" / "errata"
-# What a run without --iut tests, in this order: the reference simulators of both roles.
+# What a run without --iut tests, in this order: the reference simulators of both roles, of each version.
 REFERENCE_IUTS = (IUT_DIR / "reference-charge-point.yaml", IUT_DIR / "reference-csms.yaml",
-                  IUT_DIR / "reference-charging-station.yaml")
+                  IUT_DIR / "reference-charging-station.yaml", IUT_DIR / "reference-csms-201.yaml")
 # Reference simulators in other settings (security profiles 2 and 3): without --iut, each runs the cases the built-in
 # IUT of its role cannot run and it can (the first supplement that can, takes a case).
 REFERENCE_SUPPLEMENTS = tuple(IUT_DIR / f"reference-{role}-sp{n}.yaml" for role in ("charge-point", "csms") for n in (2, 3)) + (
-    IUT_DIR / "reference-charging-station-sp1.yaml", IUT_DIR / "reference-charging-station-sp2.yaml")
+    IUT_DIR / "reference-charging-station-sp1.yaml", IUT_DIR / "reference-charging-station-sp2.yaml",
+    IUT_DIR / "reference-csms-201-sp2.yaml")

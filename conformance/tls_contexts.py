@@ -223,3 +223,20 @@ def failure_reason(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLError):
         return exc.reason.replace("_", " ").lower() if exc.reason else str(exc)
     return str(exc) or type(exc).__name__
+
+
+# The TLS 1.2 cipher suites a connection may use (the white paper's, OCPP 2.0.1 A00's, and the ECDHE_RSA pair).
+TLS12_SUITES = frozenset(WHITE_PAPER_SUITES) | frozenset(ECDHE_RSA_SUITES)
+
+
+def tls_problems(facts: dict | None, who: str) -> list[str]:
+    """What is wrong with the TLS session facts of a connection (version, cipher suite) for the white paper and
+    OCPP 2.0.1 A00: TLS 1.2 or higher, and with TLS 1.2 one of `TLS12_SUITES`."""
+    if not facts:
+        return [f"{who} did not use TLS"]
+    version, cipher = facts.get("version"), facts.get("cipher")
+    if version not in ("TLSv1.2", "TLSv1.3"):
+        return [f"{who} used {version}; TLS 1.2 or higher is required"]
+    if version == "TLSv1.2" and cipher not in TLS12_SUITES:
+        return [f"{who} used the TLS 1.2 cipher suite {cipher}, which is none of the allowed ones"]
+    return []

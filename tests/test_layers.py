@@ -19,7 +19,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("foundations", ("wire", "errors", "frames", "protocol", "timestamps", "steps", "simulation", "suite_files",
                      "redaction", "credentials")),
     ("judging and data", ("schemas", "rules", "case_info", "iut", "pki", "certificates", "tls_contexts", "waivers",
-                          "reporting", "versions", "file_transfer")),
+                          "reporting", "versions", "file_transfer", "security_needs", "simulator_tls")),
     ("the link to an IUT", ("peer", "transport", "drivers", "session", "case", "link", "connections", "__init__")),
     ("OCPP versions", ("ocpp16", "ocpp201")),
     ("pytest and command line", ("options", "runstate", "pytest_fixtures", "plugin", "pki_command", "parallel_run", "cli")),

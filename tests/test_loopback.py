@@ -16,8 +16,6 @@ from tests.suite_runner import ROOT, run_suite, verdicts
 
 TABLE = yaml.safe_load((ROOT / "tests/fault_table.yaml").read_text(encoding="utf-8"))
 REFERENCE_IUTS = {"charge_point": "reference-charge-point", "csms": "reference-csms"}
-# The built-in IUTs of other OCPP versions: name -> the role they play.
-OTHER_VERSION_IUTS = {"reference-charging-station": "charge_point"}
 # Cases for a charge point with a fixed cable are not applicable to reference-charge-point; they run against this one.
 FIXED_CABLE_IUT = "fixtures/iut/reference-charge-point-fixed-cable.yaml"
 # Each run is a child process that mostly waits on the reference simulators' timers: this many at once keep two
@@ -95,29 +93,22 @@ def test_reference_simulators_pass_every_case(clean_run: dict) -> None:
     assert clean_run["code"] == 0
 
 
-def _role_of(iut: str) -> str:
-    """reference-charge-point(-sp2/-sp3) -> charge_point; reference-csms(-sp2/-sp3) -> csms."""
-    for name, role in OTHER_VERSION_IUTS.items():
-        if iut.startswith(name):
-            return role
-    return "charge_point" if iut.startswith(REFERENCE_IUTS["charge_point"]) else "csms"
-
-
 def test_every_applicable_case_ran_against_a_reference_simulator(clean_run: dict) -> None:
-    """Each case once per role: against the main reference simulator of the role, or — a case that needs security
-    profile 1, 2 or 3 — against the supplement (suite_files.REFERENCE_SUPPLEMENTS) that can run it."""
-    version_of = {i["name"]: i["ocpp_version"] for i in clean_run["summary"]["iuts"]}
+    """Each case once per role and OCPP version: against the main reference simulator of the role, or — a case that
+    needs security profile 1, 2 or 3 — against the supplement (suite_files.REFERENCE_SUPPLEMENTS) that can run it.
+    A transport case runs for each version the built-in simulators of the role speak."""
+    iuts = {i["name"]: (i["sut"], i["ocpp_version"]) for i in clean_run["summary"]["iuts"]}
     ran: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for c in clean_run["summary"]["cases"]:
-        ran[(_role_of(c["iut"]), version_of[c["iut"]], c["id"])].append(c["iut"])
-    builtin = {(_role_of(name), version) for name, version in version_of.items()}
+        ran[(*iuts[c["iut"]], c["id"])].append(c["iut"])
     for entry in catalogue(ROOT / "profiles"):
         roles = [entry["sut"]] if entry["sut"] != "any" else list(REFERENCE_IUTS)
-        for role, version in sorted(builtin):
-            if role not in roles or entry["ocpp_version"] not in ("any", version):
-                continue
-            key = (role, version, entry["id"])
-            assert len(ran[key]) == 1, f"{entry['id']} ran {ran[key]} for {role} (OCPP {version})"
+        for role in roles:
+            versions = ([entry["ocpp_version"]] if entry["ocpp_version"] != "any"
+                        else sorted({v for r, v in iuts.values() if r == role}))
+            for version in versions:
+                assert len(ran[(role, version, entry["id"])]) == 1, (
+                    f"{entry['id']} ran {ran[(role, version, entry['id'])]} for {role} (OCPP {version})")
 
 
 def test_every_security_profile_case_runs_against_a_supplement(clean_run: dict) -> None:
@@ -125,9 +116,15 @@ def test_every_security_profile_case_runs_against_a_supplement(clean_run: dict) 
     profile, and no other case."""
     from conformance.suite_files import REFERENCE_SUPPLEMENTS as BUILTIN_SUPPLEMENTS
 
-    supplements = {Path(p).stem for p in BUILTIN_SUPPLEMENTS if Path(p).stem.startswith(tuple(REFERENCE_IUTS.values()))}
+    supplements = {Path(p).stem for p in BUILTIN_SUPPLEMENTS}
     ran = [c for c in clean_run["summary"]["cases"] if c["iut"] in supplements]
-    assert ran and all(c["profile"] == "security" for c in ran), [(c["iut"], c["id"]) for c in ran]
+    needs = {c["id"]: c["needs"] for c in catalogue(ROOT / "profiles")}
+
+    def about_security(case: dict) -> bool:  # 1.6: the security profile; 2.x: a case that needs a security profile
+        return case["profile"] == "security" or any(n.startswith(("security_profile", "tls_material"))
+                                                    for n in needs.get(case["id"], []))
+
+    assert ran and all(about_security(c) for c in ran), [(c["iut"], c["id"]) for c in ran]
     assert all(c["verdict"] == "passed" for c in ran), [(c["iut"], c["id"], c["verdict"]) for c in ran]
     main = {c["id"] for c in clean_run["summary"]["cases"] if c["iut"] not in supplements}
     assert not main & {c["id"] for c in ran if c["sut"] != "any"}, "a case ran against a main simulator too"

@@ -55,6 +55,18 @@ def test_an_authorization_key_is_taken_out_of_frames_by_its_place_whoever_set_it
     assert change.raw is not None and unknown in change.raw  # the verdict logic keeps the real frame
 
 
+def test_a_201_basic_auth_password_is_taken_out_of_set_variables_by_its_place() -> None:
+    secret = "Shh-201-password-abc"
+    item = {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}, "attributeValue": secret}
+    other = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}, "attributeValue": "60"}
+    change = _frame(json.dumps([2, "1", "SetVariables", {"setVariableData": [item, other]}]))
+    shown = render_text([change]) + render_jsonl([change])
+    assert secret not in shown and redaction.MARK in shown and '"60"' in render_text([change])
+    assert redaction.redact(f"elsewhere {secret}") == f"elsewhere {redaction.MARK}"  # learnt from the frame
+    assert redaction.redact_payload({"setVariableData": [item]})["setVariableData"][0]["attributeValue"] == \
+        redaction.MARK
+
+
 def test_url_passwords_and_private_keys_are_taken_out() -> None:
     text = ("GetLog to ftp://ocpp:9f8e7d6c@127.0.0.1:2121/upload and a key -----BEGIN PRIVATE KEY-----\\nMIGHAg\\n"
             "-----END PRIVATE KEY----- then -----BEGIN EC PRIVATE KEY-----\nMHcC")

@@ -93,6 +93,32 @@ def test_standalone_csms_over_http_driver(tmp_path: Path, tmp_descriptor) -> Non
         sim.stop()
 
 
+def test_standalone_201_csms_over_http_driver(tmp_path: Path, tmp_descriptor) -> None:
+    """`simulate csms-2.0.1`: the operator's commands and its registration status (set_boot_status) over the octt
+    convention of the http driver."""
+    port, control = _free_port(), _free_port()
+    sim = Simulator("csms-2.0.1", "--port", str(port), "--control-port", str(control), "--token",
+                    "CONFVALID01=Accepted", "--response-timeout", "5")
+    try:
+        sim.wait_for("CSMS listening")
+        descriptor = tmp_descriptor({
+            "name": "standalone-csms-201", "sut": "csms", "ocpp_version": "2.0.1", "identity": "STANDALONE201",
+            "endpoint": f"ws://127.0.0.1:{port}/ocpp", "features": ["core"], "evses": [{"id": 1, "connectors": 1}],
+            "id_tags": {"valid": "CONFVALID01", "valid_2": None, "invalid": None, "blocked": None, "expired": None,
+                        "parent": None},
+            "driver": {"type": "http", "base_url": f"http://127.0.0.1:{control}", "convention": "octt"},
+            "timeouts": {"response": 5, "connect": 10, "expect": 10, "case": 60},
+        })
+        code, summary, output = run_suite(tmp_path / "r", "--iut", str(descriptor), "--case", "TC_B_0",
+                                          "--case", "TC_B_2", "--case", "TC_B_3")
+        bad = [f"{c['id']}: {c['verdict']} {c['message']}" for c in summary.get("cases", [])
+               if c["verdict"] != "passed"]
+        assert summary.get("cases") and not bad, "\n".join(bad) + output[-3000:]
+        assert {"TC_B_02_CSMS", "TC_B_06_CSMS", "TC_B_20_CSMS", "TC_B_31_CSMS"} <= {c["id"] for c in summary["cases"]}
+    finally:
+        sim.stop()
+
+
 def test_standalone_charge_point_over_http_driver(tmp_path: Path, tmp_descriptor) -> None:
     listen, control = _free_port(), _free_port()
     descriptor = tmp_descriptor({

@@ -14,6 +14,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
+from conformance.redaction import redact_payload
+
 if TYPE_CHECKING:
     from conformance.iut import Descriptor
     from conformance.wire import Wire
@@ -84,7 +86,11 @@ class Driver:
     def _record(self, action: str, params: dict[str, Any], outcome: str, **extra: Any) -> None:
         if self.wire is None:
             return
-        data = {("param_" + k if k in ("action", "outcome", "driver") else k): v for k, v in params.items()}
+        # an operator's payload may hold a credential (AuthorizationKey, BasicAuthPassword): registered and taken out
+        # a parameter named like a fact of the event (set_boot_status's `status`, an HTTP driver's `status`) is prefixed
+        taken = {"action", "outcome", "driver", *extra}
+        data = {("param_" + k if k in taken else k): redact_payload(v) if k == "payload" else v
+                for k, v in params.items()}
         self.wire.event("driver", action=action, outcome=outcome, driver=self.kind, **data, **extra)
 
 

@@ -38,7 +38,7 @@ class Ocpp16Support:
                 "the IUT descriptor names no configuration key that switches reservations off "
                 "(configuration.reservations_key)")
         if kind in ("security_profile", "tls_material", "driver"):
-            from conformance.ocpp16.roles.security import security_need_unmet
+            from conformance.security_needs import security_need_unmet
 
             return security_need_unmet(kind, value, descriptor)
         raise ValueError(f"unknown case need {need!r}")

@@ -1,18 +1,21 @@
 """Fixtures of OCPP 2.0.1 cases, named after OCTT's "Before" states (Booted is the core's `booted`; an EVSE
-Available, a transaction under way), the charging station under test as the suite's CSMS sees it
-(`charging_station`) and case-scoped device model values (`set_variables`).
+Available, a transaction under way). Towards a charging station under test: the station as the suite's CSMS sees it
+(`charging_station`) and case-scoped device model values (`set_variables`). Towards a CSMS under test: the suite's
+own charging station (`station`), the operator of the CSMS (`operator`) and the registration status it answers
+(`registration`).
 
 `profiles/ocpp201/conftest.py` makes them available to the 2.0.1 cases.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import pytest
 
 from conformance.errors import ExpectationFailed, Inconclusive
 from conformance.ocpp201.preconditions import reach_available, start_transaction
+from conformance.ocpp201.roles.station import SuiteStation201, operator_command
 from conformance.wire import Role
 
 
@@ -68,3 +71,39 @@ async def transaction(conformance_iut: Any, charging_station: Any, iut: Any, ava
     except ExpectationFailed as exc:
         raise Inconclusive(f"a transaction runs on EVSE {available_evse}", exc.headline,
                            frame_seq=charging_station.wire.last_seq) from None
+
+
+@pytest.fixture
+def station(conformance_iut: Any) -> SuiteStation201:
+    """The suite's own charging station when it tests a CSMS: reconnect, boot, report, run transactions."""
+    return SuiteStation201(conformance_iut)
+
+
+@pytest.fixture
+def operator(iut: Any, csms: Any) -> Callable[..., Awaitable[Any]]:
+    """Make the CSMS under test send a request to the suite's station through its driver (the operator's API):
+    ``await operator("GetVariables", payload, requirement=..., as_asked=(...))`` returns that CALL as it arrived."""
+
+    async def command(action: str, payload: dict, *, requirement: str, within: float | None = None,
+                      as_asked: tuple[str, ...] = ()) -> Any:
+        return await operator_command(iut, csms, action, payload, requirement=requirement, within=within,
+                                      as_asked=as_asked)
+
+    return command
+
+
+@pytest.fixture
+async def registration(iut: Any) -> AsyncIterator[Callable[[str], Awaitable[None]]]:
+    """Set the registration status the CSMS under test answers the suite's next BootNotification with
+    (``await registration("Pending")``, through the driver's `set_boot_status`); Accepted again after the case, so
+    the clean-up registers the station as the next case expects."""
+    changed = False
+
+    async def set_status(status: str) -> None:
+        nonlocal changed
+        changed = True
+        await iut.set_boot_status(status)
+
+    yield set_status
+    if changed:
+        await iut.set_boot_status("Accepted")

@@ -1,31 +1,19 @@
 """OCPP 2.0.1 as the core asks for it (`conformance.versions.VersionSupport`).
 
 Each method dispatches on the system under test: a charging station under test (`Role.CHARGE_POINT`: the suite
-plays the CSMS) is handled here; a CSMS under test (the suite plays a charging station) by `_csms_side`, one call
+plays the CSMS) is handled here; a CSMS under test (the suite plays a charging station) by `csms_side`, one call
 per method."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from conformance.versions import VersionNotSupported
+from conformance.ocpp201 import csms_side
 from conformance.wire import Role
 
 
 def _station_under_test(descriptor: Any) -> bool:
     return descriptor.sut is Role.CHARGE_POINT
-
-
-def _csms_side() -> Any:
-    """The suite's behaviour towards a CSMS under test (`conformance.ocpp201.csms_side`)."""
-    try:
-        return importlib.import_module("conformance.ocpp201.csms_side")
-    except ModuleNotFoundError as exc:
-        if exc.name != "conformance.ocpp201.csms_side":
-            raise
-        raise VersionNotSupported("the suite cannot test an OCPP 2.0.1 CSMS yet (conformance/ocpp201/csms_side.py "
-                                  "is not written): use a 2.0.1 descriptor with sut: charge_point") from None
 
 
 class Ocpp201Support:
@@ -36,7 +24,7 @@ class Ocpp201Support:
             from conformance.ocpp201.roles.csms import CsmsResponder201
 
             return CsmsResponder201(descriptor)
-        return _csms_side().responder(descriptor)
+        return csms_side.responder(descriptor)
 
     async def reach_booted(self, link: Any) -> None:
         if _station_under_test(link.descriptor):
@@ -44,7 +32,7 @@ class Ocpp201Support:
 
             await reach_booted(link)
             return
-        await _csms_side().reach_booted(link)
+        await csms_side.reach_booted(link)
 
     async def restore_idle(self, link: Any) -> None:
         if _station_under_test(link.descriptor):
@@ -52,13 +40,13 @@ class Ocpp201Support:
 
             await restore_idle(link)
             return
-        await _csms_side().restore_idle(link)
+        await csms_side.restore_idle(link)
 
     def liveness_probe(self, descriptor: Any) -> tuple[str, dict]:
         if _station_under_test(descriptor):
             return "GetVariables", {"getVariableData": [{"component": {"name": "OCPPCommCtrlr"},
                                                          "variable": {"name": "HeartbeatInterval"}}]}
-        return _csms_side().liveness_probe(descriptor)
+        return csms_side.liveness_probe(descriptor)
 
     def unmet_need(self, need: str, descriptor: Any) -> str | None:
         kind, _, value = need.partition(":")
@@ -73,27 +61,15 @@ class Ocpp201Support:
         if kind == "no_optional_feature":
             return None if value not in descriptor.optional_features else (
                 f"the IUT descriptor {descriptor.name} claims the optional feature '{value}' (optional_features)")
-        if kind == "security_profile":
-            wanted = {int(p) for p in value.split("|")}
-            return None if descriptor.security.profile in wanted else (
-                f"the IUT descriptor {descriptor.name} runs at security profile {descriptor.security.profile}, the "
-                f"case needs {' or '.join(map(str, sorted(wanted)))} (security.profile)")
-        if kind == "tls_material" and value == "generated":
-            return None if descriptor.security.generate else (
-                "the case needs the suite's test PKI (security.tls: generate: true)")
-        if kind == "tls_material":
-            return None if descriptor.security.has_tls_material else (
-                "the case needs TLS material for a higher security profile (security.tls: generate: true, or files)")
-        if kind == "driver":
-            commands = descriptor.driver.get("commands") or {}
-            if descriptor.driver.get("type") == "exec" and value not in commands:
-                return f"the case needs the driver action {value} to put the IUT back (driver.commands.{value})"
-            return None
         if kind == "no_report_base":
             bases = descriptor.device_model.report_bases if descriptor.device_model else ()
             return None if value not in bases else (
                 f"the IUT descriptor {descriptor.name} lists the report base {value} as supported "
                 "(device_model.report_bases)")
+        if kind in ("security_profile", "tls_material", "driver"):
+            from conformance.security_needs import security_need_unmet
+
+            return security_need_unmet(kind, value, descriptor)
         raise ValueError(f"unknown case need {need!r}")
 
     # The simulators load on first use: a run against real IUTs never imports them.
@@ -102,7 +78,7 @@ class Ocpp201Support:
             from conformance.ocpp201.simulators.charging_station.driver import start_simulator
 
             return await start_simulator(descriptor, wire=wire)
-        return await _csms_side().start_simulator(descriptor, wire=wire)
+        return await csms_side.start_simulator(descriptor, wire=wire)
 
     async def stop_simulator(self, simulator: Any) -> None:
         from conformance.ocpp201.simulators.charging_station.station import ReferenceChargingStation
@@ -112,14 +88,14 @@ class Ocpp201Support:
 
             await stop_simulator(simulator)
             return
-        await _csms_side().stop_simulator(simulator)
+        await csms_side.stop_simulator(simulator)
 
     def simulator_driver(self, descriptor: Any, *, wire: Any, simulator: Any) -> Any:
         if _station_under_test(descriptor):
             from conformance.ocpp201.simulators.charging_station.driver import create
 
             return create(descriptor, wire=wire, simulator=simulator)
-        return _csms_side().simulator_driver(descriptor, wire=wire, simulator=simulator)
+        return csms_side.simulator_driver(descriptor, wire=wire, simulator=simulator)
 
     def fault_names(self) -> frozenset[str]:
         from conformance.ocpp201.simulators.faults import FAULTS
@@ -127,9 +103,11 @@ class Ocpp201Support:
         return frozenset(FAULTS)
 
     def add_simulate_arguments(self, commands: Any) -> None:
-        from conformance.ocpp201.simulators.charging_station.control import add_simulate_arguments
+        from conformance.ocpp201.simulators.charging_station.control import add_simulate_arguments as station
+        from conformance.ocpp201.simulators.csms.control import add_simulate_arguments as csms
 
-        add_simulate_arguments(commands)
+        station(commands)
+        csms(commands)
 
 
 SUPPORT = Ocpp201Support()

@@ -427,6 +427,7 @@ def _case_html(case: Mapping[str, Any], report_dir: Path, case_id: str, index: _
         ("Specification", case.get("spec")),
         ("Section", case.get("section")),
         ("Profile", f'{case.get("profile") or ""} (OCPP {case.get("ocpp_version") or "?"})'),
+        ("Functional block", case.get("block")),
         ("System under test", ROLE_LABELS.get(case.get("sut"), case.get("sut"))),
         ("Category", case.get("category")),
         ("Duration", format_duration(case.get("duration_s"))),

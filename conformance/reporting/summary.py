@@ -24,7 +24,7 @@ _RUN_ORDER = ("started", "finished", "duration_s", "argv", "strict", "host", "py
 _IUT_ORDER = ("name", "sut", "ocpp_version", "identity", "endpoint", "security_profile", "descriptor", "features", "boot")
 _BOOT_ORDER = ("chargePointVendor", "chargePointModel", "chargePointSerialNumber", "firmwareVersion")
 _CASE_ORDER = (
-    "id", "title", "iut", "nodeid", "ocpp_version", "profile", "section", "sut", "spec", "requirement",
+    "id", "title", "iut", "nodeid", "ocpp_version", "profile", "block", "section", "sut", "spec", "requirement",
     "verdict", "category", "message", "explained_by", "details", "duration_s", "violations", "waiver", "measurements",
     "wire_log", "wire_log_text",
 )

@@ -70,6 +70,10 @@ RULES: dict[str, Rule] = _rules(
     Rule("RPC-003", M, f"{J16} §4.1.3 Table 2; {P4_201} §4.1.3; {P4_21} §4.1.3",
          "The MessageTypeId is 2 (CALL), 3 (CALLRESULT) or 4 (CALLERROR); OCPP 2.1 adds 5 (CALLRESULTERROR) and 6 (SEND).",
          "Known MessageTypeId"),
+    Rule("RPC-004", M, f"{P4_201} §4.1.3, §4.4 Table 8; {P4_21} §4.1.3, §4.4",
+         "A message of a MessageTypeId the version does not define is answered with CALLERROR "
+         "MessageTypeNotSupported (2.x), or ignored (Part 4 §4.1.3 allows that too); never with another reply.",
+         "Unknown MessageTypeId answered MessageTypeNotSupported"),
     Rule("RPC-005", M, f"{J16} §4.2.1-4.2.3; {P4_201} §4.2.1-4.2.3; {P4_21} §4.2.1-4.2.4",
          "A CALL or SEND has 4 elements, a CALLRESULT 3, a CALLERROR or CALLRESULTERROR 5.",
          "Message arity"),

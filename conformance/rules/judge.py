@@ -71,6 +71,7 @@ class _Pending:
     deliberate: bool
     usable: bool  # a well-formed CALL: an answer is required and timing applies
     overdue_reported: bool = False
+    unknown_type: bool = False  # a frame of a MessageTypeId the version does not define
 
 
 # Plain tuples: one is built per frame on the hot path.
@@ -290,6 +291,9 @@ class Judge:
             allowed = ", ".join(str(t) for t in sorted(self._types))
             found.append(("RPC-003", f"MessageTypeId {shown} is not defined in OCPP {self.version} (allowed: {allowed})"))
             self._broken_frame(rec, sender, message_id, f"unknown MessageTypeId {shown}")
+            entry = self._broken[sender][-1]
+            if entry is not None:
+                entry.unknown_type = True
             return
         problems: list[str] = []  # why the frame is not usable, for parse_error
         expected = ARITY[message_type]
@@ -531,7 +535,8 @@ class Judge:
             self._answered[caller][message_id] = (call.action, rec.seq, message_type)
             if not call.usable:
                 self._broken[caller].remove(call)  # answered by its id: no "-1" answer due any more
-                return  # an answer to a broken frame is optional; what it says is an active test's business
+                self._judge_unknown_type_answer(call, rec, message_type, found)
+                return  # an answer to a broken frame is optional; what else it says is an active test's business
             if self._gate is not None and not rec.deliberate and not call.deliberate and well_formed:
                 self._gate.reply(sender, call.action, message_id, message_type, rec.payload, found,
                                  error_code=rec.error_code)
@@ -549,6 +554,7 @@ class Judge:
             # the agreed answer to a frame whose MessageId could not be read
             entry = self._broken[caller].pop(0)
             if entry is not None:
+                self._judge_unknown_type_answer(entry, rec, message_type, found)
                 rec.action = entry.action
                 same_id = pending[entry.unique_id]
                 same_id.remove(entry)
@@ -573,6 +579,18 @@ class Judge:
             return
         found.append(("RPC-008", f"no outstanding CALL of the {self.protocol.role_name(caller)} has MessageId "
                                  f"'{clip(message_id, 40)}'"))
+
+
+    def _judge_unknown_type_answer(self, frame: _Pending, rec: Record, message_type: int, found: Found) -> None:
+        """A receiver that answers a message of an unknown MessageTypeId answers it with the version's CALLERROR
+        (2.x: MessageTypeNotSupported); ignoring it is allowed too (RPC-004)."""
+        code = self.protocol.unknown_message_type_code
+        if not frame.unknown_type or not code:
+            return
+        if message_type != CALLERROR or rec.error_code != code:
+            got = f"CALLERROR {rec.error_code}" if message_type == CALLERROR else TYPE_NAMES.get(message_type, "a reply")
+            found.append(("RPC-004", f"the message of an unknown MessageTypeId (#{frame.seq}) was answered with {got}; "
+                                     f"OCPP {self.version} answers it with CALLERROR {code} (or not at all)"))
 
 
 def _expand_rule_patterns(patterns: Iterable[str]) -> tuple[frozenset[str], list[str]]:

@@ -1,3 +1,12 @@
-"""The fixtures of OCPP 2.0.1 cases (OCTT "Before" states, the charging station under test, case variables)."""
+"""The fixtures of OCPP 2.0.1 cases (OCTT "Before" states; the charging station under test and case variables; the
+suite's own charging station and the CSMS's operator)."""
 
-from conformance.ocpp201.fixtures import available_evse, charging_station, set_variables, transaction  # noqa: F401
+from conformance.ocpp201.fixtures import (  # noqa: F401
+    available_evse,
+    charging_station,
+    operator,
+    registration,
+    set_variables,
+    station,
+    transaction,
+)

@@ -6,26 +6,27 @@ import json
 import uuid
 
 from conformance import case
+from conformance.timestamps import utc_now
 from conformance.wire import Kind, Role
 
 SECTION = "RPC framework"
 
 
-def _probes(role: Role, version: str) -> dict:
+def _probes(descriptor) -> dict:
     """CALLs the IUT must refuse: one with a value outside its enumeration, one of an action it never receives."""
-    if version != "1.6":  # OCPP 2.x
-        if role is Role.CHARGE_POINT:
+    if descriptor.ocpp_version != "1.6":
+        if descriptor.sut is Role.CHARGE_POINT:
             return {
                 "enum": ("ChangeAvailability", {"operationalStatus": "Operational"}),  # Inoperative | Operative
                 "direction": ("BootNotification", {"reason": "PowerUp", "chargingStation": {
-                    "vendorName": "ocpp-conformance", "model": "probe"}}),
+                    "model": "probe", "vendorName": "ocpp-conformance"}}),
             }
         return {
-            "enum": ("StatusNotification", {"timestamp": "2026-01-01T00:00:00Z", "connectorStatus": "Charging",
-                                            "evseId": 1, "connectorId": 1}),  # a 1.6 status, not a 2.x one
+            "enum": ("StatusNotification", {"timestamp": utc_now(), "connectorStatus": "Charging",  # 1.6's, not 2.x's
+                                            "evseId": 1, "connectorId": 1}),
             "direction": ("ClearCache", {}),
         }
-    if role is Role.CHARGE_POINT:
+    if descriptor.sut is Role.CHARGE_POINT:
         return {
             "enum": ("ChangeAvailability", {"connectorId": 1, "type": "Operational"}),  # Inoperative | Operative
             "direction": ("BootNotification", {"chargePointVendor": "ocpp-conformance", "chargePointModel": "probe"}),
@@ -34,6 +35,15 @@ def _probes(role: Role, version: str) -> dict:
         "enum": ("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Occupied"}),  # 1.5's
         "direction": ("ClearCache", {}),
     }
+
+
+def _harmless_query(descriptor) -> tuple[str, dict, dict]:
+    """A command that asks and changes nothing: (action, payload, an answer the suite may give)."""
+    if descriptor.ocpp_version == "1.6":
+        return "GetConfiguration", {"key": ["HeartbeatInterval"]}, {}
+    item = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
+    return "GetVariables", {"getVariableData": [item]}, {"getVariableResult": [
+        {"attributeStatus": "Accepted", "attributeValue": "300", **item}]}
 
 
 def _frame(action: str, payload) -> str:
@@ -46,7 +56,7 @@ def _frame(action: str, payload) -> str:
                   "outside the enumeration) SHALL be answered with a CALLERROR PropertyConstraintViolation (\"Payload "
                   "is syntactically correct but at least one field contains an invalid value\"), never a CALLRESULT.")
 async def test_value_outside_enumeration(iut_ocpp, descriptor):
-    action, payload = _probes(descriptor.sut, descriptor.ocpp_version)["enum"]
+    action, payload = _probes(descriptor)["enum"]
     sent = await iut_ocpp.send_raw(_frame(action, payload))
     await iut_ocpp.expect_call_error("PropertyConstraintViolation", to=sent,
                                      requirement=f"{action} with a value outside its enumeration is answered with "
@@ -60,7 +70,7 @@ async def test_value_outside_enumeration(iut_ocpp, descriptor):
                   "(\"Requested Action is recognized but not supported by the receiver\"), not NotImplemented, which "
                   "is for actions the receiver does not know.")
 async def test_action_of_the_other_role(iut_ocpp, descriptor):
-    action, payload = _probes(descriptor.sut, descriptor.ocpp_version)["direction"]
+    action, payload = _probes(descriptor)["direction"]
     sent = await iut_ocpp.send_raw(_frame(action, payload))
     await iut_ocpp.expect_call_error("NotSupported", to=sent,
                                      requirement=f"{action} is an action only the IUT itself sends; it is recognized "
@@ -76,7 +86,7 @@ async def test_action_of_the_other_role(iut_ocpp, descriptor):
                   "charge point "
                   "holds back its answer to the first of two commands the operator gives at once.")
 async def test_one_outstanding_call(csms, booted, iut, descriptor, timeouts):
-    action, payload = "GetConfiguration", {"key": ["HeartbeatInterval"]}  # asks, changes nothing
+    action, payload, answer = _harmless_query(descriptor)
     hold = min(timeouts.settle, timeouts.response / 2)  # well inside the response timeout: the first is not timed out
     calls: list = []
     second = asyncio.Event()
@@ -92,7 +102,7 @@ async def test_one_outstanding_call(csms, booted, iut, descriptor, timeouts):
             await asyncio.wait_for(second.wait(), hold)
         except TimeoutError:
             pass
-        return {}  # GetConfiguration.conf with no keys: schema-valid
+        return answer
 
     unsubscribe = csms.wire.subscribe(watch)
     csms.respond(action, held_back, times=1)

@@ -17,6 +17,7 @@ from conformance.ocpp16.simulators.charge_point import CONFIG_SPECS, ReferenceCh
 from conformance.ocpp16.simulators.csms import ReferenceCsms, UnknownAction, UnknownStation
 from conformance.ocpp16.simulators.faults import faults_for_side
 from conformance.ocpp16.simulators.rpc import CallError, CallTimeout
+from conformance.simulator_tls import pki_of, require_pki, server_tls
 from conformance.wire import Role
 
 if TYPE_CHECKING:
@@ -158,60 +159,13 @@ def _options(descriptor: "Descriptor", allowed: set[str]) -> dict[str, Any]:
     return options
 
 
-def _pki_of(descriptor: "Descriptor") -> Any:
-    """The suite's generated test PKI, which the reference simulators share with the suite (None without it)."""
-    if not descriptor.security.generate:
-        return None
-    from conformance.pki import test_pki_for
-
-    return test_pki_for(descriptor)
-
-
-def _server_tls(descriptor: "Descriptor", faults: frozenset[str]) -> Any:
-    """TLS context of the reference Central System (profiles 2 and 3), from the test PKI: its server certificate, and
-    the CSMS root to check client certificates with — required for profile 3, asked for under profile 2 (a charge
-    point may be raised to profile 3 on the same endpoint)."""
-    sec = descriptor.security
-    if sec.profile < 2:
-        return None
-    pki = _require_pki(descriptor)
-    import ssl
-
-    from conformance.pki import bad_certificate, foreign_authority
-    from conformance.tls_contexts import server_context
-
-    cert, key = pki.server_cert, pki.server_key
-    if "server-certificate-expired" in faults:
-        cert, key = bad_certificate(pki, "server", "expired")
-    client_ca = pki.client_trust
-    if "client-certificate-not-trusted" in faults:
-        foreign_authority(pki)
-        client_ca = pki.directory / "bad" / "foreign-root.pem"
-    ctx = server_context(cert, key, client_ca=client_ca)
-    ctx.verify_mode = ssl.CERT_REQUIRED if sec.profile == 3 else ssl.CERT_OPTIONAL
-    if "client-certificate-not-verified" in faults:
-        ctx.verify_mode = ssl.CERT_NONE
-    if "tls-1.1-accepted" in faults:
-        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_1
-    return ctx
-
-
-def _require_pki(descriptor: "Descriptor") -> Any:
-    pki = _pki_of(descriptor)
-    if pki is None:
-        raise ValueError(f"{descriptor.label}: security.tls: the reference simulator needs security.tls.generate: "
-                         f"true for profile {descriptor.security.profile}")
-    return pki
-
-
 def _charger_tls(descriptor: "Descriptor", faults: frozenset[str]) -> Any:
     """What the reference charger holds from the factory: the test PKI's roots and its certificate (None without a
     generated PKI: it then trusts nothing and has no certificate)."""
-    pki = _pki_of(descriptor)
+    pki = pki_of(descriptor)
     if pki is None:
         if descriptor.security.profile >= 2:
-            _require_pki(descriptor)
+            require_pki(descriptor)
         return None
     from conformance.ocpp16.simulators.charge_point.security import charger_tls_from_pki
     from conformance.pki import bad_certificate
@@ -285,7 +239,7 @@ def build_csms(descriptor: "Descriptor") -> ReferenceCsms:
     password = descriptor.security.password
     heartbeat = options.pop("heartbeat_interval", descriptor.configuration.get("HeartbeatInterval", 300))
     faults = faults_for_side(descriptor.driver.get("faults") or (), "csms")
-    pki = _pki_of(descriptor)
+    pki = pki_of(descriptor)
     from conformance.ocpp16.simulators.csms.security import csms_tls_from_pki
 
     return ReferenceCsms(
@@ -295,7 +249,7 @@ def build_csms(descriptor: "Descriptor") -> ReferenceCsms:
         faults=faults,
         id_tags=id_tags,
         basic_auth={descriptor.identity: password} if password else None,
-        ssl_context=_server_tls(descriptor, faults),
+        ssl_context=server_tls(descriptor, faults),
         tls=csms_tls_from_pki(pki) if pki is not None else None,
         security_profile=descriptor.security.profile,
         heartbeat_interval=int(heartbeat),

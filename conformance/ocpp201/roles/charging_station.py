@@ -66,6 +66,7 @@ class ChargingStationResponder201:
         self.registration: str | None = None
         self.commands: list[tuple[str, dict]] = []
         self.network_profiles: dict[int, dict] = {}
+        self.network_profile_fails = False  # a case makes storing a network profile fail (SetNetworkProfile Failed)
         self.scheduled_reset: tuple[str, int | None, set[str]] | None = None  # (type, evse, transactions it waits for)
         self.station: Any = None
         self.tasks: set[asyncio.Task] = set()
@@ -94,6 +95,7 @@ class ChargingStationResponder201:
             self.model.restore(variable, attribute, value)
         self._case_changes.clear()
         self.network_profiles.clear()
+        self.network_profile_fails = False
         self.scheduled_reset = None
         self.operative = True
         for e in self.evses.values():
@@ -253,6 +255,8 @@ class ChargingStationResponder201:
                   and url.startswith(("wss://" if profile >= 2 else "ws://")))
         if slot not in CONFIGURATION_SLOTS or not usable:
             return {"status": "Rejected"}
+        if self.network_profile_fails:
+            return {"status": "Failed"}
         self.network_profiles[slot] = dict(data)
         return {"status": "Accepted"}
 

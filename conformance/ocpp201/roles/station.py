@@ -18,7 +18,7 @@ from conformance.session import measure
 from conformance.timestamps import parse_iso, utc_now
 from conformance.wire import Record
 
-SUITE_STATION = {"model": "suite-charging-station", "vendorName": "ocpp-conformance",
+SUITE_STATION = {"model": "suite-station", "vendorName": "ocpp-conformance",
                  "serialNumber": "OCPPC-0201", "firmwareVersion": "0.1.0"}
 REPORT_PART = 8  # report data entries per NotifyReport the suite's station sends
 
@@ -27,7 +27,7 @@ REQ_BOOT = ("The CSMS SHALL answer BootNotificationRequest with a registration s
 REQ_STATUS = "The CSMS SHALL answer every StatusNotificationRequest (Part 2 G01)."
 REQ_TX = ("The CSMS SHALL answer every TransactionEventRequest, with the IdTokenInfo of the IdToken it carries (Part 2 "
           "E01, E05).")
-REQ_REPORT = "The CSMS SHALL answer every NotifyReportRequest of a report it asked for (Part 2 B07.FR.?, B08)."
+REQ_REPORT = "The CSMS SHALL answer every NotifyReportRequest of a report it asked for (Part 2 B07, B08)."
 
 
 async def boot_station(link: Any, *, force: bool = False, reason: str = "PowerUp") -> Any:
@@ -97,10 +97,31 @@ class SuiteStation201:
             await self.report_statuses()
         return conf
 
+    async def boot_again(self, refused: Any, *, expect: str | None = "Accepted") -> Any:
+        """A station whose BootNotification was not accepted boots again once the interval the CSMS gave has passed
+        (Part 2 B02, B03: the interval is the minimum wait; 0 lets the station choose: it waits one second). An
+        interval too long for a test run leaves the case inconclusive."""
+        interval = refused.payload.get("interval")
+        wait = interval if isinstance(interval, int) and interval > 0 else 1
+        limit = self.timeouts.expect
+        if wait > limit:
+            raise Inconclusive("the suite's charging station boots again after the CSMS's retry interval",
+                               f"the CSMS asked it to wait {wait} s, longer than the {limit:g} s a case waits "
+                               "(timeouts.expect) — configure a shorter retry interval for Pending in the CSMS",
+                               frame_seq=refused.record.seq)
+        await asyncio.sleep(wait)  # the station's own retry timer, as the CSMS set it
+        return await self.boot_now(reason="PowerUp", expect=expect)
+
+    async def unsolicited(self, action: str, payload: dict) -> Any:
+        """A request the station sends although it may not (e.g. while its registration is Pending or Rejected): a
+        deliberate violation of the station, never judged against the CSMS; returns the CSMS's answer (a Record) or
+        None when none came within the response timeout."""
+        return await self.peer.probe(action, payload, self.timeouts.response)
+
     async def heartbeat(self) -> Any:
         beat = await self.peer.call("Heartbeat", {}, requirement="The CSMS SHALL answer HeartbeatRequest with its "
                                                                  "current time (Part 2 G02).")
-        self._check_clock("HeartbeatResponse", beat.payload.get("currentTime"))
+        self.check_clock("HeartbeatResponse", beat.payload.get("currentTime"))
         return beat
 
     async def report_statuses(self, *, force: bool = True) -> None:
@@ -276,6 +297,8 @@ class SuiteStation201:
         m = self.model
         await self._finish_reactions()
         m.forget_reactions()
+        if m.registration not in (None, "Accepted") and self.peer.connected:
+            await self.link.endpoint.disconnect()  # a station left Pending or Rejected reboots to register again
         if not self.peer.connected:
             await self.link.endpoint.connect()
         if m.registration != "Accepted":
@@ -318,9 +341,9 @@ class SuiteStation201:
         if status == "Accepted" and (not isinstance(interval, int) or isinstance(interval, bool) or interval <= 0):
             self._deviation(f"BootNotificationResponse interval {interval!r} is not a usable heartbeat interval (a "
                             "positive number of seconds)", REQ_BOOT)
-        self._check_clock("BootNotificationResponse", payload.get("currentTime"))
+        self.check_clock("BootNotificationResponse", payload.get("currentTime"))
 
-    def _check_clock(self, where: str, current_time: Any) -> None:
+    def check_clock(self, where: str, current_time: Any) -> None:
         theirs = parse_iso(current_time)
         if theirs is None:
             self._deviation(f"{where} has currentTime {current_time!r}, not a date-time", REQ_BOOT)

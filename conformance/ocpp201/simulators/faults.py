@@ -103,6 +103,40 @@ _CSMS = [
     ("formationviolation-on-201", "answers schema errors with the 1.6 spellings FormationViolation and "
                                   "OccurenceConstraintViolation"),
     ("calls-pipelined", "sends operator commands at once, while an earlier CALL to the station is unanswered"),
+    # B Provisioning: registration and clock
+    ("boot-interval-zero", "answers BootNotification with interval 0"),
+    ("boot-status-ignored", "answers every BootNotification Accepted, whatever registration status the operator set"),
+    ("currenttime-skewed", "answers BootNotification and Heartbeat with a currentTime one hour ahead"),
+    ("heartbeat-no-currenttime", "answers Heartbeat without currentTime"),
+    ("not-accepted-requests-answered", "answers the requests of a Pending or Rejected station as if it were Accepted"),
+    # B Provisioning: what the operator asked is sent otherwise
+    ("commands-not-sent", "never sends what its operator asks it to send"),
+    ("get-variables-instance-dropped", "drops the variable instance from GetVariablesRequest"),
+    ("set-variables-value-trimmed", "cuts the last character off every value of SetVariablesRequest"),
+    ("notify-report-parts-refused", "answers every NotifyReport after the first part of a report with CALLERROR"),
+    ("report-base-swapped", "asks GetBaseReport for another report base than the operator chose"),
+    ("reset-type-swapped", "sends Reset OnIdle as Immediate and Immediate as OnIdle"),
+    ("reset-evse-dropped", "drops the evseId from ResetRequest (resets the whole station)"),
+    ("network-profile-used-whatever-answer", "makes a network profile the station's first choice "
+                                             "(NetworkConfigurationPriority) even when storing it failed"),
+    ("network-profile-slot-shifted", "puts SetNetworkProfile in the configuration slot after the one asked for"),
+    # A Security
+    ("basic-auth-password-as-hex", "expects the hexadecimal text of the BasicAuthPassword instead of the password"),
+    ("basic-auth-ignored", "accepts a connection whatever its HTTP Basic credentials"),
+    ("basic-auth-user-not-checked", "accepts HTTP Basic credentials whose user name is not the station's identity"),
+    ("password-update-not-stored", "keeps the old BasicAuthPassword after the station accepted a new one"),
+    ("password-stored-when-rejected", "takes a new BasicAuthPassword even when the station rejected it"),
+    ("server-certificate-expired", "presents an expired server certificate (security profile 2)"),
+    ("tls-1.1-accepted", "accepts TLS 1.1 connections (security profile 2)"),
+    # P DataTransfer and CustomData
+    ("data-transfer-callerror", "answers DataTransfer with CALLERROR NotSupported instead of a status"),
+    ("data-transfer-rejected", "answers DataTransfer of a vendorId it does not know Rejected, not UnknownVendorId"),
+    ("custom-data-refused", "answers any message that carries customData with CALLERROR FormatViolation"),
+    # OCPP-J handshake (Part 4 §3)
+    ("refuse-unsupported-subprotocol", "refuses (HTTP 400) a handshake that does not offer ocpp2.0.1"),
+    ("wrong-subprotocol", "selects a subprotocol the station did not offer"),
+    ("first-subprotocol-selected", "selects the first subprotocol offered, whatever it is"),
+    ("accept-no-subprotocol", "keeps a connection open that agreed on no subprotocol"),
 ]
 
 CHARGING_STATION_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGING_STATION}

@@ -5,6 +5,7 @@ the request as a faulty CSMS would send it."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import re
 from typing import Any, Mapping
@@ -51,7 +52,7 @@ class OperatorCommands:
         station = self.stations.get(station_id)
         if station is None or station.session is None:
             raise UnknownStation(f"charging station {station_id!r} is not connected to this CSMS")
-        body = self._completed(station, name, dict(payload or {}))
+        body = self._completed(station, name, copy.deepcopy(dict(payload or {})))  # never the operator's objects
         problem = check_payload(name, body)
         if problem is not None:
             raise ValueError(f"{name} payload is not valid OCPP 2.0.1: {problem.message}")
@@ -100,6 +101,19 @@ class OperatorCommands:
             body["configurationSlot"] += 1
         return body
 
+    def _new_password(self, station: Station, body: dict, reply: dict) -> None:
+        """A BasicAuthPassword the station accepted is the one its next connections must carry (A01)."""
+        results = reply.get("setVariableResult") or []
+        for item, result in zip(body.get("setVariableData") or [], results):
+            if ((item.get("component") or {}).get("name"), (item.get("variable") or {}).get("name")) != \
+                    ("SecurityCtrlr", "BasicAuthPassword"):
+                continue
+            accepted = (result or {}).get("attributeStatus") == "Accepted"
+            if "password-update-not-stored" in self.faults:
+                continue
+            if accepted or "password-stored-when-rejected" in self.faults:
+                self.basic_auth[station.identity] = str(item.get("attributeValue", ""))
+
     async def _run_command(self, station: Station, name: str, body: dict, on_sent: asyncio.Event | None) -> dict:
         session = station.session
         if "commands-not-sent" in self.faults or session is None:
@@ -111,6 +125,12 @@ class OperatorCommands:
             reply = await session.call(name, body, on_sent=on_sent, validate=False)
         finally:
             self._wake()
+        if name == "SetNetworkProfile" and "network-profile-used-whatever-answer" in self.faults:
+            priority = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"},
+                        "attributeValue": f"{body['configurationSlot']},0"}
+            await session.call("SetVariables", {"setVariableData": [priority]}, validate=False)
+        if name == "SetVariables":
+            self._new_password(station, body, reply)
         if name == "GetVariables":
             for result in reply.get("getVariableResult") or []:
                 if result.get("attributeStatus") == "Accepted":

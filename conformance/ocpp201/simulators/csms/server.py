@@ -19,15 +19,14 @@ from urllib.parse import unquote, urlsplit
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from conformance.credentials import split_basic
+from conformance.credentials import password_bytes, split_basic
 from conformance.iut import IDENTITY_PLACEHOLDER as IDENTITY
 from conformance.ocpp201.simulators import faults as fault_registry
 from conformance.ocpp201.simulators.csms.commands import OperatorCommands
 from conformance.ocpp201.simulators.csms.records import CsmsTransaction, Station, TokenRecord
 from conformance.ocpp201.simulators.csms.registration import Registration, RegistrationHandlers
 from conformance.ocpp201.simulators.csms.transactions import TokenDatabase, TransactionHandlers
-from conformance.ocpp201.simulators.rpc import RpcEndpoint, endpoint_settings
-from conformance.credentials import password_bytes
+from conformance.ocpp201.simulators.rpc import RpcEndpoint, RpcError, callerror_frame, endpoint_settings
 from conformance.protocol import OCPP201
 from conformance.simulation import Observable
 
@@ -46,11 +45,15 @@ class CsmsRpc(RegistrationHandlers, TransactionHandlers, RpcEndpoint):
 
     async def _dispatch(self, unique_id: str, action: str, payload: Any) -> str | None:
         self.station.received.append((action, payload if isinstance(payload, dict) else {}))
+        if "custom-data-refused" in self.csms.faults and isinstance(payload, dict) and "customData" in payload:
+            return callerror_frame(unique_id, "FormatViolation", "customData is not accepted")
         reply = await super()._dispatch(unique_id, action, payload)
         self.csms._wake()
         return reply
 
     def on_NotifyReport(self, payload: dict, unique_id: str) -> dict:
+        if "notify-report-parts-refused" in self.csms.faults and payload.get("seqNo", 0) > 0:
+            raise RpcError("GenericError", "only the first part of a report is taken")
         self.station.reports.setdefault(payload["requestId"], []).append(payload)
         if not payload.get("tbc", False):
             self.station.granted.discard("NotifyReport")
@@ -66,7 +69,11 @@ class CsmsRpc(RegistrationHandlers, TransactionHandlers, RpcEndpoint):
         return {}
 
     def on_DataTransfer(self, payload: dict, unique_id: str) -> dict:
-        return {"status": "UnknownVendorId"}
+        if "data-transfer-callerror" in self.csms.faults:
+            raise RpcError("NotSupported", "DataTransfer is not supported")
+        if "data-transfer-rejected" in self.csms.faults:
+            return {"status": "Rejected"}
+        return {"status": "UnknownVendorId"}  # it implements no vendor extension
 
 
 class ReferenceCsms201(Registration, TokenDatabase, OperatorCommands, Observable):
@@ -159,9 +166,14 @@ class ReferenceCsms201(Registration, TokenDatabase, OperatorCommands, Observable
             if SUBPROTOCOL not in offered:
                 return connection.respond(http.HTTPStatus.BAD_REQUEST, f"unsupported subprotocol(s) {offered}\n")
         expected = self.basic_auth.get(identity)
-        if expected is not None:
+        if expected is not None and "basic-auth-ignored" not in self.faults:
             user, password = split_basic(request.headers.get("Authorization"))
-            if user != identity or password != password_bytes(expected):
+            if "basic-auth-user-not-checked" in self.faults:
+                user = identity
+            wanted = password_bytes(expected)
+            if "basic-auth-password-as-hex" in self.faults:
+                wanted = wanted.hex().encode()
+            if user != identity or password != wanted:
                 return connection.respond(http.HTTPStatus.UNAUTHORIZED, "wrong credentials\n")
         return None
 

@@ -18,10 +18,9 @@ from conformance.ocpp16.roles.security import (
     refusal_reasons,
     server_pair,
     serving,
-    tls_problems,
     watch_attempts,
 )
-from conformance.tls_contexts import weak_server_context
+from conformance.tls_contexts import tls_problems, weak_server_context
 
 SECTION = "Security"
 

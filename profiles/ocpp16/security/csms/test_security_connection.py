@@ -10,9 +10,9 @@ from cryptography import x509
 from conformance import case
 from conformance import certificates as certs
 from conformance.credentials import new_password
-from conformance.ocpp16.roles.security import REQ_TLS, connect_station, connection_handshake, tls_problems
+from conformance.ocpp16.roles.security import REQ_TLS, connect_station, connection_handshake
 from conformance.pki import bad_certificate, ssl_context_for, test_pki_for
-from conformance.tls_contexts import weak_client_context
+from conformance.tls_contexts import tls_problems, weak_client_context
 from conformance.transport import HandshakeRefused, TlsFailure
 
 SECTION = "Security"

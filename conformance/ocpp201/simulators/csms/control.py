@@ -1,13 +1,12 @@
-"""HTTP control API of the 2.0.1 reference simulators, and `ocpp-conformance simulate --ocpp-version 2.0.1`.
+"""HTTP control API of the 2.0.1 reference CSMS, and `ocpp-conformance simulate csms-2.0.1`.
 
-The conventions are those of the 1.6 simulators (what the suite's `http` driver speaks):
-
-* charging station: see `conformance.ocpp201.simulators.charging_station.control`.
-* CSMS: `POST /{station_id}/{action-kebab}` and `POST /api/octt/2.0.1/{station_id}/{action-kebab}` with the OCPP
-  payload: the CSMS sends that request and answers 200 with the station's reply (404 unknown station, 501 unknown
-  action, 400 bad payload, 502 the station answered CALLERROR, 504 no answer in time; `?wait=0`: 202 once the CALL
-  is on the wire). Operator actions: `POST /add-id-tag`, `/remove-id-tag` (`{"idTag": ...}`), `/set-boot-status`
-  (`{"status": "Pending", "stationId": ...}`); `GET /status`.
+The conventions are those of the 1.6 simulators (what the suite's `http` driver speaks): `POST /{station_id}/{action}`
+and `POST /api/octt/2.0.1/{station_id}/{action}` with the OCPP payload (action as `GetVariables`, `get-variables` or
+`get_variables`): the CSMS sends that request and answers 200 with the station's reply (404 unknown station, 501
+unknown action, 400 bad payload, 502 the station answered CALLERROR, 504 no answer in time; `?wait=0`: 202 once the
+CALL is on the wire). Operator actions: `POST /add-id-tag`, `/remove-id-tag` (`{"idTag": ...}`), `/set-boot-status`
+(`{"status": "Pending", "stationId": ...}`), also as `POST [/api/octt/2.0.1]/{station_id}/{operator action}`;
+`GET /status`, `GET /{station_id}`.
 """
 
 from __future__ import annotations
@@ -22,15 +21,18 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 
 from conformance.ocpp201.simulators import faults as fault_registry
-from conformance.ocpp201.simulators.csms import ReferenceCsms201, UnknownAction, UnknownStation
+from conformance.ocpp201.simulators.csms.records import UnknownAction, UnknownStation
+from conformance.ocpp201.simulators.csms.server import ReferenceCsms201
 from conformance.ocpp201.simulators.rpc import CallError, CallTimeout
 from conformance.simulation import ControlServer, Handler, HttpError, pick, required, tcp_port
 
 CSMS_OPERATOR_ACTIONS = ("add-id-tag", "remove-id-tag", "set-boot-status")
 _OCTT_PREFIX = ["api", "octt", "2.0.1"]
+ROLE = "csms-2.0.1"
 
 
-def _failure(exc: Exception, station_id: str | None = None) -> tuple[int, Any]:
+def http_failure(exc: Exception, station_id: str | None = None) -> tuple[int, Any]:
+    """The control API's answer to what a simulator raised."""
     if isinstance(exc, CallError):
         return 502, {"errorCode": exc.code, "errorDescription": exc.description, "errorDetails": exc.details}
     if isinstance(exc, UnknownStation):
@@ -42,6 +44,7 @@ def _failure(exc: Exception, station_id: str | None = None) -> tuple[int, Any]:
     if isinstance(exc, (CallTimeout, asyncio.TimeoutError)):
         raise HttpError(504, str(exc)) from None
     raise HttpError(503, f"connection to {station_id} lost: {exc}" if station_id else str(exc)) from None
+
 
 
 def csms_handler(csms: ReferenceCsms201) -> Handler:
@@ -73,6 +76,12 @@ def csms_handler(csms: ReferenceCsms201) -> Handler:
                 raise HttpError(400, str(exc)) from None
         if segments[:3] == _OCTT_PREFIX:
             segments = segments[3:]
+        if method == "POST" and len(segments) == 2 and segments[1] in CSMS_OPERATOR_ACTIONS:
+            params = {**(body if isinstance(body, dict) else {}), "stationId": segments[0]}  # the suite's http driver
+            try:
+                return await operator(segments[1], params)
+            except ValueError as exc:
+                raise HttpError(400, str(exc)) from None
         if len(segments) == 1 and method == "GET":
             try:
                 return 200, csms.station(segments[0]).to_dict(csms.transactions.values())
@@ -102,59 +111,52 @@ def csms_handler(csms: ReferenceCsms201) -> Handler:
                 return 202, {"sent": sent.is_set()}
             return 200, await csms.send_command(station_id, action, body or {})
         except (UnknownStation, ValueError, ConnectionError, ConnectionClosed, CallError, CallTimeout) as exc:
-            return _failure(exc, station_id)
+            return http_failure(exc, station_id)
 
     return handle
 
 
-# --------------------------------------------------------------------------------------------------------------------
-# CLI
-def _key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key.strip(), value
+
+def _token(text: str) -> tuple[str, str]:
+    token, sep, status = text.partition("=")
+    if not token:
+        raise argparse.ArgumentTypeError(f"expected TOKEN or TOKEN=STATUS, got {text!r}")
+    return token.strip(), (status or "Accepted").strip()
 
 
-def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
-    """Add `simulate csms` (OCPP 2.0.1) to the CLI's subparsers; returns the `simulate` parser."""
-    parser = subparsers.add_parser(
-        "simulate",
-        help="run a reference simulator (an OCPP charging station or CSMS), optionally with faults",
-        description="Run a reference OCPP 2.0.1 simulator with an HTTP control API. Faults:\n"
-                    + fault_registry.describe(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    roles = parser.add_subparsers(dest="simulate_role", metavar="{csms}")
-    roles.required = True
-    csms = roles.add_parser("csms", help="a CSMS charging stations connect to")
+def add_simulate_arguments(commands: Any) -> argparse.ArgumentParser:
+    """Add the role `csms-2.0.1` to the CLI's `simulate` command (made first by the 1.6 simulators, whose roles are
+    `charge-point` and `csms`); returns its parser."""
+    simulate = commands.choices.get("simulate") or commands.add_parser(
+        "simulate", help="run a reference simulator, optionally with faults")
+    roles = next(a for a in simulate._actions if isinstance(a, argparse._SubParsersAction))
+    csms = roles.add_parser(ROLE, help="an OCPP 2.0.1 CSMS charging stations connect to",
+                            description="Run the reference OCPP 2.0.1 CSMS with an HTTP control API. Faults:\n"
+                                        + fault_registry.describe("csms"),
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     csms.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     csms.add_argument("--port", type=tcp_port, default=9000, help="listen port (default 9000, 0 = any free port)")
     csms.add_argument("--path", default="/ocpp", help="endpoint path; stations connect to <path>/<identity>")
-    csms.add_argument("--token", action="append", type=_key_value, default=[], metavar="TOKEN=STATUS",
+    csms.add_argument("--token", action="append", type=_token, default=[], metavar="TOKEN[=STATUS]",
                       help="token database entry (repeatable), e.g. ABC=Accepted")
     csms.add_argument("--heartbeat-interval", type=int, default=300, help="interval answered in BootNotification")
     csms.add_argument("--boot-status", choices=["Accepted", "Pending", "Rejected"], default="Accepted")
     csms.add_argument("--response-timeout", type=float, default=30.0, help="seconds to wait for a station's reply")
-    _common(csms)
-    parser.set_defaults(handler=run_simulate)
-    return parser
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--control-host", default="127.0.0.1", help="control API address (default 127.0.0.1)")
-    parser.add_argument("--control-port", type=tcp_port, default=0, help="control API port (default: any free one)")
-    parser.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
-    parser.add_argument("--duration", type=float, help="stop after this many seconds (default: until interrupted)")
-    parser.add_argument("--verbose", "-v", action="store_true", help="log every frame")
+    csms.add_argument("--control-host", default="127.0.0.1", help="control API address (default 127.0.0.1)")
+    csms.add_argument("--control-port", type=tcp_port, default=0, help="control API port (default: any free one)")
+    csms.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
+    csms.add_argument("--duration", type=float, help="stop after this many seconds (default: until interrupted)")
+    csms.add_argument("--verbose", "-v", action="store_true", help="log every frame")
+    csms.set_defaults(handler=run_simulate)
+    return csms
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
+    """Entry point of `ocpp-conformance simulate csms-2.0.1 ...`; returns the process exit code."""
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runner = run_csms
     try:
-        asyncio.run(runner(args))
+        asyncio.run(run_csms(args))
     except KeyboardInterrupt:
         return 0
     except ValueError as exc:
@@ -178,11 +180,7 @@ async def run_csms(args: argparse.Namespace) -> None:
     except OSError:
         await csms.stop()
         raise
-    await _serve(csms, control, args, f"OCPP 2.0.1 CSMS listening on {csms.url}/<identity> (port {port})")
-
-
-async def _serve(simulator: Any, control: ControlServer, args: argparse.Namespace, banner: str) -> None:
-    print(f"{banner}; control API {control.url}", flush=True)
+    print(f"OCPP 2.0.1 CSMS listening on {csms.url}/<identity> (port {port}); control API {control.url}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -196,4 +194,4 @@ async def _serve(simulator: Any, control: ControlServer, args: argparse.Namespac
         pass
     finally:
         await control.stop()
-        await simulator.stop()
+        await csms.stop()

@@ -1,33 +1,29 @@
-"""In-process driver of the 2.0.1 reference simulators, and how to start one from an IUT descriptor.
+"""In-process driver of the 2.0.1 reference CSMS, and how to start one from a CSMS descriptor.
 
-`start_simulator(descriptor)` builds and starts the simulator a ``driver.type: simulator`` descriptor stands for (a
-charging station connecting to where the suite listens, or a CSMS listening at the descriptor's endpoint) and
-returns it with its driver. Every driver action maps to the simulator's method of the same name; the `connector` of
-a charging station action names the EVSE.
+`start(descriptor)` builds the CSMS a ``driver.type: simulator`` descriptor of a CSMS under test stands for (listening
+at the descriptor's endpoint, its id tags as the token database) and returns it with its driver. The driver's
+operator actions: `send_command` (any CSMS request to the suite's station, run in the background like an operator's),
+`add_id_tag`, `remove_id_tag` and `set_boot_status` (the registration status the next BootNotification gets).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from conformance.drivers.base import CsmsDriver, DriverError, NeedsManualAction
-from conformance.ocpp201.simulators.charging_station import driver as charging_station_driver
-from conformance.ocpp201.simulators.csms import ReferenceCsms201, UnknownAction, UnknownStation
+from conformance.ocpp201.simulators.csms.records import UnknownAction, UnknownStation
+from conformance.ocpp201.simulators.csms.server import ReferenceCsms201
 from conformance.ocpp201.simulators.faults import faults_for_side
-from conformance.ocpp201.simulators.settings import check_plain_profile, driver_options, late_reply_delay
-from conformance.wire import Role
+from conformance.simulator_tls import server_tls
 
 if TYPE_CHECKING:
     from conformance.iut import Descriptor
     from conformance.wire import Wire
 
-LOGGER = logging.getLogger("conformance.ocpp201.simulators.driver")
-
 CSMS_ACTIONS = ("send_command", "add_id_tag", "remove_id_tag", "set_boot_status")
-
+BOOT_STATUSES = ("Accepted", "Pending", "Rejected")
 _CSMS_OPTIONS = {"heartbeat_interval", "boot_status", "boot_retry_interval", "response_timeout", "late_reply_delay",
                  "tokens"}
 
@@ -59,6 +55,8 @@ class SimulatorCsmsDriver(CsmsDriver):
             return None
         if action == "set_boot_status":
             status = params.get("status", "Accepted")
+            if status not in BOOT_STATUSES:
+                raise DriverError(f"set_boot_status: status {status!r} is not one of {', '.join(BOOT_STATUSES)}")
             csms.boot_status_overrides[params.get("station_id") or self.identity] = status
             return None
         raise NeedsManualAction(f"the reference CSMS has no action {action!r}")
@@ -97,13 +95,13 @@ class SimulatorCsmsDriver(CsmsDriver):
             future.cancel()
 
 
-def create(descriptor: "Descriptor", *, wire: "Wire | None" = None, simulator: Any = None) -> Any:
-    """The driver of an already running simulator."""
-    if simulator is None:
-        raise DriverError(f"driver 'simulator' needs a running reference simulator ({descriptor.label})")
-    if descriptor.sut is Role.CSMS:
-        return SimulatorCsmsDriver(descriptor, wire=wire, simulator=simulator)
-    return charging_station_driver.create(descriptor, wire=wire, simulator=simulator)
+def _options(descriptor: "Descriptor") -> dict[str, Any]:
+    options = dict(descriptor.driver.get("options") or {})
+    unknown = sorted(set(options) - _CSMS_OPTIONS)
+    if unknown:
+        raise ValueError(f"{descriptor.label}: driver.options: unknown option(s) {', '.join(unknown)} — known: "
+                         f"{', '.join(sorted(_CSMS_OPTIONS))}")
+    return options
 
 
 def token_database(descriptor: "Descriptor") -> dict[str, dict[str, Any]]:
@@ -122,9 +120,12 @@ def token_database(descriptor: "Descriptor") -> dict[str, dict[str, Any]]:
     return {token: {**entry, "type": descriptor.id_token_type(token)} for token, entry in entries.items() if token}
 
 
-def build_csms(descriptor: "Descriptor") -> ReferenceCsms201:
-    check_plain_profile(descriptor)
-    options = driver_options(descriptor, _CSMS_OPTIONS)
+def build(descriptor: "Descriptor") -> ReferenceCsms201:
+    if descriptor.security.profile >= 3:
+        raise ValueError(f"{descriptor.label}: security.profile: the 2.0.1 reference CSMS runs at security profiles 0 "
+                         "to 2 — use 0, 1 or 2")
+    options = _options(descriptor)
+    faults = faults_for_side(descriptor.driver.get("faults") or (), "csms")
     if not descriptor.endpoint:
         raise ValueError(f"{descriptor.label}: endpoint: missing — the reference CSMS listens there")
     parts = urlsplit(descriptor.endpoint)
@@ -135,36 +136,43 @@ def build_csms(descriptor: "Descriptor") -> ReferenceCsms201:
     password = descriptor.security.password
     heartbeat = options.pop("heartbeat_interval",
                             descriptor.configuration.get("OCPPCommCtrlr.HeartbeatInterval", 300))
+    t = descriptor.timeouts
     return ReferenceCsms201(
         host=parts.hostname or "127.0.0.1",
         port=parts.port,
         path=parts.path or "/",
-        faults=faults_for_side(descriptor.driver.get("faults") or (), "csms"),
+        faults=faults,
         tokens=tokens,
         basic_auth={descriptor.identity: password} if password else None,
+        ssl_context=server_tls(descriptor, faults),
         heartbeat_interval=int(heartbeat),
-        response_timeout=float(options.pop("response_timeout", descriptor.timeouts.response)),
-        late_reply_delay=late_reply_delay(descriptor, options),
+        response_timeout=float(options.pop("response_timeout", t.response)),
+        late_reply_delay=float(options.pop("late_reply_delay", t.response + t.tolerance + 1)),
         **options,
     )
 
 
-async def start_simulator(descriptor: "Descriptor", *, wire: "Wire | None" = None) -> tuple[Any, Any]:
-    """Build and start the simulator of a `driver.type: simulator` descriptor; returns (simulator, driver)."""
-    if descriptor.sut is Role.CSMS:
-        csms = build_csms(descriptor)
-        try:
-            await csms.start()
-        except OSError as exc:
-            raise DriverError(f"the reference CSMS cannot listen at {descriptor.endpoint}: {exc} — free the port or "
-                              f"change endpoint in {descriptor.label}") from None
-        return csms, SimulatorCsmsDriver(descriptor, wire=wire, simulator=csms)
-    return await charging_station_driver.start_simulator(descriptor, wire=wire)
+async def start(descriptor: "Descriptor", *, wire: "Wire | None" = None) -> tuple[ReferenceCsms201, SimulatorCsmsDriver]:
+    """Build and start the reference CSMS of a `driver.type: simulator` descriptor; returns (simulator, driver)."""
+    csms = build(descriptor)
+    try:
+        await csms.start()
+    except OSError as exc:
+        raise DriverError(f"the reference CSMS cannot listen at {descriptor.endpoint}: {exc} — free the port or "
+                          f"change endpoint in {descriptor.label}") from None
+    return csms, SimulatorCsmsDriver(descriptor, wire=wire, simulator=csms)
 
 
-async def stop_simulator(simulator: Any) -> None:
-    """Stop a simulator started by `start_simulator` (bounded: never hangs)."""
+def create(descriptor: "Descriptor", *, wire: "Wire | None" = None, simulator: Any = None) -> SimulatorCsmsDriver:
+    """The driver of an already running reference CSMS."""
+    if simulator is None:
+        raise DriverError(f"driver 'simulator' needs a running reference simulator ({descriptor.label})")
+    return SimulatorCsmsDriver(descriptor, wire=wire, simulator=simulator)
+
+
+async def stop(simulator: ReferenceCsms201) -> None:
+    """Stop it again (bounded: never hangs)."""
     try:
         await asyncio.wait_for(simulator.stop(), 10)
     except asyncio.TimeoutError:
-        LOGGER.warning("the reference simulator did not stop within 10 s")
+        simulator.logger.warning("the reference CSMS did not stop within 10 s")
