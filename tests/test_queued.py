@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.ocpp16.queued_messages import (ChargerClock, check_stamped_during, check_transaction_messages, energy_wh, epoch,
-                                frames_before_boot, periodic_samples)
 from conformance.ocpp16.preconditions import power_loss_mismatch as _power_loss_mismatch
+from conformance.ocpp16.queued_messages import (
+    ChargerClock,
+    check_stamped_during,
+    check_transaction_messages,
+    energy_wh,
+    epoch,
+    frames_before_boot,
+    periodic_samples,
+)
 from conformance.wire import Kind, MessageType, Record
 
 

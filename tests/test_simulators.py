@@ -25,9 +25,9 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from conformance.ocpp16.simulators.charge_point import ReferenceChargePoint
 from conformance.ocpp16.simulators.control import charge_point_handler, csms_handler
-from conformance.simulation import ControlServer
 from conformance.ocpp16.simulators.csms import ReferenceCsms
 from conformance.ocpp16.simulators.faults import FAULTS, check_faults
+from conformance.simulation import ControlServer
 
 ROOT = Path(__file__).resolve().parents[1]
 Frame = Any  # a parsed JSON frame, or the raw text when it is not JSON
@@ -316,7 +316,7 @@ async def start_transaction(peer: RawCsms, cp: ReferenceChargePoint, connector: 
     mark = peer.mark()
     await cp.plug_in(connector)
     await cp.present_id_tag(tag, connector)
-    start = await peer.wait_call("StartTransaction", since=mark, connectorId=connector)
+    await peer.wait_call("StartTransaction", since=mark, connectorId=connector)
     await peer.wait_call("StatusNotification", since=mark, connectorId=connector, status="Charging")
     return cp.transaction_id(connector)
 
@@ -1090,8 +1090,13 @@ async def test_charge_point_control_api(raw_csms: RawCsms, make_cp) -> None:
 
 
 async def test_start_simulator_from_the_reference_descriptors() -> None:
-    from conformance.ocpp16.simulators.driver import SimulatorChargePointDriver, SimulatorCsmsDriver, start_simulator, stop_simulator
     from conformance.iut import load_descriptor
+    from conformance.ocpp16.simulators.driver import (
+        SimulatorChargePointDriver,
+        SimulatorCsmsDriver,
+        start_simulator,
+        stop_simulator,
+    )
     from conformance.wire import Wire
 
     # charge point: it must connect where the suite (here a raw CSMS) listens
@@ -1132,8 +1137,8 @@ async def test_start_simulator_from_the_reference_descriptors() -> None:
 
 
 async def test_start_simulator_takes_faults_for_its_side_only() -> None:
-    from conformance.ocpp16.simulators.driver import build_charge_point, build_csms
     from conformance.iut import load_descriptor
+    from conformance.ocpp16.simulators.driver import build_charge_point, build_csms
 
     cp_desc = load_descriptor(ROOT / "fixtures/iut/reference-charge-point.yaml")
     both = dict(cp_desc.driver, faults=["boot-pending-ignored", "invalid-tag-accepted", "late-reply"])

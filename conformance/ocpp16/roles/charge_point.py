@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
-from conformance.ocpp16.roles.smart_charging import SmartChargingAnswers, smart_charging_configuration, suite_profiles
+from conformance.credentials import is_hex_key
 from conformance.ocpp16.roles.firmware import (
     SUPPORTED_PROTOCOLS,
     TransferPlan,
@@ -24,10 +24,10 @@ from conformance.ocpp16.roles.firmware import (
     upload_diagnostics,
 )
 from conformance.ocpp16.roles.local_list import LocalListResponder, SuiteLocalList, local_list_configuration
-from conformance.ocpp16.roles.reservation import Reservations
-from conformance.credentials import is_hex_key
 from conformance.ocpp16.roles.reactions import Reaction
+from conformance.ocpp16.roles.reservation import Reservations
 from conformance.ocpp16.roles.security import ChargePointSecurity16, security_configuration
+from conformance.ocpp16.roles.smart_charging import SmartChargingAnswers, smart_charging_configuration, suite_profiles
 from conformance.peer import CallErrorReply
 from conformance.protocol import OCPP16
 from conformance.timestamps import parse_iso

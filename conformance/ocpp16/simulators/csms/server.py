@@ -28,9 +28,9 @@ from conformance.ocpp16.simulators.csms.data_transfer import DataTransferHandler
 from conformance.ocpp16.simulators.csms.firmware import FileService, FirmwareHandlers
 from conformance.ocpp16.simulators.csms.local_auth_list import KnownLocalList, LocalAuthListCommands
 from conformance.ocpp16.simulators.csms.records import CsmsTransaction, IdTagRecord, Station
-from conformance.ocpp16.simulators.csms.smart_charging import SmartChargingCommands
 from conformance.ocpp16.simulators.csms.reservation import ReservationLedger
 from conformance.ocpp16.simulators.csms.security import CsmsTls, Security, SecurityHandlers
+from conformance.ocpp16.simulators.csms.smart_charging import SmartChargingCommands
 from conformance.ocpp16.simulators.csms.transactions import TransactionHandlers, TransactionLedger
 from conformance.ocpp16.simulators.rpc import RpcEndpoint, endpoint_settings
 from conformance.protocol import OCPP16

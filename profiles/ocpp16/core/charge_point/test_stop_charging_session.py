@@ -1,8 +1,8 @@
 """OCTT 2.3 — Stop Charging Session (the suite plays the Central System)."""
 
 from conformance import case
-from conformance.ocpp16.steps import check_stop_reason
 from conformance.ocpp16.preconditions import start_charging
+from conformance.ocpp16.steps import check_stop_reason
 from conformance.timestamps import in_days
 
 SECTION = "Stop Charging Session"
