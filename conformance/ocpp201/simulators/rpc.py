@@ -324,8 +324,9 @@ class RpcEndpoint:
         problem = check_payload(action, payload)
         if problem is not None:
             code = problem.code
-            if "formationviolation-on-201" in self.faults and code in (FORMAT_VIOLATION, OCCURRENCE_CONSTRAINT_VIOLATION):
-                code = "FormationViolation" if code == FORMAT_VIOLATION else "OccurenceConstraintViolation"
+            if "formationviolation-on-201" in self.faults:  # 1.6 answers a payload not of the schema so
+                code = {FORMAT_VIOLATION: "FormationViolation", TYPE_CONSTRAINT_VIOLATION: "FormationViolation",
+                        OCCURRENCE_CONSTRAINT_VIOLATION: "OccurenceConstraintViolation"}.get(code, code)
             return callerror_frame(unique_id, code, problem.message)
         if "custom-data-rejected" in self.faults and "customData" in json.dumps(payload):
             return callerror_frame(unique_id, FORMAT_VIOLATION, "customData is not understood here")
