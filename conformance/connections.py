@@ -8,7 +8,7 @@ import contextlib
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-from conformance.errors import ExpectationFailed
+from conformance.errors import ExpectationFailed, Unreachable
 from conformance.wire import Record
 
 # The TLS 1.2 cipher suites of the 1.6 security white paper and of OCPP 2.0.1 Part 2 A00 (every TLS 1.3 suite does).
@@ -156,6 +156,29 @@ async def reconnect_charger(link: Any, *, within: float | None = None) -> int:
     if link.peer.connected:
         await link.peer.close(1000, "the Central System closes the connection")
     return await next_connection(link, since, within=within or t.connect)
+
+
+async def fresh_connection(link: Any, what: str) -> int:
+    """A fresh connection of the charger: the current one closed, or the first one. A charger that cannot connect
+    because the suite's CSMS refuses how it connects fails (the reasons are the evidence), so does one that was
+    connected and does not come back; one that never tried is unreachable."""
+    closed = link.last_close()  # not connected: the connection after the last one that closed is the fresh one
+    connected = link.peer.connected
+    since = link.wire.last_seq if connected else (closed.seq if closed is not None else 0)
+    try:
+        if connected:
+            return await reconnect_charger(link)
+        return await next_connection(link, since, within=link.descriptor.timeouts.connect)
+    except ExpectationFailed as exc:
+        reasons = refusal_reasons(link, since)
+        if reasons:
+            raise ExpectationFailed(f"the charger could not connect {what}: the suite's server refused it "
+                                    f"({reasons[-1]})", exc.details, category="behaviour") from None
+        if connected:  # it was connected and does not come back
+            raise
+        raise Unreachable(f"the charger made no connection attempt within {link.descriptor.timeouts.connect:g} s "
+                          f"— point it at {link.endpoint_url}") from None
+
 
 def server_pair(link: Any) -> tuple[Path, Path]:
     """The certificate and key the suite presents as Central System."""

@@ -28,6 +28,7 @@ from conformance import redaction
 from conformance.connections import (  # noqa: F401  (the security cases import them from here too)
     TLS12_SUITES,
     connection_handshake,
+    fresh_connection,
     next_connection,
     reconnect_charger,
     refusal_reasons,

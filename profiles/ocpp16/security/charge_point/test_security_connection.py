@@ -9,13 +9,11 @@ from cryptography import x509
 
 from conformance import case
 from conformance import certificates as certs
-from conformance.errors import ExpectationFailed, Inconclusive, Unreachable
+from conformance.errors import Inconclusive
 from conformance.ocpp16.roles.security import (
     REQ_TLS,
     connection_handshake,
-    next_connection,
-    reconnect_charger,
-    refusal_reasons,
+    fresh_connection,
     server_pair,
     serving,
     watch_attempts,
@@ -23,25 +21,6 @@ from conformance.ocpp16.roles.security import (
 from conformance.tls_contexts import tls_problems, weak_server_context
 
 SECTION = "Security"
-
-
-async def _new_connection(link, what):
-    """A fresh connection of the charger: the current one closed, or the first one. A charger that cannot connect
-    because the suite's Central System refuses how it connects fails (the reasons are the evidence); one that does not
-    try at all is unreachable."""
-    closed = link.last_close()  # not connected: the connection after the last one that closed is the fresh one
-    since = link.wire.last_seq if link.peer.connected else (closed.seq if closed is not None else 0)
-    try:
-        if link.peer.connected:
-            return await reconnect_charger(link)
-        return await next_connection(link, since, within=link.descriptor.timeouts.connect)
-    except ExpectationFailed as exc:
-        reasons = refusal_reasons(link, since)
-        if reasons:
-            raise ExpectationFailed(f"the charge point could not connect {what}: the suite's Central System refused "
-                                    f"it ({reasons[-1]})", exc.details, category="behaviour") from None
-        raise Unreachable(f"the charge point made no connection attempt within {link.descriptor.timeouts.connect:g} s "
-                          f"— point it at {link.endpoint_url}") from None
 
 
 @case("TC_085_CS", "Basic Authentication - Valid username/password combination",
@@ -52,7 +31,7 @@ async def _new_connection(link, what):
                   "represents (A00.FR.204).",
       needs=("security_profile:1|2",))
 async def test_basic_authentication(conformance_iut):
-    number = await _new_connection(conformance_iut, "with its HTTP Basic credentials")
+    number = await fresh_connection(conformance_iut, "with its HTTP Basic credentials")
     handshake = connection_handshake(conformance_iut, number)
     assert handshake is not None and handshake.data.get("basic_auth"), (
         f"[behaviour] the charge point's connection #{number} carries no HTTP Basic credentials")
@@ -64,7 +43,7 @@ async def test_basic_authentication(conformance_iut):
                   "white paper's cipher suites and accept the Central System's valid server certificate.",
       needs=("security_profile:2|3",))
 async def test_tls_server_certificate(conformance_iut):
-    number = await _new_connection(conformance_iut, "over TLS to the Central System's valid certificate")
+    number = await fresh_connection(conformance_iut, "over TLS to the Central System's valid certificate")
     handshake = connection_handshake(conformance_iut, number)
     problems = tls_problems((handshake.data if handshake else {}).get("tls"), f"the charge point's connection #{number}")
     assert not problems, f"[behaviour] {problems[0]}\n  requirement: {REQ_TLS}"
@@ -79,7 +58,7 @@ async def test_tls_server_certificate(conformance_iut):
       needs=("security_profile:3",))
 async def test_tls_client_certificate(charge_point, booted, conformance_iut, descriptor):
     link = conformance_iut
-    number = await _new_connection(link, "with a client certificate the Central System trusts")
+    number = await fresh_connection(link, "with a client certificate the Central System trusts")
     der = link.endpoint.peer_certificates.get(number)
     assert der is not None, f"[behaviour] the charge point presented no client certificate on connection #{number}"
     certificate = x509.load_der_x509_certificate(der)
@@ -107,4 +86,4 @@ async def test_tls_1_1_refused(charge_point, booted, conformance_iut, timeouts):
     if not attempts:
         raise Inconclusive("the charge point tries to connect", f"it made no connection attempt within "
                            f"{timeouts.connect:g} s after the suite closed its connection")
-    await _new_connection(link, "again over TLS 1.2 or higher")
+    await fresh_connection(link, "again over TLS 1.2 or higher")
