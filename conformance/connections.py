@@ -9,14 +9,8 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 from conformance.errors import ExpectationFailed, Unreachable
+from conformance.tls_contexts import TLS12_SUITES, tls_problems  # noqa: F401  (security cases import them here)
 from conformance.wire import Record
-
-# The TLS 1.2 cipher suites of the 1.6 security white paper and of OCPP 2.0.1 Part 2 A00 (every TLS 1.3 suite does).
-TLS12_SUITES = frozenset({
-    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-    "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-})
 
 
 async def next_connection(link: Any, since: int, *, within: float, force_after: float | None = None) -> int:
@@ -116,17 +110,6 @@ def refusal_reasons(link: Any, since: int) -> list[str]:
     return out
 
 
-def tls_problems(facts: dict | None, who: str) -> list[str]:
-    """What is wrong with the TLS session facts of a connection (version, cipher suite): TLS 1.2 or higher, with TLS 1.2
-    one of the suites of TLS12_SUITES."""
-    if not facts:
-        return [f"{who} did not use TLS"]
-    version, cipher = facts.get("version"), facts.get("cipher")
-    if version not in ("TLSv1.2", "TLSv1.3"):
-        return [f"{who} used {version}; the white paper requires TLS 1.2 or higher"]
-    if version == "TLSv1.2" and cipher not in TLS12_SUITES:
-        return [f"{who} used the TLS 1.2 cipher suite {cipher}, which is none of the white paper's"]
-    return []
 
 @contextlib.asynccontextmanager
 async def serving(link: Any, **settings: Any) -> AsyncIterator[Any]:
