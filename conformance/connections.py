@@ -1,5 +1,6 @@
-"""Watching a charging station under test (re)connect, as the suite's CSMS sees it on the wire: its next WebSocket
-connection, the handshakes the suite refused and why. Version-neutral: the security cases of every version use it."""
+"""Connections in the security cases of every version. A charger under test, as the suite's CSMS sees it on the
+wire: its next WebSocket connection, the handshakes the suite refused and why. A CSMS under test: whether it refuses
+a connection it must not accept."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 from conformance.errors import ExpectationFailed, Unreachable
-from conformance.tls_contexts import TLS12_SUITES, tls_problems  # noqa: F401  (security cases import them here)
+from conformance.tls_contexts import TLS12_SUITES, tls_problems, weak_client_context  # noqa: F401  (cases import them here)
 from conformance.wire import Record
 
 
@@ -194,3 +195,25 @@ async def watch_attempts(link: Any, since: int, mark: tuple[int, int], *, first_
         await wire_event(link, lambda r: r.event == "handshake" and r.data.get("status") == 101, then)
     server.note_broken_off(mark)
     return [r for r in link.wire.after(since) if attempt(r)]
+
+
+async def csms_refuses_tls_1_1(link: Any, *, who: str, requirement: str) -> None:
+    """Connect to the CSMS under test offering only TLS 1.1 (with the suite's client certificate at security profile
+    3): the CSMS must not complete the handshake. Fails with `requirement` when it does."""
+    from conformance.pki import test_pki_for
+    from conformance.transport import HandshakeRefused, TlsFailure
+
+    pki = test_pki_for(link.descriptor)
+    mutual = link.descriptor.security.profile == 3
+    old = weak_client_context(pki.ca_cert, cert=pki.client_cert if mutual else None,
+                              key=pki.client_key if mutual else None)
+    try:
+        ws = await link.endpoint.connect(attach=False, ssl_context=old)
+    except TlsFailure as exc:
+        link.wire.event("note", refused=f"TLS 1.1: {exc.reason}")
+        return
+    except HandshakeRefused as exc:
+        raise AssertionError(f"[behaviour] {who} completed a TLS 1.1 handshake (and then answered HTTP "
+                             f"{exc.status})\n  requirement: {requirement}") from None
+    await ws.close()
+    raise AssertionError(f"[behaviour] {who} accepted a connection over TLS 1.1\n  requirement: {requirement}")

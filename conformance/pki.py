@@ -342,14 +342,16 @@ def ensure_pki(
     """Make or refresh one key type's hierarchy and return its paths.
 
     The CSMS root and the manufacturer root are made once and reused. The server certificate names every host in
-    `server_names` after 127.0.0.1 and localhost (CN = the first name given, else localhost). With `identity`, a charge
-    point certificate for it (O = `organization`, CN = identity) is issued by the CSMS root, or by `vendor_ca`
-    (certificate path, key path) when given."""
+    `server_names` and localhost and 127.0.0.1 (CN = the first name given other than these two, else localhost).
+    With `identity`, a charge point certificate for it (O = `organization`, CN = identity) is issued by the CSMS
+    root, or by `vendor_ca` (certificate path, key path) when given."""
     if key_type not in certs.KEY_TYPES:
         raise PkiError(f"unknown key type {key_type!r} — use one of {', '.join(certs.KEY_TYPES)}")
     root = pki_root(directory)
     base = root / key_type
-    names = tuple(dict.fromkeys([*server_names, *DEFAULT_SERVER_NAMES]))
+    # The default names stay where they are, so descriptors that name one of them share one certificate (processes
+    # running side by side would otherwise reissue it in turn).
+    names = tuple(dict.fromkeys([*(n for n in server_names if n not in DEFAULT_SERVER_NAMES), *DEFAULT_SERVER_NAMES]))
     now = dt.datetime.now(dt.timezone.utc)
     renewed: list[str] = []
     with _locked(root):

@@ -218,6 +218,15 @@ def test_expired_and_expiring_leaves_are_reissued_under_the_same_ca(tmp_path: Pa
     assert certs.fingerprint(certs.load_certificate(made.ca_cert)) == ca_fingerprint
 
 
+def test_naming_a_default_host_keeps_the_server_certificate(tmp_path: Path) -> None:
+    """Descriptors of both roles run side by side share one server certificate: one naming 127.0.0.1 (a CSMS under
+    test's host) must not make the other reissue it, or a process would read one's certificate with the other's key."""
+    first = pki.ensure_pki(tmp_path / "p")
+    same = pki.ensure_pki(tmp_path / "p", server_names=["127.0.0.1"])
+    assert same.renewed == () and pki.ensure_pki(tmp_path / "p").renewed == ()
+    assert certs.load_certificate(same.server_cert) == certs.load_certificate(first.server_cert)
+
+
 def test_server_certificate_follows_its_names(tmp_path: Path) -> None:
     pki.ensure_pki(tmp_path / "p")
     renamed = pki.ensure_pki(tmp_path / "p", server_names=["csms.example.test", "192.0.2.7"])

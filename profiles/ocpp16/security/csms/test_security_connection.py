@@ -9,10 +9,11 @@ from cryptography import x509
 
 from conformance import case
 from conformance import certificates as certs
+from conformance.connections import csms_refuses_tls_1_1
 from conformance.credentials import new_password
 from conformance.ocpp16.roles.security import REQ_TLS, connect_station, connection_handshake
 from conformance.pki import bad_certificate, ssl_context_for, test_pki_for
-from conformance.tls_contexts import tls_problems, weak_client_context
+from conformance.tls_contexts import tls_problems
 from conformance.transport import HandshakeRefused, TlsFailure
 
 SECTION = "Security"
@@ -92,23 +93,9 @@ async def test_tls_server_certificate(station, conformance_iut):
       requirement="The Central System SHALL NOT establish a TLS connection with a charge point that offers only a "
                   "TLS version below 1.2.",
       needs=("security_profile:2|3", "tls_material:generated"))
-async def test_tls_1_1_refused(csms, conformance_iut, descriptor):
-    link = conformance_iut
-    pki = test_pki_for(link.descriptor)
-    mutual = descriptor.security.profile == 3
-    old = weak_client_context(pki.ca_cert, cert=pki.client_cert if mutual else None,
-                              key=pki.client_key if mutual else None)
-    try:
-        ws = await link.endpoint.connect(attach=False, ssl_context=old)
-    except TlsFailure as exc:
-        link.wire.event("note", refused=f"TLS 1.1: {exc.reason}")
-        return
-    except HandshakeRefused as exc:
-        raise AssertionError(f"[behaviour] the Central System completed a TLS 1.1 handshake (and then answered HTTP "
-                             f"{exc.status}); it SHALL refuse TLS versions below 1.2") from None
-    await ws.close()
-    raise AssertionError("[behaviour] the Central System accepted a connection over TLS 1.1; it SHALL refuse TLS "
-                         "versions below 1.2")
+async def test_tls_1_1_refused(csms, conformance_iut):
+    await csms_refuses_tls_1_1(conformance_iut, who="the Central System",
+                               requirement="it SHALL refuse TLS versions below 1.2 (A00.FR.312/314)")
 
 
 @case("TC_087_CSMS", "TLS - Client-side certificate - valid certificate",

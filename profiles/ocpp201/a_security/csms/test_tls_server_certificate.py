@@ -4,8 +4,8 @@ from cryptography import x509
 
 from conformance import case
 from conformance import certificates as certs
-from conformance.pki import test_pki_for
-from conformance.tls_contexts import tls_problems, weak_client_context
+from conformance.connections import csms_refuses_tls_1_1
+from conformance.tls_contexts import tls_problems
 from conformance.transport import HandshakeRefused, TlsFailure
 
 SECTION = "Security"
@@ -44,19 +44,5 @@ async def test_valid_server_certificate(conformance_iut, station):
       spec="OCPP 2.0.1 Part 2 A00 (TLS 1.2 or higher)",
       requirement=REQ_TLS_VERSION,
       needs=("security_profile:2|3", "tls_material:generated"))
-async def test_tls_version_too_low(csms, conformance_iut, descriptor):
-    link = conformance_iut
-    pki = test_pki_for(link.descriptor)
-    mutual = descriptor.security.profile == 3
-    old = weak_client_context(pki.ca_cert, cert=pki.client_cert if mutual else None,
-                              key=pki.client_key if mutual else None)
-    try:
-        ws = await link.endpoint.connect(attach=False, ssl_context=old)
-    except TlsFailure as exc:
-        link.wire.event("note", refused=f"TLS 1.1: {exc.reason}")
-        return
-    except HandshakeRefused as exc:
-        raise AssertionError(f"[behaviour] the CSMS completed a TLS 1.1 handshake (and then answered HTTP "
-                             f"{exc.status})\n  requirement: {REQ_TLS_VERSION}") from None
-    await ws.close()
-    raise AssertionError(f"[behaviour] the CSMS accepted a connection over TLS 1.1\n  requirement: {REQ_TLS_VERSION}")
+async def test_tls_version_too_low(csms, conformance_iut):
+    await csms_refuses_tls_1_1(conformance_iut, who="the CSMS", requirement=REQ_TLS_VERSION)
