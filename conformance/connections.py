@@ -217,3 +217,30 @@ async def csms_refuses_tls_1_1(link: Any, *, who: str, requirement: str) -> None
                              f"{exc.status})\n  requirement: {requirement}") from None
     await ws.close()
     raise AssertionError(f"[behaviour] {who} accepted a connection over TLS 1.1\n  requirement: {requirement}")
+
+
+UNSUPPORTED_SUBPROTOCOL = "ocpp0.9"  # a subprotocol no OCPP version uses
+
+
+async def csms_closes_without_subprotocol(station: Any, *, who: str, within: float, source: str) -> None:
+    """Offer the CSMS under test only a subprotocol no OCPP version uses: it MUST complete the WebSocket handshake
+    without a Sec-WebSocket-Protocol header and then close the connection at once (`source`: where the spec says so).
+    `station` is the suite's station of the version (its `connect_raw`)."""
+    from conformance.transport import HandshakeRefused
+
+    try:
+        probe = await station.connect_raw(subprotocols=[UNSUPPORTED_SUBPROTOCOL])
+    except HandshakeRefused as refused:  # an HTTP refusal is not "complete the handshake, then close"
+        raise AssertionError(
+            f"[framing] offered only {UNSUPPORTED_SUBPROTOCOL!r}, {who} refused the handshake with HTTP "
+            f"{refused.status}; it MUST complete the handshake without a subprotocol and then close the connection "
+            f"({source})") from None
+    assert probe.subprotocol is None, (
+        f"[framing] only {UNSUPPORTED_SUBPROTOCOL!r} was offered, yet {who} selected {probe.subprotocol!r}")
+    try:
+        await asyncio.wait_for(probe.wait_closed(), within)
+    except TimeoutError:
+        await probe.close()
+        raise AssertionError(
+            f"[framing] {who} kept the connection open for {within:g} s after agreeing to no subprotocol; it must "
+            "close it immediately") from None

@@ -5,10 +5,10 @@ every 1.6 Central System whatever profiles it declares, so it lives with the Cor
 """
 
 from conformance import case
-from conformance.transport import HandshakeRefused
+from conformance.connections import UNSUPPORTED_SUBPROTOCOL as UNSUPPORTED
+from conformance.connections import csms_closes_without_subprotocol
 
 SECTION = "Security"
-UNSUPPORTED = "ocpp0.9"  # a subprotocol no OCPP version uses
 
 
 @case("TC_088_CSMS", "WebSocket Subprotocol negotiation",
@@ -21,23 +21,5 @@ async def test_subprotocol_negotiation(csms, station, descriptor, timeouts):
     assert ws.subprotocol == descriptor.subprotocol, (
         f"[framing] offered [{UNSUPPORTED}, {descriptor.subprotocol}], the Central System selected {ws.subprotocol!r}")
     await station.boot()
-    try:
-        probe = await station.connect_raw(subprotocols=[UNSUPPORTED])
-    except HandshakeRefused as refused:
-        # "it MUST complete the WebSocket handshake with a response without a Sec-WebSocket-Protocol header and then
-        # immediately close the WebSocket connection" (OCPP-J 1.6 §3.2): an HTTP refusal is not that.
-        raise AssertionError(
-            f"[framing] offered only {UNSUPPORTED!r}, the Central System refused the handshake with HTTP "
-            f"{refused.status}; it MUST complete the handshake without a subprotocol and then close the connection "
-            "(OCPP-J 1.6 §3.2)") from None
-    assert probe.subprotocol is None, (
-        f"[framing] only {UNSUPPORTED!r} was offered, yet the Central System selected {probe.subprotocol!r}")
-    import asyncio
-
-    try:
-        await asyncio.wait_for(probe.wait_closed(), timeouts.tolerance)
-    except TimeoutError:
-        await probe.close()
-        raise AssertionError(
-            f"[framing] the Central System kept the connection open for {timeouts.tolerance:g} s after agreeing to no "
-            "subprotocol; it must close it immediately") from None
+    await csms_closes_without_subprotocol(station, who="the Central System", within=timeouts.tolerance,
+                                          source="OCPP-J 1.6 §3.2")
