@@ -1,5 +1,6 @@
-"""OCPP 2.0.1 OCTT "Before" states (Booted, an EVSE Available, a transaction under way): how the suite reaches them,
-and how it puts an IUT back to idle after a case."""
+"""OCPP 2.0.1 OCTT "Before" states of a charging station under test (Booted, an EVSE Available, a transaction under
+way): how the suite reaches them, and how it puts the station back to idle after a case. Towards a CSMS under test
+the suite's own station does this (`conformance.ocpp201.csms_side`)."""
 
 from __future__ import annotations
 
@@ -7,24 +8,16 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.errors import ExpectationFailed, Inconclusive, NoResponse
-from conformance.ocpp201.roles.station import boot_station
+from conformance.errors import Inconclusive, NoResponse
 from conformance.wire import Kind, Record, Role
 
 
 async def reach_booted(link: Any) -> None:
     """OCTT "Booted": the link is up and a BootNotification was accepted on it. A station under test that is not
     registered is asked to boot (TriggerMessage BootNotification, which a Pending station answers), then rebooted
-    through its driver; the suite's own station boots itself. When neither works the case is inconclusive."""
+    through its driver. When neither works the case is inconclusive."""
     await link.ensure_connected()
-    if link.descriptor.sut is Role.CHARGE_POINT:
-        await _station_registered(link)
-        return
-    try:
-        await boot_station(link)
-    except ExpectationFailed as exc:
-        raise Inconclusive("the suite's charging station is registered (BootNotification Accepted)", exc.headline,
-                           frame_seq=link.wire.last_seq) from None
+    await _station_registered(link)
 
 
 async def _station_registered(link: Any) -> None:
@@ -199,14 +192,11 @@ def given_up_already(link: Any, precondition: str, relevant: Any) -> None:
 # after a case
 
 async def restore_idle(link: Any) -> None:
-    """After a case: the suite's own station back to idle; a station under test back online, what the case changed
+    """After a case: the station under test back online, what the case changed
     in its device model and network priority put back, its transactions stopped, physical actions undone, what the
     case made Inoperative Operative again, and its connectors Available — waiting for what it is still doing (a
     scheduled reset, a reboot) rather than leaving it to the next case. Bounded and best effort: what cannot be
     restored is noted in the wire log, never raised."""
-    if not link.suite_is_csms:
-        await _station_idle(link)
-        return
     if link.driver is None:
         return
     peer, t = link.peer, link.descriptor.timeouts
@@ -240,16 +230,6 @@ async def restore_idle(link: Any) -> None:
                                  max(0.05, min(t.settle, deadline - loop.time())))
             for tx in link.responder.running(evse):
                 await quiet_call(peer, "RequestStopTransaction", {"transactionId": tx.transaction_id}, t.response)
-
-
-async def _station_idle(link: Any) -> None:
-    from conformance.ocpp201.roles.station import SuiteStation201
-
-    station = SuiteStation201(link)
-    try:
-        await station.idle()
-    except Exception as exc:  # the clean-up never raises: the next case meets whatever is left
-        link.wire.event("note", restore_failed=f"the suite's charging station: {exc}"[:300])
 
 
 async def _registered_again(link: Any) -> None:
