@@ -90,8 +90,11 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
 # The parts of a run mostly wait on timers (the IUT's, the simulators'): this many side by side keep two cores busy
 # without slowing one another (measured: see the README's Measurements).
 PARTS_AT_ONCE = 6
-# A built-in simulator's cases are shared out among processes in shares of about this many cases (whole modules).
-SHARE_CASES = 12
+# A built-in simulator's cases are shared out among processes in shares of whole modules, each of about SHARE_S seconds
+# of cases (estimated from REFERENCE_DURATIONS) and at most SHARE_CASES cases: a process costs about a second to start,
+# so quick cases go many to a share.
+SHARE_S = 8.0
+SHARE_CASES = 40
 
 
 def _jobs(args: argparse.Namespace, parts: int) -> int:
@@ -139,7 +142,7 @@ def _parallel_plan(args: argparse.Namespace) -> list[tuple[str, str, tuple[str, 
         if not builtin:
             plan.append((d.name, str(d.path), None))
             continue
-        shares = _shares(mine[d.name])
+        shares = _shares(mine[d.name], _reference_durations().get(d.name, {}))
         for number, share in enumerate(shares, start=1):
             plan.append((d.name if len(shares) == 1 else f"{d.name}-{number}", str(d.path), share))
     if len(plan) < 2:
@@ -147,14 +150,40 @@ def _parallel_plan(args: argparse.Namespace) -> list[tuple[str, str, tuple[str, 
     return plan
 
 
-def _shares(cases: list[tuple[Any, Path]]) -> list[tuple[str, ...]]:
-    """A simulator's cases in shares of about SHARE_CASES, whole modules each (a module's cases keep their order)."""
+# How long each case takes against each built-in reference simulator (benchmarks/reference_durations.py writes it).
+REFERENCE_DURATIONS = Path(__file__).resolve().parent / "catalogue" / "reference-durations.json"
+UNKNOWN_CASE_S = 1.0  # a case the file does not know yet
+
+
+def _reference_durations() -> dict[str, dict[str, float]]:
+    try:
+        return json.loads(REFERENCE_DURATIONS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _estimate(cases: Any, known: dict[str, float]) -> float:
+    return sum(known.get(case, UNKNOWN_CASE_S) for case in cases)
+
+
+def _longest_first(parts: list[Any]) -> list[Any]:
+    """The built-in simulators' parts in the order to start them: the longest first, so the run does not end waiting
+    on a long share started last. Only the start order changes; the reports keep the plan's order."""
+    durations = _reference_durations()
+    return sorted(parts, key=lambda p: _estimate(p.cases or (), durations.get(Path(p.descriptor).stem, {})),
+                  reverse=True)
+
+
+def _shares(cases: list[tuple[Any, Path]], known: dict[str, float]) -> list[tuple[str, ...]]:
+    """A simulator's cases in shares of whole modules (a module's cases keep their order), each of about SHARE_S
+    seconds by the durations `known` and at most SHARE_CASES cases."""
     modules: dict[Path, list[str]] = {}
     for info, path in cases:
         modules.setdefault(path, []).append(info.id)
     shares: list[list[str]] = [[]]
     for ids in modules.values():
-        if shares[-1] and len(shares[-1]) + len(ids) > SHARE_CASES:
+        full = _estimate(shares[-1], known) + _estimate(ids, known) > SHARE_S
+        if shares[-1] and (full or len(shares[-1]) + len(ids) > SHARE_CASES):
             shares.append([])
         shares[-1].extend(ids)
     return [tuple(share) for share in shares]
@@ -211,6 +240,8 @@ def _run_here(args: argparse.Namespace, extra: list[str], report_dir: Path, iuts
         "-o", "asyncio_default_fixture_loop_scope=session",
         "-o", "asyncio_default_test_loop_scope=session",
         "-p", "no:cacheprovider",
+        # Plugins of the suite's own self-tests, when installed: nothing a run uses, and slow to load.
+        "-p", "no:hypothesispytest", "-p", "no:benchmark",
         "--import-mode=importlib",  # case modules in different folders share basenames
         "-q" if not args.verbose else "-v",
     ]
@@ -221,6 +252,7 @@ def _run_here(args: argparse.Namespace, extra: list[str], report_dir: Path, iuts
         pytest_args.append("--ocpp-strict")  # pytest has a --strict of its own
     summary_path = report_dir / "summary.json"
     summary_path.unlink(missing_ok=True)  # a summary left by an earlier run must not pass for this one's
+    _keep_compiled_cases()
     try:
         code = pytest.main(pytest_args + extra)
     except Exception as exc:  # pytest's own report of an interrupt can fail on Python 3.11 (see plugin._InterruptWatch)
@@ -236,6 +268,20 @@ def _run_here(args: argparse.Namespace, extra: list[str], report_dir: Path, iuts
         print("ocpp-conformance: no case ran (check --case/--exclude and the IUT descriptors)", file=sys.stderr)
         return 5
     return _finish(args, report_dir, interrupted=code == pytest.ExitCode.INTERRUPTED)
+
+
+def _keep_compiled_cases() -> None:
+    """Compile the case modules (pytest rewrites their asserts) once, into the suite's own cache folder rather than
+    next to the sources: the processes of a run and later runs reuse them, also where the sources are read-only or
+    PYTHONDONTWRITEBYTECODE is set (each process would otherwise spend about a second rewriting every module)."""
+    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(cache_home).expanduser() / "ocpp-conformance" / "pycache"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # no cache: slower, not wrong
+    sys.pycache_prefix = str(folder)
+    sys.dont_write_bytecode = False
 
 
 def _interrupted(summary_path: Path) -> bool:
@@ -262,7 +308,8 @@ def _run_parallel(args: argparse.Namespace, extra: list[str], report_dir: Path,
     iuts = list(dict.fromkeys(path for _, path, _ in plan))
     print(f"ocpp-conformance: {len(iuts)} IUTs in {len(parts)} parts, {min(jobs, len(parts))} at a time: "
           f"{', '.join(p.name for p in parts)}", flush=True)
-    interrupted = run_parts(parts, child_args, jobs, selection=_selection_options(args))
+    interrupted = run_parts(_longest_first(parts) if not args.iut else parts, child_args, jobs,
+                            selection=_selection_options(args))
     ran = [p for p in parts if p.ran_cases]
     for part in parts:
         if part.started and part.code not in (0, 1, 2, 5):

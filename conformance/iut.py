@@ -553,9 +553,7 @@ def _schema() -> dict:
 @functools.lru_cache(maxsize=1)
 def _validator() -> jsonschema.protocols.Validator:
     schema = _schema()
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
+    return jsonschema.validators.validator_for(schema)(schema)  # the schema itself is checked by the self-tests
 
 
 def _schema_errors(data: dict) -> list[jsonschema.ValidationError]:

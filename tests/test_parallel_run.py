@@ -40,7 +40,7 @@ def test_without_iut_the_reference_simulators_cases_are_shared_out_among_process
     by_descriptor: dict[str, list[str]] = {}
     for name, path, cases in plan:
         assert cases, f"{name} has no share"
-        assert len(cases) <= 2 * SHARE_CASES, f"{name} holds {len(cases)} cases"
+        assert len(cases) <= SHARE_CASES, f"{name} holds {len(cases)} cases"
         by_descriptor.setdefault(path, []).extend(cases)
     assert {Path(p).name for p in by_descriptor} >= {REF_CP.name, REF_CSMS.name}
     for path, cases in by_descriptor.items():
