@@ -591,6 +591,18 @@ def test_matrix_compares_implementations(tmp_path, summary):
     assert html.index("TC_001_CS") < html.index("TC_010_CS") < html.index("TC_043_CS")
 
 
+def test_reports_group_a_2x_case_by_certification_profile_and_functional_block(tmp_path, report_dir, summary):
+    station = copy.deepcopy(summary["cases"][0])
+    station.update(id="TC_B_01_CS", title="Cold Boot Charging Station - Accepted", ocpp_version="2.0.1",
+                   profile="core", block="b_provisioning", section="Provisioning")
+    summary["cases"].append(station)
+    matrix = render_matrix([summary], tmp_path / "m" / "matrix.html").read_text(encoding="utf-8")
+    assert "OCPP 2.0.1 · core · B Provisioning" in matrix
+    report = render_conformance_report(summary, report_dir).read_text(encoding="utf-8")
+    assert "OCPP 2.0.1 · core · B Provisioning" in report
+    assert "OCPP <b>2.0.1</b> · profile <b>core · B Provisioning</b>" in report
+
+
 def test_run_matrix_cli(tmp_path, capsys):
     out = tmp_path / "matrix.html"
     assert run_matrix([DATA / "reports", DATA / "summary_other_iut.json"], out) == 0

@@ -280,8 +280,15 @@ def _iut_card(iut: Mapping[str, Any]) -> str:
     )
 
 
-def _group_key(case: Mapping[str, Any]) -> tuple[str, str]:
-    return (str(case.get("ocpp_version") or "?"), str(case.get("profile") or "other"))
+def group_key(case: Mapping[str, Any]) -> tuple[str, str]:
+    """How reports group a case: its OCPP version, and its feature profile (1.6) or its certification profile and
+    functional block (2.x, e.g. "core · B Provisioning")."""
+    group = str(case.get("profile") or "other")
+    block = case.get("block")
+    if block:
+        letter, _, name = str(block).partition("_")
+        group += f" · {letter.upper()} {case.get('section') or name.replace('_', ' ').capitalize()}"
+    return (str(case.get("ocpp_version") or "?"), group)
 
 
 def _natural(case_id: str) -> tuple:
@@ -293,7 +300,7 @@ def _case_order(cases: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Cases grouped by OCPP version and profile (in order of first appearance), by case ID within a group."""
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for case in cases:
-        groups.setdefault(_group_key(case), []).append(case)
+        groups.setdefault(group_key(case), []).append(case)
     return [c for group in groups.values() for c in sorted(group, key=lambda c: _natural(str(c.get("id"))))]
 
 
@@ -301,7 +308,7 @@ def _matrix_html(cases: list[Mapping[str, Any]], iuts: list[str], anchors: dict[
     """Autobahn-style matrix: rows = cases grouped by version/profile, columns = IUTs, cells link to the case."""
     rows_by_group: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
     for case in _case_order(cases):
-        group = rows_by_group.setdefault(_group_key(case), {})
+        group = rows_by_group.setdefault(group_key(case), {})
         row = group.setdefault(str(case.get("id")), {"title": case.get("title"), "cells": {}})
         row["cells"].setdefault(case.get("iut"), case)
     roles: dict[str, set[str]] = {}  # the systems under test each IUT was run as
@@ -603,7 +610,7 @@ def render_conformance_report(summary: Mapping[str, Any], report_dir: str | os.P
     ]
     last_group = None
     for case in _case_order(cases):
-        group = (case.get("iut"), *_group_key(case))
+        group = (case.get("iut"), *group_key(case))
         if group != last_group:
             section = f"{case.get('iut')} · " if len(iut_names) > 1 else ""
             out.append(f'<h3 class="group-heading">{esc(section)}OCPP <b>{esc(group[1])}</b> · '

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from . import VERDICT_LABELS, VERDICTS, ReportError
-from .html import esc, format_time, page
+from .html import esc, format_time, group_key, page
 from .summary import iut_identity
 
 MATRIX_FILENAME = "matrix.html"
@@ -48,7 +48,7 @@ def render_matrix(summaries: Sequence[Mapping[str, Any]], out: str | os.PathLike
     groups: dict[tuple[str, str], dict[str, str]] = {}
     for col in columns:
         for cid, case in col["cases"].items():
-            key = (str(case.get("ocpp_version") or "?"), str(case.get("profile") or "other"))
+            key = group_key(case)
             groups.setdefault(key, {}).setdefault(cid, str(case.get("title") or ""))
 
     head = []
