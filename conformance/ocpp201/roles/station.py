@@ -254,9 +254,27 @@ class SuiteStation201:
             return None
         self.model.registration = None
         await self.peer.close(1001, "rebooting")
+        self.use_network_profile()
         if not self.peer.connected:
             await self.link.endpoint.connect()
         return await self.boot_now(reason="RemoteReset")
+
+    def use_network_profile(self) -> None:
+        """After a reboot the station connects with the first profile NetworkConfigurationPriority names that it
+        holds (B10; slot 0 is the descriptor's connection); a higher security profile is used from then on (A05)."""
+        priority = self.model.model.variable("OCPPCommCtrlr", "NetworkConfigurationPriority").attributes["Actual"]
+        for slot in str(priority.value or "").split(","):
+            slot = slot.strip()
+            if slot == "0":
+                return
+            data = self.model.network_profiles.get(int(slot)) if slot.isdigit() else None
+            if data is None:
+                continue
+            profile = data.get("securityProfile")
+            if isinstance(profile, int) and profile > self.link.endpoint.profile:
+                self.link.endpoint.configure(profile=profile)
+                self.model.model.variable("SecurityCtrlr", "SecurityProfile").attributes["Actual"].value = str(profile)
+            return
 
     async def triggered(self, message: str, evse: int | None) -> Any:
         if message == "BootNotification":

@@ -80,6 +80,9 @@ _CSMS = [
     ("wrong-subprotocol", "selects a subprotocol the station did not offer"),
     ("first-subprotocol-selected", "selects the first subprotocol offered, whatever it is"),
     ("accept-no-subprotocol", "keeps a connection open that agreed on no subprotocol"),
+    # A05 Upgrade Charging Station Security Profile
+    ("old-security-profile-accepted", "still accepts a station's HTTP Basic connection without a client certificate "
+                                      "after it connected with security profile 3"),
 ]
 
 CHARGING_STATION_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGING_STATION}
