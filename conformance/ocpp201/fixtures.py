@@ -11,12 +11,19 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 import pytest
 
 from conformance.ocpp201.roles.station import SuiteStation201, operator_command
+from conformance.ocpp201.roles.transactions import StationTransactions
 
 
 @pytest.fixture
 def station(conformance_iut: Any) -> SuiteStation201:
     """The suite's own charging station when it tests a CSMS: reconnect, boot, report, run transactions."""
     return SuiteStation201(conformance_iut)
+
+
+@pytest.fixture
+def transactions(station: SuiteStation201) -> StationTransactions:
+    """What the suite's charging station does in transactions: events, meter values, Authorize, its offline queue."""
+    return StationTransactions(station)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from typing import Any
 
 from conformance.errors import ExpectationFailed, Inconclusive
 from conformance.ocpp201.roles.charging_station import SuiteTransaction
+from conformance.ocpp201.roles.transactions import StationTransactions
 from conformance.session import measure
 from conformance.timestamps import parse_iso, utc_now
 from conformance.wire import Record
@@ -200,6 +201,10 @@ class SuiteStation201:
         return await self.start_transaction(evse, str(token.get("idToken", "")), trigger="RemoteStart",
                                             remote_start_id=remote_start_id if isinstance(remote_start_id, int)
                                             else None)
+
+    async def deliver_queue(self) -> list[Any]:
+        """The transaction events queued while offline, oldest first (E12)."""
+        return await StationTransactions(self).deliver_queue()
 
     async def _transaction_gone(self, tx: SuiteTransaction) -> None:
         scheduled = self.model.scheduled_reset

@@ -123,6 +123,7 @@ class ReferenceCsms201(Registration, TokenDatabase, OperatorCommands, Observable
         self.logger = logger
         self.stations: dict[str, Station] = {}
         self.transactions: dict[str, CsmsTransaction] = {}
+        self.last_seq_no: dict[str, int] = {}  # station -> seqNo of its latest TransactionEvent
         self._server: Server | None = None
         self._init_observable()
         self._own_errors: list[str] = []
