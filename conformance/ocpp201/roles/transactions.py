@@ -142,6 +142,7 @@ class StationTransactions:
     async def come_online(self, *, deliver: bool = True) -> list[Record]:
         """The connection is back (no reboot); with `deliver` the queue goes out at once, oldest first (E12.FR.xx)."""
         await self.link.endpoint.connect()
+        self.link.booted_on = self.station.peer.connection_no  # no reboot: the registration holds (B01)
         self.model.offline = False
         return await self.deliver_queue() if deliver else []
 
