@@ -70,7 +70,6 @@ class ChargingStationResponder201:
         self.scheduled_reset: tuple[str, int | None, set[str]] | None = None  # (type, evse, transactions it waits for)
         self.offline = False  # the connection is lost: transaction events wait in `queue` (E12)
         self.queue: list[dict] = []  # TransactionEventRequest payloads not yet delivered, oldest first
-        self.ended: set[str] = set()  # transactions that ended
         self.station: Any = None
         self.tasks: set[asyncio.Task] = set()
         self._reactions: dict[str, asyncio.Future] = {}

@@ -28,6 +28,8 @@ REQ_BOOT = ("The CSMS SHALL answer BootNotificationRequest with a registration s
 REQ_STATUS = "The CSMS SHALL answer every StatusNotificationRequest (Part 2 G01)."
 REQ_TX = ("The CSMS SHALL answer every TransactionEventRequest, with the IdTokenInfo of the IdToken it carries (Part 2 "
           "E01, E05).")
+REQ_GROUP = ("The IdTokenInfo of an IdToken that belongs to a group SHALL carry that group's groupIdToken: the "
+             "station recognises the tokens allowed to stop each other's transactions by it (Part 2 C09, E06).")
 REQ_REPORT = "The CSMS SHALL answer every NotifyReportRequest of a report it asked for (Part 2 B07, B08)."
 
 
@@ -392,6 +394,13 @@ class SuiteStation201:
         if expected is not None and info.get("status") != expected:
             self._deviation(f"{where} idTokenInfo.status is {info.get('status')!r} for IdToken {token}, which the CSMS "
                             f"should know as {expected}", REQ_TX)
+        tags = self.descriptor.id_tags
+        members = {t.lower() for t in (tags.child_id_tag, tags.sibling_id_tag) if t}
+        if tags.parent_id_tag and token.lower() in members:
+            group = str((info.get("groupIdToken") or {}).get("idToken", ""))
+            if group.lower() != tags.parent_id_tag.lower():
+                self._deviation(f"{where} idTokenInfo.groupIdToken is {info.get('groupIdToken')!r} for IdToken {token}, "
+                                f"a member of group {tags.parent_id_tag}", REQ_GROUP)
 
     def _deviation(self, message: str, requirement: str) -> None:
         raise ExpectationFailed(message, f"  requirement: {requirement}\n" + self.peer.last_frames())

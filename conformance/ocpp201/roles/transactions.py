@@ -97,7 +97,6 @@ class StationTransactions:
             e = self.model.evses[tx.evse]
             if e.transaction is tx:
                 e.transaction = None
-            self.model.ended.add(tx.transaction_id)
         if self.model.offline:
             self.model.queue.append(dict(payload, offline=True))
             return None

@@ -88,6 +88,7 @@ _CSMS = [
     ("tx-id-token-info-on-started-only", "gives idTokenInfo only in the answer to a Started TransactionEvent, not "
                                          "to the Updated or Ended one that carries an IdToken"),
     ("tx-unknown-token-accepted", "answers an IdToken it does not know Accepted instead of Invalid"),
+    ("group-id-token-missing", "leaves the groupIdToken out of the IdTokenInfo of an IdToken that belongs to a group"),
     ("tx-trigger-reasons-limited", "answers CALLERROR to a TransactionEvent whose triggerReason is not one of a "
                                    "transaction started and stopped by authorization (CablePluggedIn, EVDetected, "
                                    "ChargingStateChanged, EVCommunicationLost, ...)"),

@@ -95,7 +95,7 @@ class TokenDatabase:
         if record is None:
             return {"status": "Accepted" if "tx-unknown-token-accepted" in self.faults else "Invalid"}
         info: dict[str, Any] = {"status": record.status}
-        if record.group:
+        if record.group and "group-id-token-missing" not in self.faults:
             info["groupIdToken"] = {"idToken": record.group, "type": record.type or kind or "Central"}
         if record.cache_expiry:
             info["cacheExpiryDateTime"] = record.cache_expiry
