@@ -1,5 +1,7 @@
 """OCTT A — Upgrade Charging Station Security Profile (the suite plays the charging station; Part 2 A05)."""
 
+from urllib.parse import urlsplit
+
 from conformance import case
 from conformance.errors import ExpectationFailed
 from conformance.ocpp201.csms_checks import check_variables_as_asked
@@ -32,9 +34,12 @@ async def test_upgrade_security_profile(conformance_iut, booted, station, operat
     try:
         request = await operator("SetNetworkProfile", {"configurationSlot": SLOT, "connectionData": data},
                                  as_asked=("configurationSlot",), requirement=REQ_UPGRADE)
-        sent = (request.payload.get("connectionData") or {}).get("securityProfile")
-        assert sent == new, (f"[behaviour] SetNetworkProfileRequest (#{request.seq}) has securityProfile {sent!r}, "
-                             f"the operator asked for {new}")
+        sent = request.payload.get("connectionData") or {}
+        for name, value in data.items():
+            same = (urlsplit(str(sent.get(name, ""))) == urlsplit(value)) if name == "ocppCsmsUrl" else \
+                sent.get(name) == value
+            assert same, (f"[behaviour] SetNetworkProfileRequest (#{request.seq}) has connectionData.{name} "
+                          f"{sent.get(name)!r}, the operator asked for {value!r}")
         await station.reaction(request)
         asked = [priority(f"{SLOT},0")]
         request = await operator("SetVariables", {"setVariableData": asked}, requirement=REQ_UPGRADE)
