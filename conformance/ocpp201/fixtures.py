@@ -16,6 +16,7 @@ import pytest
 from conformance.errors import ExpectationFailed, Inconclusive
 from conformance.ocpp201.preconditions import reach_available, start_transaction
 from conformance.ocpp201.roles.station import SuiteStation201, operator_command
+from conformance.ocpp201.roles.transactions import StationTransactions
 from conformance.wire import Role
 
 
@@ -77,6 +78,12 @@ async def transaction(conformance_iut: Any, charging_station: Any, iut: Any, ava
 def station(conformance_iut: Any) -> SuiteStation201:
     """The suite's own charging station when it tests a CSMS: reconnect, boot, report, run transactions."""
     return SuiteStation201(conformance_iut)
+
+
+@pytest.fixture
+def transactions(station: SuiteStation201) -> StationTransactions:
+    """What the suite's charging station does in transactions: events, meter values, Authorize, its offline queue."""
+    return StationTransactions(station)
 
 
 @pytest.fixture

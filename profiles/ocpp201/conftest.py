@@ -1,5 +1,5 @@
 """The fixtures of OCPP 2.0.1 cases (OCTT "Before" states; the charging station under test and case variables; the
-suite's own charging station and the CSMS's operator)."""
+suite's own charging station, its transactions and the CSMS's operator)."""
 
 from conformance.ocpp201.fixtures import (  # noqa: F401
     available_evse,
@@ -9,4 +9,5 @@ from conformance.ocpp201.fixtures import (  # noqa: F401
     set_variables,
     station,
     transaction,
+    transactions,
 )

@@ -68,6 +68,8 @@ class ChargingStationResponder201:
         self.network_profiles: dict[int, dict] = {}
         self.network_profile_fails = False  # a case makes storing a network profile fail (SetNetworkProfile Failed)
         self.scheduled_reset: tuple[str, int | None, set[str]] | None = None  # (type, evse, transactions it waits for)
+        self.offline = False  # the connection is lost: transaction events wait in `queue` (E12)
+        self.queue: list[dict] = []  # TransactionEventRequest payloads not yet delivered, oldest first
         self.station: Any = None
         self.tasks: set[asyncio.Task] = set()
         self._reactions: dict[str, asyncio.Future] = {}
@@ -97,6 +99,8 @@ class ChargingStationResponder201:
         self.network_profiles.clear()
         self.network_profile_fails = False
         self.scheduled_reset = None
+        self.offline = False
+        self.queue.clear()
         self.operative = True
         for e in self.evses.values():
             e.operative = True
@@ -274,6 +278,19 @@ class ChargingStationResponder201:
                 return Reaction({"status": "Accepted"},
                                 lambda station, e=e: station.stop_transaction(e.id, "Remote", "RemoteStop"))
         return {"status": "Rejected"}
+
+    def on_GetTransactionStatus(self, p: dict) -> Any:
+        """E14: whether messages wait in the queue (of that transaction, or any) and, for a transaction asked by id,
+        whether it is still going; a queue not empty goes out right after the answer."""
+        tx_id = p.get("transactionId")
+        queued = [q for q in self.queue if tx_id is None or q["transactionInfo"]["transactionId"] == tx_id]
+        reply: dict[str, Any] = {"messagesInQueue": bool(queued)}
+        if tx_id is not None:
+            reply["ongoingIndicator"] = any(e.transaction is not None and e.transaction.transaction_id == tx_id
+                                            for e in self.evses.values())
+        if not queued:
+            return reply
+        return Reaction(reply, lambda station: station.deliver_queue())
 
     def on_ClearCache(self, p: dict) -> dict:
         return {"status": "Accepted"}

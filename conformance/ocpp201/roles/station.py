@@ -14,6 +14,7 @@ from typing import Any
 
 from conformance.errors import ExpectationFailed, Inconclusive
 from conformance.ocpp201.roles.charging_station import SuiteTransaction
+from conformance.ocpp201.roles.transactions import StationTransactions
 from conformance.session import measure
 from conformance.timestamps import parse_iso, utc_now
 from conformance.wire import Record
@@ -27,6 +28,8 @@ REQ_BOOT = ("The CSMS SHALL answer BootNotificationRequest with a registration s
 REQ_STATUS = "The CSMS SHALL answer every StatusNotificationRequest (Part 2 G01)."
 REQ_TX = ("The CSMS SHALL answer every TransactionEventRequest, with the IdTokenInfo of the IdToken it carries (Part 2 "
           "E01, E05).")
+REQ_GROUP = ("The IdTokenInfo of an IdToken that belongs to a group SHALL carry that group's groupIdToken: the "
+             "station recognises the tokens allowed to stop each other's transactions by it (Part 2 C09, E06).")
 REQ_REPORT = "The CSMS SHALL answer every NotifyReportRequest of a report it asked for (Part 2 B07, B08)."
 
 
@@ -201,6 +204,10 @@ class SuiteStation201:
                                             remote_start_id=remote_start_id if isinstance(remote_start_id, int)
                                             else None)
 
+    async def deliver_queue(self) -> list[Any]:
+        """The transaction events queued while offline, oldest first (E12)."""
+        return await StationTransactions(self).deliver_queue()
+
     async def _transaction_gone(self, tx: SuiteTransaction) -> None:
         scheduled = self.model.scheduled_reset
         if scheduled is not None and tx.transaction_id in scheduled[2]:
@@ -254,9 +261,27 @@ class SuiteStation201:
             return None
         self.model.registration = None
         await self.peer.close(1001, "rebooting")
+        self.use_network_profile()
         if not self.peer.connected:
             await self.link.endpoint.connect()
         return await self.boot_now(reason="RemoteReset")
+
+    def use_network_profile(self) -> None:
+        """After a reboot the station connects with the first profile NetworkConfigurationPriority names that it
+        holds (B10; slot 0 is the descriptor's connection); a higher security profile is used from then on (A05)."""
+        priority = self.model.model.variable("OCPPCommCtrlr", "NetworkConfigurationPriority").attributes["Actual"]
+        for slot in str(priority.value or "").split(","):
+            slot = slot.strip()
+            if slot == "0":
+                return
+            data = self.model.network_profiles.get(int(slot)) if slot.isdigit() else None
+            if data is None:
+                continue
+            profile = data.get("securityProfile")
+            if isinstance(profile, int) and profile > self.link.endpoint.profile:
+                self.link.endpoint.configure(profile=profile)
+                self.model.model.variable("SecurityCtrlr", "SecurityProfile").attributes["Actual"].value = str(profile)
+            return
 
     async def triggered(self, message: str, evse: int | None) -> Any:
         if message == "BootNotification":
@@ -369,6 +394,13 @@ class SuiteStation201:
         if expected is not None and info.get("status") != expected:
             self._deviation(f"{where} idTokenInfo.status is {info.get('status')!r} for IdToken {token}, which the CSMS "
                             f"should know as {expected}", REQ_TX)
+        tags = self.descriptor.id_tags
+        members = {t.lower() for t in (tags.child_id_tag, tags.sibling_id_tag) if t}
+        if tags.parent_id_tag and token.lower() in members:
+            group = str((info.get("groupIdToken") or {}).get("idToken", ""))
+            if group.lower() != tags.parent_id_tag.lower():
+                self._deviation(f"{where} idTokenInfo.groupIdToken is {info.get('groupIdToken')!r} for IdToken {token}, "
+                                f"a member of group {tags.parent_id_tag}", REQ_GROUP)
 
     def _deviation(self, message: str, requirement: str) -> None:
         raise ExpectationFailed(message, f"  requirement: {requirement}\n" + self.peer.last_frames())

@@ -137,6 +137,35 @@ _CSMS = [
     ("wrong-subprotocol", "selects a subprotocol the station did not offer"),
     ("first-subprotocol-selected", "selects the first subprotocol offered, whatever it is"),
     ("accept-no-subprotocol", "keeps a connection open that agreed on no subprotocol"),
+    # A05 Upgrade Charging Station Security Profile
+    ("old-security-profile-accepted", "still accepts a station's HTTP Basic connection without a client certificate "
+                                      "after it connected with security profile 3"),
+    # E Transactions
+    ("tx-id-token-info-missing", "answers TransactionEvent without idTokenInfo, even when it carries an IdToken"),
+    ("tx-id-token-info-on-started-only", "gives idTokenInfo only in the answer to a Started TransactionEvent, not "
+                                         "to the Updated or Ended one that carries an IdToken"),
+    ("tx-unknown-token-accepted", "answers an IdToken it does not know Accepted instead of Invalid"),
+    ("group-id-token-missing", "leaves the groupIdToken out of the IdTokenInfo of an IdToken that belongs to a group"),
+    ("tx-trigger-reasons-limited", "answers CALLERROR to a TransactionEvent whose triggerReason is not one of a "
+                                   "transaction started and stopped by authorization (CablePluggedIn, EVDetected, "
+                                   "ChargingStateChanged, EVCommunicationLost, ...)"),
+    ("tx-stopped-reasons-1.6", "answers CALLERROR to an Ended TransactionEvent whose stoppedReason OCPP 1.6 does not "
+                               "have (StoppedByEV, Timeout, ...)"),
+    ("tx-seq-no-per-station", "answers CALLERROR to a Started TransactionEvent whose seqNo is not above the last "
+                              "seqNo of the station (a station restarting seqNo at 0 per transaction)"),
+    ("tx-offline-refused", "answers CALLERROR to a TransactionEvent the station queued while offline"),
+    ("tx-started-without-evse-refused", "answers CALLERROR to a Started TransactionEvent without an EVSE"),
+    ("request-stop-stale-transaction", "sends RequestStopTransaction with the id of an ended transaction, not the "
+                                       "one asked"),
+    ("get-transaction-status-id-dropped", "sends GetTransactionStatus without the transactionId asked"),
+    ("get-transaction-status-id-added", "adds the id of the station's latest transaction to a GetTransactionStatus "
+                                        "asked without one"),
+    # J Meter Values
+    ("meter-values-callerror", "answers MeterValues with CALLERROR NotImplemented"),
+    ("signed-meter-values-refused", "answers CALLERROR FormatViolation to meter values carrying a signedMeterValue"),
+    ("sampled-value-unit-required", "answers CALLERROR to a sampledValue without unitOfMeasure (optional: Wh)"),
+    ("tx-clock-aligned-refused", "answers CALLERROR to a TransactionEvent carrying clock-aligned (Sample.Clock) "
+                                 "meter values"),
 ]
 
 CHARGING_STATION_FAULTS: dict[str, Fault] = {n: Fault(n, "charge_point", t) for n, t in _CHARGING_STATION}

@@ -99,6 +99,13 @@ class OperatorCommands:
             body["reportBase"] = {"FullInventory": "ConfigurationInventory"}.get(body["reportBase"], "FullInventory")
         if name == "SetNetworkProfile" and "network-profile-slot-shifted" in faults:
             body["configurationSlot"] += 1
+        if name == "RequestStopTransaction" and "request-stop-stale-transaction" in faults:
+            ended = [t.transaction_id for t in self.transactions.values() if t.ended]
+            body["transactionId"] = ended[0] if ended else body["transactionId"][::-1]
+        if name == "GetTransactionStatus" and "get-transaction-status-id-dropped" in faults:
+            body.pop("transactionId", None)
+        if name == "GetTransactionStatus" and "get-transaction-status-id-added" in faults and self.transactions:
+            body.setdefault("transactionId", list(self.transactions)[-1])
         return body
 
     def _new_password(self, station: Station, body: dict, reply: dict) -> None:

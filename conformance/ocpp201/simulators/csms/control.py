@@ -26,7 +26,7 @@ from conformance.ocpp201.simulators.csms.server import ReferenceCsms201
 from conformance.ocpp201.simulators.rpc import CallError, CallTimeout
 from conformance.simulation import ControlServer, Handler, HttpError, pick, required, tcp_port
 
-CSMS_OPERATOR_ACTIONS = ("add-id-tag", "remove-id-tag", "set-boot-status")
+CSMS_OPERATOR_ACTIONS = ("add-id-tag", "remove-id-tag", "set-boot-status", "set-security-profile")
 _OCTT_PREFIX = ["api", "octt", "2.0.1"]
 ROLE = "csms-2.0.1"
 
@@ -54,6 +54,9 @@ def csms_handler(csms: ReferenceCsms201) -> Handler:
             await csms.add_id_tag(required(token, "idTag"), params.get("status", "Accepted"))
         elif action == "remove-id-tag":
             await csms.remove_id_tag(required(token, "idTag"))
+        elif action == "set-security-profile":
+            await csms.set_security_profile(required(pick(params, "stationId", "station_id"), "stationId"),
+                                            int(required(pick(params, "profile"), "profile")))
         else:
             status = params.get("status", "Accepted")
             if status not in ("Accepted", "Pending", "Rejected"):

@@ -3,7 +3,8 @@
 `start(descriptor)` builds the CSMS a ``driver.type: simulator`` descriptor of a CSMS under test stands for (listening
 at the descriptor's endpoint, its id tags as the token database) and returns it with its driver. The driver's
 operator actions: `send_command` (any CSMS request to the suite's station, run in the background like an operator's),
-`add_id_tag`, `remove_id_tag` and `set_boot_status` (the registration status the next BootNotification gets).
+`add_id_tag`, `remove_id_tag`, `set_boot_status` (the registration status the next BootNotification gets) and
+`set_security_profile` (the profile a station connects with, the way back after an upgrade).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from conformance.iut import Descriptor
     from conformance.wire import Wire
 
-CSMS_ACTIONS = ("send_command", "add_id_tag", "remove_id_tag", "set_boot_status")
+CSMS_ACTIONS = ("send_command", "add_id_tag", "remove_id_tag", "set_boot_status", "set_security_profile")
 BOOT_STATUSES = ("Accepted", "Pending", "Rejected")
 _CSMS_OPTIONS = {"heartbeat_interval", "boot_status", "boot_retry_interval", "response_timeout", "late_reply_delay",
                  "tokens"}
@@ -58,6 +59,9 @@ class SimulatorCsmsDriver(CsmsDriver):
             if status not in BOOT_STATUSES:
                 raise DriverError(f"set_boot_status: status {status!r} is not one of {', '.join(BOOT_STATUSES)}")
             csms.boot_status_overrides[params.get("station_id") or self.identity] = status
+            return None
+        if action == "set_security_profile":
+            await csms.set_security_profile(params.get("station_id") or self.identity, int(params["profile"]))
             return None
         raise NeedsManualAction(f"the reference CSMS has no action {action!r}")
 
@@ -145,6 +149,7 @@ def build(descriptor: "Descriptor") -> ReferenceCsms201:
         tokens=tokens,
         basic_auth={descriptor.identity: password} if password else None,
         ssl_context=server_tls(descriptor, faults),
+        security_profile=descriptor.security.profile,
         heartbeat_interval=int(heartbeat),
         response_timeout=float(options.pop("response_timeout", t.response)),
         late_reply_delay=float(options.pop("late_reply_delay", t.response + t.tolerance + 1)),

@@ -16,9 +16,11 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
+from cryptography import x509
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from conformance import certificates as certs
 from conformance.credentials import password_bytes, split_basic
 from conformance.iut import IDENTITY_PLACEHOLDER as IDENTITY
 from conformance.ocpp201.simulators import faults as fault_registry
@@ -89,6 +91,7 @@ class ReferenceCsms201(Registration, TokenDatabase, OperatorCommands, Observable
         tokens: Mapping[str, Any] | None = None,
         basic_auth: Mapping[str, str] | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        security_profile: int | None = None,
         heartbeat_interval: int = 300,
         boot_status: str = "Accepted",
         boot_retry_interval: int = 5,
@@ -107,6 +110,10 @@ class ReferenceCsms201(Registration, TokenDatabase, OperatorCommands, Observable
         self.tokens: dict[str, TokenRecord] = {k: TokenRecord.from_value(v) for k, v in (tokens or {}).items()}
         self.basic_auth = dict(basic_auth or {})
         self.ssl_context = ssl_context
+        if security_profile is None:  # what the TLS context and the credentials imply
+            security_profile = (2 if basic_auth else 3) if ssl_context is not None else (1 if basic_auth else 0)
+        self.default_profile = security_profile
+        self.security_profiles: dict[str, int] = {}  # station -> the profile it has been raised to (A05)
         self.heartbeat_interval = heartbeat_interval
         self.boot_status = boot_status
         self.boot_status_overrides: dict[str, str] = {}
@@ -116,6 +123,7 @@ class ReferenceCsms201(Registration, TokenDatabase, OperatorCommands, Observable
         self.logger = logger
         self.stations: dict[str, Station] = {}
         self.transactions: dict[str, CsmsTransaction] = {}
+        self.last_seq_no: dict[str, int] = {}  # station -> seqNo of its latest TransactionEvent
         self._server: Server | None = None
         self._init_observable()
         self._own_errors: list[str] = []
@@ -165,6 +173,16 @@ class ReferenceCsms201(Registration, TokenDatabase, OperatorCommands, Observable
             offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
             if SUBPROTOCOL not in offered:
                 return connection.respond(http.HTTPStatus.BAD_REQUEST, f"unsupported subprotocol(s) {offered}\n")
+        der = _peer_certificate(connection)
+        if der is not None:  # a verified client certificate: security profile 3 (A00, A05)
+            names = certs.common_names(x509.load_der_x509_certificate(der).subject)
+            if names != [identity]:
+                return connection.respond(http.HTTPStatus.FORBIDDEN,
+                                          f"the client certificate's CN {names} is not the station's identity\n")
+            return None
+        if self.profile_of(identity) >= 3 and "old-security-profile-accepted" not in self.faults:
+            return connection.respond(http.HTTPStatus.UNAUTHORIZED,
+                                      "security profile 3: a client certificate is required\n")
         expected = self.basic_auth.get(identity)
         if expected is not None and "basic-auth-ignored" not in self.faults:
             user, password = split_basic(request.headers.get("Authorization"))
@@ -193,6 +211,8 @@ class ReferenceCsms201(Registration, TokenDatabase, OperatorCommands, Observable
             await ws.close(1002, "no supported subprotocol (ocpp2.0.1 required)")
             return
         station = self.stations.setdefault(identity, Station(identity))
+        if _peer_certificate(ws) is not None and self.profile_of(identity) < 3:
+            self.security_profiles[identity] = 3  # connected at the higher profile: the lower ones no longer count
         old = station.session
         if old is not None:
             try:
@@ -210,6 +230,14 @@ class ReferenceCsms201(Registration, TokenDatabase, OperatorCommands, Observable
                 station.session, station.connected = None, False
             await self._notify()
 
+    def profile_of(self, identity: str) -> int:
+        return self.security_profiles.get(identity, self.default_profile)
+
+    async def set_security_profile(self, identity: str, profile: int) -> None:
+        """Operator action: the security profile a station connects with from now on (OCPP only raises it; this is
+        the way back after a test)."""
+        self.security_profiles[identity] = int(profile)
+
     def snapshot(self) -> dict:
         return {"url": self.url, "faults": sorted(self.faults),
                 "stations": [s.to_dict(self.transactions.values()) for s in self.stations.values()]}
@@ -221,3 +249,10 @@ class ReferenceCsms201(Registration, TokenDatabase, OperatorCommands, Observable
 
         await self.wait_for(ready, timeout)
         return self.stations[station_id]
+
+
+def _peer_certificate(connection: Any) -> bytes | None:
+    """The client certificate the station presented in the TLS handshake (DER), None without one."""
+    transport = getattr(connection, "transport", None)
+    ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+    return ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
