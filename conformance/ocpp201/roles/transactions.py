@@ -19,9 +19,9 @@ from conformance.wire import Record
 
 REQ_TX_EVENT = ("The CSMS SHALL answer every TransactionEventRequest of a transaction (Started, Updated, Ended, "
                 "whatever its triggerReason, stoppedReason, meter values or offline flag), with the IdTokenInfo of "
-                "the IdToken it carries (Part 2 E01.FR.xx, E05, E06, E07.FR.02, E12.FR.xx).")
+                "the IdToken it carries (Part 2 E01, E05, E06, E07.FR.02).")
 REQ_AUTHORIZE = ("The CSMS SHALL answer AuthorizeRequest with the IdTokenInfo of the IdToken as its authorization "
-                 "data has it (Part 2 C01.FR.xx).")
+                 "data has it (Part 2 C01).")
 ENERGY = "Energy.Active.Import.Register"
 SIGNING_METHOD = "ECDSA-secp256r1-SHA256"
 
@@ -56,7 +56,7 @@ class StationTransactions:
         """MeterValuesRequest outside a transaction (J01: clock-aligned data of an EVSE, evseId 0 the main meter)."""
         return await self.station.peer.call("MeterValues", {"evseId": evse,
                                                             "meterValue": [self.meter_value(context, signed=signed)]},
-                                            requirement="The CSMS SHALL answer MeterValuesRequest (Part 2 J01.FR.xx).")
+                                            requirement="The CSMS SHALL answer MeterValuesRequest (Part 2 J01).")
 
     # -- authorization -----------------------------------------------------------------------------------------------
     async def authorize(self, token: str) -> Any:
@@ -139,7 +139,7 @@ class StationTransactions:
             await self.link.endpoint.disconnect()
 
     async def come_online(self, *, deliver: bool = True) -> list[Record]:
-        """The connection is back (no reboot); with `deliver` the queue goes out at once, oldest first (E12.FR.xx)."""
+        """The connection is back (no reboot); with `deliver` the queue goes out at once, oldest first (E12)."""
         await self.link.endpoint.connect()
         self.link.booted_on = self.station.peer.connection_no  # no reboot: the registration holds (B01)
         self.model.offline = False

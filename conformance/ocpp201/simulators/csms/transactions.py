@@ -67,7 +67,7 @@ class TransactionHandlers:
             tx.ended = True
             tx.stopped_reason = info.get("stoppedReason", "Local")
         if payload.get("evse") and tx.evse is None:
-            tx.evse = payload["evse"].get("id")  # an EVSE not known when the transaction started (J02.FR.xx)
+            tx.evse = payload["evse"].get("id")  # an EVSE not known when the transaction started (J02)
         reply: dict[str, Any] = {}
         answered = "tx-id-token-info-missing" not in csms.faults and (
             payload["eventType"] == "Started" or "tx-id-token-info-on-started-only" not in csms.faults)

@@ -12,7 +12,7 @@ EVSE = 1
 
 
 @case("TC_E_26_CSMS", "Disconnect cable on EV-side - Suspend transaction", profile="core",
-      spec="OCPP 2.0.1 Part 2 E10 (Connection Loss During Transaction), E10.FR.xx (StopTxOnEVSideDisconnect false)",
+      spec="OCPP 2.0.1 Part 2 E10 (Connection Loss During Transaction; StopTxOnEVSideDisconnect false)",
       requirement=REQ_TX_EVENT)
 async def test_suspend_on_ev_side_disconnect(booted, transactions, id_tags):
     token = id_tags.valid

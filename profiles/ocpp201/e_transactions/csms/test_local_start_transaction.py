@@ -12,7 +12,7 @@ EVSE = 1
 
 
 @case("TC_E_03_CSMS", "Local start transaction - Cable plugin first - Success", profile="core",
-      spec="OCPP 2.0.1 Part 2 E02 (Start Transaction - Cable Plugin First), E02.FR.xx",
+      spec="OCPP 2.0.1 Part 2 E02 (Start Transaction - Cable Plugin First)",
       requirement=REQ_TX_EVENT + " " + REQ_AUTHORIZE)
 async def test_cable_plugin_first(booted, transactions, id_tags):
     token = id_tags.valid
@@ -27,7 +27,7 @@ async def test_cable_plugin_first(booted, transactions, id_tags):
 
 
 @case("TC_E_04_CSMS", "Local start transaction - Authorization first - Success", profile="core",
-      spec="OCPP 2.0.1 Part 2 E03 (Start Transaction - IdToken First), E03.FR.xx",
+      spec="OCPP 2.0.1 Part 2 E03 (Start Transaction - IdToken First)",
       requirement=REQ_TX_EVENT + " " + REQ_AUTHORIZE)
 async def test_authorization_first(booted, transactions, id_tags):
     token = id_tags.valid

@@ -87,7 +87,7 @@ async def test_start_data_signed(booted, transactions, id_tags):
 
 
 @case("TC_E_12_CSMS", "Start transaction options - ParkingBayOccupied", profile="core",
-      spec="OCPP 2.0.1 Part 2 E01 (TxStartPoint ParkingBayOccupancy), E01.FR.xx",
+      spec="OCPP 2.0.1 Part 2 E01 (TxStartPoint ParkingBayOccupancy)",
       requirement=REQ_TX_EVENT)
 async def test_start_parking_bay_occupied(booted, transactions, id_tags):
     token = id_tags.valid

@@ -15,12 +15,12 @@ REQ_REMOTE_STOP = ("To stop a transaction remotely the CSMS SHALL send RequestSt
                    "transactionId of that transaction, and SHALL answer the TransactionEventRequest Ended (triggerReason "
                    "RemoteStop, stoppedReason Remote) that follows (Part 2 F03.FR.01-FR.03, E06).")
 REQ_INVALID = ("The CSMS SHALL answer the TransactionEventRequest carrying an IdToken it does not know with "
-               "idTokenInfo.status Invalid, and the Ended event (Deauthorized) that follows (Part 2 E05.FR.xx, "
+               "idTokenInfo.status Invalid, and the Ended event (Deauthorized) that follows (Part 2 E05, "
                "E06).")
 
 
 @case("TC_E_07_CSMS", "Stop transaction options - PowerPathClosed - Local stop", profile="core",
-      spec="OCPP 2.0.1 Part 2 E06 (TxStopPoint PowerPathClosed), E06.FR.xx",
+      spec="OCPP 2.0.1 Part 2 E06 (TxStopPoint PowerPathClosed)",
       requirement=REQ_TX_EVENT)
 async def test_stop_power_path_closed_local(booted, transactions, id_tags):
     token = id_tags.valid
@@ -30,7 +30,7 @@ async def test_stop_power_path_closed_local(booted, transactions, id_tags):
 
 
 @case("TC_E_08_CSMS", "Stop transaction options - EnergyTransfer stopped - StopAuthorized", profile="core",
-      spec="OCPP 2.0.1 Part 2 E06 (TxStopPoint EnergyTransfer), E06.FR.xx",
+      spec="OCPP 2.0.1 Part 2 E06 (TxStopPoint EnergyTransfer)",
       requirement=REQ_TX_EVENT)
 async def test_stop_energy_transfer_stop_authorized(booted, transactions, id_tags):
     token = id_tags.valid
@@ -39,7 +39,7 @@ async def test_stop_energy_transfer_stop_authorized(booted, transactions, id_tag
 
 
 @case("TC_E_14_CSMS", "Stop transaction options - EVDisconnected - Charging Station side", profile="core",
-      spec="OCPP 2.0.1 Part 2 E06 (TxStopPoint EVConnected), E06.FR.xx",
+      spec="OCPP 2.0.1 Part 2 E06 (TxStopPoint EVConnected)",
       requirement=REQ_TX_EVENT)
 async def test_stop_ev_disconnected_station_side(booted, transactions, id_tags):
     token = id_tags.valid
@@ -50,7 +50,7 @@ async def test_stop_ev_disconnected_station_side(booted, transactions, id_tags):
 
 
 @case("TC_E_15_CSMS", "Stop transaction options - StopAuthorized - Local", profile="core",
-      spec="OCPP 2.0.1 Part 2 E06 (TxStopPoint Authorized), E06.FR.xx",
+      spec="OCPP 2.0.1 Part 2 E06 (TxStopPoint Authorized)",
       requirement=REQ_TX_EVENT)
 async def test_stop_authorized_local(booted, transactions, id_tags):
     token = id_tags.valid
@@ -59,7 +59,7 @@ async def test_stop_authorized_local(booted, transactions, id_tags):
 
 
 @case("TC_E_16_CSMS", "Stop transaction options - Deauthorized - Invalid idToken", profile="core",
-      spec="OCPP 2.0.1 Part 2 E05 (Start Transaction - Id not Accepted), E06, E05.FR.xx",
+      spec="OCPP 2.0.1 Part 2 E05 (Start Transaction - Id not Accepted), E06",
       requirement=REQ_INVALID,
       needs=("id_tags.invalid",))
 async def test_stop_deauthorized_invalid(booted, transactions, id_tags):
@@ -82,7 +82,7 @@ async def test_stop_deauthorized_ev_side(booted, transactions, id_tags):
 
 
 @case("TC_E_19_CSMS", "Stop transaction options - ParkingBayUnoccupied", profile="core",
-      spec="OCPP 2.0.1 Part 2 E06 (TxStopPoint ParkingBayOccupancy), E06.FR.xx",
+      spec="OCPP 2.0.1 Part 2 E06 (TxStopPoint ParkingBayOccupancy)",
       requirement=REQ_TX_EVENT)
 async def test_stop_parking_bay_unoccupied(booted, transactions, id_tags):
     tx = await transactions.start_authorized(EVSE, id_tags.valid)
@@ -116,7 +116,7 @@ async def test_stop_remote(csms, booted, station, transactions, operator, id_tag
 
 
 @case("TC_E_22_CSMS", "Stop transaction options - EnergyTransfer stopped - SuspendedEV", profile="core",
-      spec="OCPP 2.0.1 Part 2 E06 (TxStopPoint EnergyTransfer), E06.FR.xx",
+      spec="OCPP 2.0.1 Part 2 E06 (TxStopPoint EnergyTransfer)",
       requirement=REQ_TX_EVENT)
 async def test_stop_energy_transfer_suspended_ev(booted, transactions, id_tags):
     tx = await transactions.start_authorized(EVSE, id_tags.valid)

@@ -13,7 +13,7 @@ EVSE = 1
 REQ_STATUS = ("The CSMS SHALL send GetTransactionStatusRequest with the transactionId the operator asked about, and "
               "without one when it asks about the station's queue (Part 2 E14.FR.01-FR.08).")
 REQ_QUEUE = ("The CSMS SHALL answer the TransactionEventRequests a station queued while offline (offline true) and "
-             "delivers after the connection is back, oldest first (Part 2 E12.FR.xx).")
+             "delivers after the connection is back, oldest first (Part 2 E12).")
 
 
 async def ask_status(operator, station, transaction_id=None):

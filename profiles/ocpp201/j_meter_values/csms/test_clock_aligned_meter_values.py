@@ -11,10 +11,10 @@ SECTION = "Meter Values"
 EVSE = 1
 
 REQ_METER_VALUES = ("The CSMS SHALL answer MeterValuesRequest with the clock-aligned meter values of an EVSE outside "
-                    "a transaction (Part 2 J01.FR.xx).")
+                    "a transaction (Part 2 J01).")
 REQ_ALIGNED_TX = ("The CSMS SHALL answer the TransactionEventRequests carrying clock-aligned meter values (context "
                   "Sample.Clock, triggerReason MeterValueClock) and the Ended event with the clock-aligned values of "
-                  "the transaction (Part 2 J02.FR.xx). " + REQ_TX_EVENT)
+                  "the transaction (Part 2 J02). " + REQ_TX_EVENT)
 REQ_SIGNED = ("The CSMS SHALL accept meter values whose sampledValue carries a signedMeterValue (signedMeterData, "
               "signingMethod, encodingMethod, publicKey) (Part 2 J01, J02, AlignedDataCtrlr.SignReadings).")
 

@@ -12,7 +12,7 @@ SECTION = "Meter Values"
 EVSE = 1
 
 REQ_SAMPLED = ("The CSMS SHALL answer the TransactionEventRequests carrying sampled meter values (Transaction.Begin, "
-               "Sample.Periodic, Transaction.End) (Part 2 J02.FR.xx). " + REQ_TX_EVENT)
+               "Sample.Periodic, Transaction.End) (Part 2 J02). " + REQ_TX_EVENT)
 REQ_EVSE_LATER = ("A transaction may start before its EVSE is known (no evse in the Started event, e.g. authorized "
                   "first); the CSMS SHALL accept it and the EVSE given in a later event (Part 2 E03, J02). "
                   + REQ_SAMPLED)
