@@ -104,6 +104,7 @@ _CERTIFICATION_PROFILES_2X = ("core", "advanced_security", "local_auth_list", "s
 _OPTIONAL_FEATURES_201 = (
     "reset_evse",  # B11/B12: a single EVSE can be reset (ResetRequest with evseId)
     "rejected_keeps_connection",  # B03: while Rejected the station keeps the connection open until its next boot
+    "signed_meter_values",  # J01/J02: meter values signed when SignReadings is true (E01: TxStartPoint DataSigned)
 )
 _ID_TOKEN_TYPES_2X = frozenset({"Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress",
                                 "NoAuthorization"})

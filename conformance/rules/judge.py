@@ -171,6 +171,12 @@ class Judge:
                         out += self._violations([("BEH-012", message)], seq=None, by_iut=not call.from_iut)
         return out
 
+    def left_unanswered(self, sender: Role, message_id: str) -> None:
+        """The other side leaves `sender`'s CALL `message_id` unanswered on purpose (a case tests the sender's
+        retries): its missing reply is no one's deviation."""
+        for call in self._pending[Role(sender)].get(message_id, ()):
+            call.deliberate = True
+
     def connection_reset(self) -> None:
         """A new WebSocket connection: forget outstanding calls (no violation) and per-connection ids."""
         self._reset_connection_state()

@@ -194,3 +194,21 @@ async def test_ev_not_ready(charging_station, available_evse, set_variables, iut
                              requirement="A change of the charging state is reported (E02).")
     tx.trigger(updated, "ChargingStateChanged", "the EV started to take energy")
     tx.charging_state(updated, "Charging", "the EV takes energy")
+
+
+@case("TC_E_11_CS", "Start transaction options - DataSigned",
+      spec="OCPP 2.0.1 Part 2 E01 (TxStartPoint DataSigned), J02",
+      requirement=REQ_START + " With DataSigned the transaction starts once the meter's signed start value is "
+                              "available: the Started event carries the Transaction.Begin reading with its "
+                              "signedMeterValue.",
+      needs=("optional_feature:signed_meter_values",))
+async def test_start_data_signed(charging_station, available_evse, set_variables, iut, id_tags):
+    await tx.points(set_variables, start="DataSigned")
+    since = charging_station.mark_now()
+    await iut.plug_in(available_evse)
+    await iut.present_id_tag(id_tags.valid, available_evse)
+    started = await tx.event(charging_station, since, "Started", requirement=REQ_START)
+    begin = [v for v in tx.sampled(started, "Transaction.Begin")]
+    assert begin, f"the Started event #{started.seq} holds no Transaction.Begin reading: DataSigned starts the " \
+                  "transaction with the meter's signed start value (E01)"
+    tx.signed(begin, started, "TxStartPoint DataSigned: the start value is signed")
