@@ -121,6 +121,8 @@ _CHARGING_STATION = [
     ("aligned-meter-values-in-transaction", "sends clock-aligned MeterValues for an EVSE with a transaction too"),
     ("ended-readings-missing", "leaves the readings taken for the Ended event (TxEndedInterval) out of it"),
     ("signed-readings-missing", "sends unsigned meter values although SignReadings is true"),
+    ("group-stop-ignored", "does not stop a transaction when an IdToken of the same group is presented"),
+    ("leave-bay-ignored", "does not notice a vehicle leaving the parking bay"),
 ]
 
 _CSMS = [

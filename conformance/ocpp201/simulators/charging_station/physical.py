@@ -51,6 +51,11 @@ class PhysicalActions:
             await self._evaluate(e, "StopAuthorized", stopped_reason="Local")
             return {"status": "Accepted"}
         info = await self.authorize(id_tag)
+        if info.get("status") == "Accepted" and tx is not None and tx.authorized and tx.id_token is not None \
+                and self._same_group(tx.id_token["idToken"], id_tag):
+            tx.authorized = False
+            await self._evaluate(e, "StopAuthorized", stopped_reason="Local")
+            return info
         if info.get("status") != "Accepted" or (tx is not None and tx.authorized):
             return info
         e.authorized = self.id_token(id_tag)
@@ -61,6 +66,8 @@ class PhysicalActions:
 
     def _same_group(self, first: str, second: str) -> bool:
         """Both IdTokens belong to one group (their groupIdToken as the CSMS last told, C09)."""
+        if "group-stop-ignored" in self.faults:
+            return False
         one = (self.auth_cache.get(first) or {}).get("groupIdToken") or {}
         two = (self.auth_cache.get(second) or {}).get("groupIdToken") or {}
         return bool(one.get("idToken")) and one.get("idToken") == two.get("idToken")
@@ -87,7 +94,8 @@ class PhysicalActions:
         """The vehicle leaves the parking bay."""
         e = self.evses[self._evse(connector)]
         e.bay_occupied = False
-        await self._evaluate(e, "EVDeparted", stopped_reason="EVDisconnected")
+        if "leave-bay-ignored" not in self.faults:
+            await self._evaluate(e, "EVDeparted", stopped_reason="EVDisconnected")
 
     async def raise_fault(self, connector: int, error_code: str = "OtherError") -> None:
         e = self.evses[self._evse(connector)]

@@ -3,7 +3,10 @@ transaction events that happen while the station is offline are queued, flagged 
 once it is back; seqNo continues across the offline period (the judge checks that on every event). The network is
 cut and restored through the driver."""
 
+import pytest
+
 from conformance import case
+from conformance.errors import NOT_APPLICABLE_PREFIX
 from conformance.ocpp201 import transaction_steps as tx
 from conformance.ocpp201.preconditions import start_transaction
 
@@ -75,3 +78,31 @@ async def test_stop_offline(charging_station, available_evse, iut, id_tags, time
     end = await tx.event(charging_station, since, "Ended", tx_id=transaction.transaction_id, requirement=REQ_OFFLINE)
     is_offline(end, "the transaction ended while offline")
     tx.stopped_reason(end, "Local", "the driver stopped it at the station")
+
+
+@case("TC_E_45_CS", "Offline Behaviour - Stop transaction during offline period - Same GroupId",
+      spec="OCPP 2.0.1 Part 2 E04, C09 (GroupId), C10 (authorization cache)",
+      requirement=REQ_OFFLINE + " Offline, an IdToken the station knows to be of the transaction's group (its "
+                                "groupIdToken) stops the transaction; the Ended event is delivered, flagged offline, "
+                                "once the station is back.",
+      needs=("id_tags.parent",))
+async def test_group_stop_offline(charging_station, available_evse, set_variables, iut, id_tags, descriptor,
+                                  timeouts):
+    sibling = id_tags.sibling_id_tag
+    if not sibling:
+        pytest.skip(NOT_APPLICABLE_PREFIX + "the case needs a second IdToken of the group: set id_tags.parent.id_tag_2 in the IUT "
+                            "descriptor to an Accepted IdToken whose group is id_tags.parent.parent_id_tag")
+    other = 2 if len(descriptor.evses) > 1 else available_evse
+    await set_variables(("TxCtrlr", "EVConnectionTimeOut", 1))
+    since = charging_station.mark_now()
+    await iut.present_id_tag(sibling, other)  # the station learns the second IdToken and its group (C10)
+    await charging_station.expect("Authorize", after=since, idToken={"idToken": sibling},
+                                  requirement="The Charging Station SHALL authorize the IdToken (C01).")
+    transaction = await start_transaction(charging_station, iut, available_evse, id_tags.child_id_tag)
+    await iut.go_offline()
+    await iut.present_id_tag(sibling, available_evse)
+    since = await back_online(charging_station, iut, timeouts)
+    end = await tx.event(charging_station, since, "Ended", tx_id=transaction.transaction_id,
+                         requirement="An IdToken of the same group stops the transaction, also offline (C09, E04).")
+    is_offline(end, "the transaction ended while offline")
+    tx.trigger(end, "StopAuthorized", "a driver of the same group stopped it")

@@ -236,3 +236,19 @@ async def test_stop_cable_timeout(charging_station, available_evse, set_variable
                          requirement="No cable within EVConnectionTimeOut (1 s): the transaction ends (E03).")
     tx.trigger(end, "EVConnectTimeout", "no cable was plugged in within EVConnectionTimeOut")
     tx.stopped_reason(end, "Timeout", "no cable was plugged in within EVConnectionTimeOut")
+
+
+@case("TC_E_19_CS", "Stop transaction options - ParkingBayUnoccupied",
+      spec="OCPP 2.0.1 Part 2 E06 (TxStopPoint ParkingBayOccupancy)",
+      requirement=REQ_STOP + " With ParkingBayOccupancy, the vehicle leaving the parking bay ends the transaction: "
+                             "Ended with triggerReason EVDeparted.")
+async def test_stop_parking_bay(charging_station, available_evse, set_variables, iut):
+    await tx.points(set_variables, start="ParkingBayOccupancy", stop="ParkingBayOccupancy")
+    since = charging_station.mark_now()
+    await iut.park(available_evse)
+    started = await tx.event(charging_station, since, "Started",
+                             requirement="With TxStartPoint ParkingBayOccupancy the vehicle in the bay starts the "
+                                         "transaction (E01).")
+    await iut.leave_bay(available_evse)
+    end = await tx.event(charging_station, since, "Ended", tx_id=tx.tx_id_of(started), requirement=REQ_STOP)
+    tx.trigger(end, "EVDeparted", "the vehicle left the parking bay")
