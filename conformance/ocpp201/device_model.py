@@ -374,7 +374,7 @@ def standard_variables(facts: StationFacts) -> list[Variable]:
         _var("AuthCtrlr", "LocalAuthorizeOffline", "true", "boolean"),
         _var("AuthCtrlr", "LocalPreAuthorize", "false", "boolean"),
         _var("TxCtrlr", "EVConnectionTimeOut", "60", "integer", unit="s", min_limit=1, max_limit=3600),
-        _var("TxCtrlr", "StopTxOnEVSideDisconnect", "true", "boolean", mutability=ro),
+        _var("TxCtrlr", "StopTxOnEVSideDisconnect", "true", "boolean"),
         _var("TxCtrlr", "StopTxOnInvalidId", "true", "boolean"),
         _var("TxCtrlr", "TxStartPoint", TX_POINTS, "MemberList", values_list=TX_POINT_VALUES),
         _var("TxCtrlr", "TxStopPoint", TX_POINTS, "MemberList", values_list=TX_POINT_VALUES.replace(",DataSigned", "")),

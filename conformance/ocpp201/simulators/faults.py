@@ -123,6 +123,9 @@ _CHARGING_STATION = [
     ("signed-readings-missing", "sends unsigned meter values although SignReadings is true"),
     ("group-stop-ignored", "does not stop a transaction when an IdToken of the same group is presented"),
     ("leave-bay-ignored", "does not notice a vehicle leaving the parking bay"),
+    ("ev-side-suspend-ignored", "ends a transaction disconnected at the EV side although StopTxOnEVSideDisconnect is "
+                                "false"),
+    ("remote-authorization-not-disabled", "sends AuthorizeRequest although DisableRemoteAuthorization is true"),
 ]
 
 _CSMS = [

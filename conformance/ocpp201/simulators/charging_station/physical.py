@@ -18,6 +18,7 @@ class PhysicalActions:
         goes on as TxStartPoint says (E01-E03)."""
         e = self.evses[self._evse(connector)]
         e.connector.plugged = True
+        e.ev_side_suspended = False
         await self._status_changed(e.id)
         await self._evaluate(e, "CablePluggedIn")
 
@@ -31,6 +32,12 @@ class PhysicalActions:
         e.connector.plugged = False
         e.ev_suspended = False
         tx = e.transaction
+        if tx is not None and side == "ev" and tx.authorized and "ev-side-suspend-ignored" not in self.faults \
+                and not self.model.bool_value("TxCtrlr", "StopTxOnEVSideDisconnect", True):
+            e.ev_side_suspended = True  # the transaction waits for the EV to come back (E10)
+            await self._transaction_event(e, "Updated", "EVCommunicationLost")
+            await self._status_changed(e.id)
+            return
         if tx is not None and (side == "station" or self.model.bool_value("TxCtrlr", "StopTxOnEVSideDisconnect", True)
                                and "ev-side-disconnect-ignored" not in self.faults):
             tx.authorized = False

@@ -44,6 +44,7 @@ class Evse:
     resetting: bool = False  # an EVSE reset under way: Unavailable until it is done
     bay_occupied: bool = False  # the parking bay detector sees a vehicle
     ev_suspended: bool = False  # the EV connected takes no energy (not ready, or suspended)
+    ev_side_suspended: bool = False  # unplugged at the EV side with StopTxOnEVSideDisconnect false (E10)
 
     @property
     def connector(self) -> Connector:

@@ -275,7 +275,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
                     c.operative = True
         for e in self.evses.values():
             e.authorized = None
-            e.bay_occupied = e.ev_suspended = False
+            e.bay_occupied = e.ev_suspended = e.ev_side_suspended = False
             e.resetting = False
             e.cable_timer = None
             e.connector.reported = None

@@ -188,6 +188,8 @@ class Transactions:
                 tx.remote_start_id = self.remote_start_ids.pop(e.id, None)
             await self._transaction_event(e, "Updated", trigger, id_token=tx.id_token)
             return
+        if e.ev_side_suspended and tx.authorized:
+            return  # suspended until the EV is plugged in again (E10)
         stop = self.tx_points("TxStopPoint")
         if "stop-point-ignored" in self.faults:
             stop = {"EVConnected"}
@@ -218,6 +220,7 @@ class Transactions:
         if tx is None:
             return
         e.transaction = None
+        e.ev_side_suspended = False
         tx.ended = True
         if tx.meters is not None and tx.meters is not asyncio.current_task():
             tx.meters.cancel()
@@ -250,6 +253,9 @@ class Transactions:
         rpc = self._rpc
         if "authorize-skipped" in self.faults:
             return {"status": ACCEPTED}
+        if self.model.bool_value("AuthCtrlr", "DisableRemoteAuthorization", False) \
+                and "remote-authorization-not-disabled" not in self.faults:
+            return self.auth_cache.get(token) or {"status": "Unknown"}  # the cache (and local list) only (C01)
         if rpc is None or self.registration != ACCEPTED:
             if self.model.bool_value("AuthCtrlr", "LocalAuthorizeOffline", True) and token in self.auth_cache:
                 return self.auth_cache[token]

@@ -212,3 +212,29 @@ async def test_start_data_signed(charging_station, available_evse, set_variables
     assert begin, f"the Started event #{started.seq} holds no Transaction.Begin reading: DataSigned starts the " \
                   "transaction with the meter's signed start value (E01)"
     tx.signed(begin, started, "TxStartPoint DataSigned: the start value is signed")
+
+
+@case("TC_E_52_CS", "Local start transaction - Authorization first - DisableRemoteAuthorization",
+      spec="OCPP 2.0.1 Part 2 C01, C10 (AuthCtrlr.DisableRemoteAuthorization), E03",
+      requirement="With DisableRemoteAuthorization true the Charging Station SHALL NOT send AuthorizeRequest: an "
+                  "IdToken its authorization cache accepts starts the transaction, reported with that IdToken.")
+async def test_remote_authorization_disabled(charging_station, available_evse, set_variables, iut, id_tags,
+                                             descriptor, timeouts):
+    other = 2 if len(descriptor.evses) > 1 else available_evse
+    await set_variables(("TxCtrlr", "EVConnectionTimeOut", 1), ("TxCtrlr", "TxStartPoint", "PowerPathClosed"))
+    since = charging_station.mark_now()
+    await iut.present_id_tag(id_tags.valid, other)  # online: authorized and kept in the cache (C10)
+    await charging_station.expect("Authorize", after=since, idToken={"idToken": id_tags.valid},
+                                  requirement="The Charging Station SHALL authorize the IdToken (C01).")
+    if other == available_evse:  # the authorization lapses (EVConnectionTimeOut 1 s) before the case goes on
+        await charging_station.expect_no("TransactionEvent", during=1.5, after=since,
+                                         requirement="No cable: no transaction with TxStartPoint PowerPathClosed.")
+    await set_variables(("AuthCtrlr", "DisableRemoteAuthorization", True))
+    since = charging_station.mark_now()
+    await iut.present_id_tag(id_tags.valid, available_evse)
+    await iut.plug_in(available_evse)
+    await charging_station.expect("TransactionEvent", after=since, idToken={"idToken": id_tags.valid},
+                                  requirement="The IdToken the cache accepts starts the transaction (C10, E03).")
+    await charging_station.expect_no("Authorize", during=timeouts.settle, after=since,
+                                     requirement="With DisableRemoteAuthorization true the Charging Station SHALL "
+                                                 "NOT send AuthorizeRequest (C01).")

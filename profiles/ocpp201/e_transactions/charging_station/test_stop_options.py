@@ -252,3 +252,26 @@ async def test_stop_parking_bay(charging_station, available_evse, set_variables,
     await iut.leave_bay(available_evse)
     end = await tx.event(charging_station, since, "Ended", tx_id=tx.tx_id_of(started), requirement=REQ_STOP)
     tx.trigger(end, "EVDeparted", "the vehicle left the parking bay")
+
+
+@case("TC_E_26_CS", "Disconnect cable on EV-side - Suspend transaction",
+      spec="OCPP 2.0.1 Part 2 E10 (TxCtrlr.StopTxOnEVSideDisconnect false)",
+      requirement="With StopTxOnEVSideDisconnect false, a cable disconnected at the EV side SHALL NOT end the "
+                  "transaction: it is suspended (Updated, triggerReason EVCommunicationLost) and goes on when the EV "
+                  "is plugged in again (Updated, triggerReason CablePluggedIn, chargingState Charging) (E10).")
+async def test_ev_side_suspend(charging_station, available_evse, set_variables, iut, id_tags, timeouts):
+    await set_variables(("TxCtrlr", "StopTxOnEVSideDisconnect", False))
+    transaction = await start_transaction(charging_station, iut, available_evse, id_tags.valid)
+    since = charging_station.mark_now()
+    await iut.unplug(available_evse)
+    await tx.event(charging_station, since, "Updated", tx_id=transaction.transaction_id,
+                   triggerReason="EVCommunicationLost",
+                   requirement="The EV-side disconnect is reported; the transaction goes on, suspended (E10).")
+    await charging_station.expect_no("TransactionEvent", during=timeouts.settle, after=since, eventType="Ended",
+                                     requirement="With StopTxOnEVSideDisconnect false the transaction does not end "
+                                                 "when the EV is disconnected (E10).")
+    await iut.plug_in(available_evse)
+    resumed = await tx.event(charging_station, since, "Updated", tx_id=transaction.transaction_id,
+                             triggerReason="CablePluggedIn",
+                             requirement="The EV plugged in again: the transaction goes on (E10).")
+    tx.charging_state(resumed, "Charging", "the EV is back and takes energy")
