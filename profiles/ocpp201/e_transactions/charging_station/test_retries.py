@@ -79,3 +79,18 @@ async def test_retry_success_timeout(charging_station, available_evse, set_varia
     await charging_station.expect_no(
         "TransactionEvent", during=INTERVAL_S * 2 + 0.5, after=sent[-1], seqNo=0,
         requirement="A message the CSMS processed is not sent again (E13).")
+
+
+@case("TC_E_41_CS", "Retry sending transaction message when failed - Max retry count reached",
+      spec="OCPP 2.0.1 Part 2 E13; Part 4 §4.1.1 (message timeout)", requirement=REQ_RETRY)
+async def test_max_attempts_timeout(charging_station, available_evse, set_variables, iut, id_tags, timeouts):
+    await configure(set_variables, MAX_ATTEMPTS)
+    charging_station.respond("TransactionEvent", SILENT)
+    since = await start(charging_station, iut, available_evse, id_tags.valid)
+    sent = await attempts(charging_station, since, MAX_ATTEMPTS, INTERVAL_S + timeouts.response * 2 + 1)
+    # A further attempt would wait the station's message timeout, then MessageAttemptInterval times the attempts so
+    # far: the gap between the first two attempts (timeout + 1 interval) plus one interval more.
+    gap = sent[1].t_mono - sent[0].t_mono
+    await charging_station.expect_no(
+        "TransactionEvent", during=gap + INTERVAL_S + 0.5, after=sent[-1], seqNo=0,
+        requirement=f"After MessageAttempts ({MAX_ATTEMPTS}) unanswered attempts the message is dropped (E13).")
