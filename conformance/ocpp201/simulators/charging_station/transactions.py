@@ -63,7 +63,7 @@ class Transactions:
             moment -= timedelta(seconds=60)
         payload: dict[str, Any] = {"eventType": event_type, "timestamp": iso(moment), "triggerReason": trigger,
                                    "seqNo": tx.seq_no, "transactionInfo": info}
-        if event_type == "Started" or "evse-on-every-event" in self.faults or "transaction-evse-changes" in self.faults:
+        if event_type == "Started" or "transaction-evse-changes" in self.faults:
             evse = e.id
             if "transaction-evse-changes" in self.faults and event_type == "Ended":
                 evse = e.id % len(self.evses) + 1
@@ -85,8 +85,7 @@ class Transactions:
                     "SampledDataCtrlr", "TxStartedMeasurands"), signed=self.signs("SampledDataCtrlr")
                     or "DataSigned" in self.tx_points("TxStartPoint"))]
         elif event_type == "Ended":
-            if stopped_reason != "Local" or "stopped-reason-local-omitted" not in self.faults:
-                info["stoppedReason"] = stopped_reason or "Local"
+            info["stoppedReason"] = stopped_reason or "Local"
             readings = list(tx.ended_readings) if "ended-readings-missing" not in self.faults else []
             if "meter-end-missing" not in self.faults:
                 readings.append(self.reading(e, "Transaction.End", self.measurands(
