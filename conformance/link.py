@@ -26,6 +26,7 @@ LEFT_BEHIND = {
     "make_unlock_fail": ("make_unlock_fail", "connector"),
     "go_offline": ("come_online", None),
     "suspend_ev": ("resume_ev", "connector"),
+    "park": ("leave_bay", "connector"),
 }
 UNDOES = {inverse: action for action, (inverse, _) in LEFT_BEHIND.items() if inverse != action}
 

@@ -401,6 +401,8 @@ class Peer:
                 else:
                     reply = await self.responders.answer(rec.action, rec.payload, rec)
             if reply is SILENT:
+                if self.judge is not None and uid is not None:
+                    self.judge.left_unanswered(self.iut_role, uid)
                 return
             if isinstance(reply, CallErrorReply):
                 frame = [4, uid, reply.code, reply.description, reply.details]

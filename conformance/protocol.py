@@ -104,6 +104,7 @@ _CERTIFICATION_PROFILES_2X = ("core", "advanced_security", "local_auth_list", "s
 _OPTIONAL_FEATURES_201 = (
     "reset_evse",  # B11/B12: a single EVSE can be reset (ResetRequest with evseId)
     "rejected_keeps_connection",  # B03: while Rejected the station keeps the connection open until its next boot
+    "signed_meter_values",  # J01/J02: meter values signed when SignReadings is true (E01: TxStartPoint DataSigned)
 )
 _ID_TOKEN_TYPES_2X = frozenset({"Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress",
                                 "NoAuthorization"})
@@ -151,6 +152,8 @@ class Protocol:
     # While Rejected: "" = the station answers nothing (1.6 §4.2); else the one CALLERROR code it answers with (2.x
     # B03.FR.08: SecurityError).
     rejected_reply_code: str = ""
+    # The charging station's transaction event message, judged by conformance.rules.transactions ("" = not judged).
+    transaction_event_action: str = ""
     # What the descriptor's `features` name (feature profiles, 1.6; certification profiles, 2.x), and whether a case's
     # profile folder is one of them (1.6: profiles/ocpp16/<feature profile>/) or a functional block whose cases are
     # chosen by their needs (2.x: profiles/ocpp201/<block>/, Part 2's blocks A-P).
@@ -241,6 +244,7 @@ OCPP201 = Protocol(
                        "SignCombinedCertificate": "SignCertificate"},
     pending_report_actions={"GetBaseReport": "NotifyReport", "GetReport": "NotifyReport"},
     rejected_reply_code="SecurityError",
+    transaction_event_action="TransactionEvent",
     feature_profiles=_CERTIFICATION_PROFILES_2X,
     folders_are_features=False,
     optional_features=_OPTIONAL_FEATURES_201,

@@ -57,6 +57,19 @@ class Case:
 
 
 TIME = "2024-05-01T12:00:00Z"
+
+
+def tx_events(*events: tuple, sender: Callable[..., Step] = iut) -> list[Step]:
+    """TransactionEvent CALLs of one transaction on EVSE 1 and their answers: (eventType, seqNo[, extra fields])."""
+    steps: list[Step] = []
+    other = suite if sender is iut else iut
+    for number, (event_type, seq_no, *extra) in enumerate(events, start=1):
+        payload = {"eventType": event_type, "timestamp": TIME, "triggerReason": "Authorized", "seqNo": seq_no,
+                   "transactionInfo": {"transactionId": "T1"}, **({"evse": {"id": 1}} if event_type == "Started"
+                                                                 else {})}
+        payload.update(extra[0] if extra else {})
+        steps += [sender([2, f"tx{number}", "TransactionEvent", payload]), other([3, f"tx{number}", {}])]
+    return steps
 BOOT16 = {"chargePointVendor": "Acme", "chargePointModel": "M1"}
 BOOT16_CONF = {"status": "Accepted", "currentTime": TIME, "interval": 300}
 BOOT201 = {"reason": "PowerUp", "chargingStation": {"model": "M1", "vendorName": "Acme"}}
@@ -427,6 +440,35 @@ CASES = [
          [iut([2, "1", "BootNotification", BOOT201]), suite([3, "1", {**BOOT201_RESP, "status": "Rejected"}]),
           suite([2, "2", "GetBaseReport", {"requestId": 1, "reportBase": "FullInventory"}]),
           iut([3, "2", {"status": "Accepted"}])], ["BEH-005"], version="2.0.1"),
+    # 2.0.1 transactions (Part 2 E01-E06): the ledger of every TransactionEvent of a station under test.
+    Case("BEH-014", "2.0.1: seqNo 0, 1, 2 through Started, Updated, Ended",
+         [*tx_events(("Started", 0), ("Updated", 1), ("Ended", 2))], [], version="2.0.1"),
+    Case("BEH-014", "2.0.1: a retry repeats the message unchanged",
+         [*tx_events(("Started", 0), ("Started", 0), ("Ended", 1))], [], version="2.0.1"),
+    Case("BEH-014", "2.0.1: seqNo skips one", [*tx_events(("Started", 0), ("Ended", 2))], ["BEH-014"],
+         version="2.0.1"),
+    Case("BEH-014", "2.0.1: seqNo repeated with another message",
+         [*tx_events(("Started", 0), ("Updated", 1), ("Ended", 1))], ["BEH-014"], version="2.0.1"),
+    Case("BEH-014", "2.0.1: Started with seqNo 3", [*tx_events(("Started", 3))], ["BEH-014"], version="2.0.1"),
+    Case("BEH-014", "2.0.1: a transaction that ran before the suite listened",
+         [*tx_events(("Updated", 5), ("Ended", 6))], [], version="2.0.1"),
+    Case("BEH-014a", "2.0.1: a second Started", [*tx_events(("Started", 0), ("Started", 1))], ["BEH-014a"],
+         version="2.0.1"),
+    Case("BEH-014a", "2.0.1: an event after Ended", [*tx_events(("Started", 0), ("Ended", 1), ("Updated", 2))],
+         ["BEH-014a"], version="2.0.1"),
+    Case("BEH-014a", "2.0.1: a transaction that begins with Updated seqNo 0", [*tx_events(("Updated", 0))],
+         ["BEH-014a"], version="2.0.1"),
+    Case("BEH-014a", "2.0.1: the suite's own station is not judged (CSMS under test)",
+         [*tx_events(("Started", 0), ("Started", 1), sender=suite)], [], version="2.0.1", iut_role=CSMS),
+    Case("BEH-014b", "2.0.1: the transaction moves to another EVSE",
+         [*tx_events(("Started", 0), ("Ended", 1, {"evse": {"id": 2}}))], ["BEH-014b"], version="2.0.1"),
+    Case("BEH-014b", "2.0.1: the EVSE named again", [*tx_events(("Started", 0), ("Ended", 1, {"evse": {"id": 1}}))],
+         [], version="2.0.1"),
+    Case("BEH-008b", "2.0.1: a timestamp earlier than the event before it",
+         [*tx_events(("Started", 0), ("Ended", 1, {"timestamp": "2024-05-01T11:59:00Z"}))], ["BEH-008b"],
+         version="2.0.1"),
+    Case("BEH-008b", "2.0.1: timestamps in order",
+         [*tx_events(("Started", 0), ("Ended", 1, {"timestamp": "2024-05-01T12:01:00Z"}))], [], version="2.0.1"),
     # -- timing -----------------------------------------------------------------------------------
     Case("BEH-012", "IUT never answers", [suite(hb("1"), at=0), overdue(30.5), overdue(60)], ["BEH-012"],
          iut_role=CSMS),

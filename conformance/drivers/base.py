@@ -143,6 +143,13 @@ class ChargePointDriver(Driver):
     async def resume_ev(self, connector: int) -> None:
         await self.perform("resume_ev", connector=self._connector(connector))
 
+    async def park(self, connector: int) -> None:
+        """A vehicle enters the parking bay of the connector (2.x: of the EVSE)."""
+        await self.perform("park", connector=self._connector(connector))
+
+    async def leave_bay(self, connector: int) -> None:
+        await self.perform("leave_bay", connector=self._connector(connector))
+
     async def set_security_profile(self, profile: int) -> None:
         """Set the charger's security profile on site (OCPP only raises it; a case that raised it puts it back)."""
         await self.perform("set_security_profile", profile=int(profile))
@@ -188,6 +195,8 @@ _PHRASES: dict[str, str] = {
     "clear_fault": "clear the fault on connector {connector} of {identity}",
     "suspend_ev": "make the EV on connector {connector} of {identity} suspend charging",
     "resume_ev": "make the EV on connector {connector} of {identity} resume charging",
+    "park": "drive a vehicle into the parking bay of connector {connector} of {identity}",
+    "leave_bay": "drive the vehicle out of the parking bay of connector {connector} of {identity}",
     "set_security_profile": "set the security profile of {identity} to {profile}",
     "set_boot_status": "configure the CSMS to answer the next BootNotification of {station_id} with {status}",
 }

@@ -327,6 +327,7 @@ MEASURANDS = ("Energy.Active.Import.Register,Power.Active.Import,Current.Import,
               "Energy.Active.Import.Interval")
 CONNECTOR_STATES = "Available,Occupied,Reserved,Unavailable,Faulted"
 TX_POINTS = "PowerPathClosed"  # where the stations of the suite start and stop transactions (E01: TxStartPoint)
+TX_POINT_VALUES = "ParkingBayOccupancy,EVConnected,Authorized,DataSigned,PowerPathClosed,EnergyTransfer"
 
 
 @dataclass
@@ -373,10 +374,14 @@ def standard_variables(facts: StationFacts) -> list[Variable]:
         _var("AuthCtrlr", "LocalAuthorizeOffline", "true", "boolean"),
         _var("AuthCtrlr", "LocalPreAuthorize", "false", "boolean"),
         _var("TxCtrlr", "EVConnectionTimeOut", "60", "integer", unit="s", min_limit=1, max_limit=3600),
-        _var("TxCtrlr", "StopTxOnEVSideDisconnect", "true", "boolean", mutability=ro),
+        _var("TxCtrlr", "StopTxOnEVSideDisconnect", "true", "boolean"),
         _var("TxCtrlr", "StopTxOnInvalidId", "true", "boolean"),
-        _var("TxCtrlr", "TxStartPoint", TX_POINTS, "MemberList", values_list=TX_POINTS),
-        _var("TxCtrlr", "TxStopPoint", TX_POINTS, "MemberList", values_list=TX_POINTS),
+        _var("TxCtrlr", "TxStartPoint", TX_POINTS, "MemberList", values_list=TX_POINT_VALUES),
+        _var("TxCtrlr", "TxStopPoint", TX_POINTS, "MemberList", values_list=TX_POINT_VALUES.replace(",DataSigned", "")),
+        _var("AuthCtrlr", "OfflineTxForUnknownIdEnabled", "false", "boolean"),
+        _var("AuthCtrlr", "DisableRemoteAuthorization", "false", "boolean"),
+        _var("SampledDataCtrlr", "SignReadings", "false", "boolean"),
+        _var("AlignedDataCtrlr", "SignReadings", "false", "boolean"),
         _var("SampledDataCtrlr", "TxStartedMeasurands", "Energy.Active.Import.Register", "MemberList",
              values_list=MEASURANDS),
         _var("SampledDataCtrlr", "TxUpdatedMeasurands", "Energy.Active.Import.Register", "MemberList",

@@ -164,6 +164,23 @@ RULES: dict[str, Rule] = _rules(
          "by the Central System to do so with a TriggerMessage.req request\"); a 2.0.1 Charging Station also sends "
          "the NotifyReport messages of a report the CSMS asked for with GetBaseReport or GetReport.",
          "Only triggered requests while Pending"),
+    # -- behaviour: transactions of a 2.x charging station (conformance.rules.transactions) -------
+    Rule("BEH-014", M, "OCPP 2.0.1 Part 2 E01-E04 (TransactionEventRequest.seqNo)",
+         "The seqNo of a transaction's TransactionEventRequest messages starts at 0 and increases by one with every "
+         "message of the transaction, without gaps, also across offline periods and reconnections; a message sent "
+         "again after a failure repeats its seqNo unchanged.",
+         "Transaction seqNo counts without gaps"),
+    Rule("BEH-014a", M, "OCPP 2.0.1 Part 2 E01-E03, E06",
+         "A transaction is reported with eventType Started first and once, Updated any number of times, and Ended "
+         "once, as its last message.",
+         "Started, Updated, Ended in order"),
+    Rule("BEH-014b", M, "OCPP 2.0.1 Part 2 E01 (one transaction per EVSE)",
+         "A transaction stays on the EVSE it was reported on: its messages never name another EVSE.",
+         "A transaction keeps its EVSE"),
+    Rule("BEH-008b", M, "OCPP 2.0.1 Part 2 E04",
+         "The transaction-related messages of a transaction are sent in the order the events happened: their "
+         "timestamps never go back.",
+         "Transaction events in chronological order"),
     # -- behaviour: transaction-related messages ---------------------------------------------
     Rule("BEH-010a", S, "OCPP 1.6 §3.7.1",
          "A transaction-related message the Central System failed to process is sent again after "

@@ -36,6 +36,7 @@ from conformance.frames import (
 from conformance.protocol import VERSIONS, protocol
 from conformance.rules.catalogue import RULES
 from conformance.rules.registration import RegistrationGate
+from conformance.rules.transactions import TransactionLedger
 from conformance.schemas import SchemaSet, schema_at_paths
 from conformance.wire import Kind, Record, Role, Violation
 
@@ -125,6 +126,9 @@ class Judge:
         self._connection: int | None = None
         # What the charging station may send before its registration is accepted (versions that declare it).
         self._gate = RegistrationGate(self.protocol) if self.protocol.boot_action else None
+        # The transactions of a charging station under test (versions that declare a transaction event message).
+        tx_action = self.protocol.transaction_event_action
+        self._ledger = TransactionLedger(tx_action) if tx_action and self.iut_role is Role.CHARGE_POINT else None
         self._reset_connection_state()
 
     # -- public API --------------------------------------------------------------------------
@@ -167,6 +171,12 @@ class Judge:
                         # The side that should have answered is the other one.
                         out += self._violations([("BEH-012", message)], seq=None, by_iut=not call.from_iut)
         return out
+
+    def left_unanswered(self, sender: Role, message_id: str) -> None:
+        """The other side leaves `sender`'s CALL `message_id` unanswered on purpose (a case tests the sender's
+        retries): its missing reply is no one's deviation."""
+        for call in self._pending[Role(sender)].get(message_id, ()):
+            call.deliberate = True
 
     def connection_reset(self) -> None:
         """A new WebSocket connection: forget outstanding calls (no violation) and per-connection ids."""
@@ -364,6 +374,9 @@ class Judge:
                                      f"here the {self.protocol.role_name(sender)} sent it"))
         if type(payload) is dict:
             self._check_payload(facts, False, payload, found)
+            if (self._ledger is not None and rec.from_iut and not rec.deliberate and not problems
+                    and action == self._ledger.action and _is_valid(facts.validators[False], payload)):
+                self._ledger.event(payload, rec.seq, found)
 
     def _check_reuse(self, sender: Role, message_id: str, earlier: _Used, action: str | None, payload: Any,
                      found: Found) -> None:

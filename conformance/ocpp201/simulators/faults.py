@@ -91,6 +91,41 @@ _CHARGING_STATION = [
     # OCPP 2.0.1 charging station: P DataTransfer
     ("data-transfer-accepted", "answers DataTransfer of a vendor it does not know Accepted"),
     ("custom-data-rejected", "answers a request that carries customData with CALLERROR FormatViolation"),
+    # OCPP 2.0.1 charging station: transactions and meter values
+    ("transaction-seqno-repeated", "gives the Ended event of a transaction the seqNo of the event before it"),
+    ("transaction-seqno-skips", "skips a seqNo before the Ended event of a transaction"),
+    ("transaction-started-twice", "sends the first Updated event of a transaction as a second Started"),
+    ("transaction-evse-changes", "names the next EVSE in the Ended event of a transaction"),
+    ("transaction-timestamp-backwards", "dates the Ended event of a transaction a minute before the events before it"),
+    ("start-point-ignored", "starts transactions at PowerPathClosed whatever TxStartPoint says"),
+    ("stop-point-ignored", "ends transactions only when the EV is disconnected, whatever TxStopPoint says"),
+    ("started-idtoken-missing", "leaves the IdToken out of the Started event of an authorized transaction"),
+    ("authorize-skipped", "starts a transaction with a presented IdToken without asking the CSMS (no Authorize)"),
+    ("ev-connection-timeout-ignored", "keeps an authorization without a cable for ever (EVConnectionTimeOut ignored)"),
+    ("charging-state-wrong", "reports chargingState Charging while the EV takes no energy"),
+    ("local-stop-ignored", "does not stop a transaction when the IdToken that started it is presented again"),
+    ("ev-disconnect-reason-local", "ends a transaction whose cable came out with stoppedReason Local"),
+    ("ev-side-disconnect-ignored", "keeps the authorization of a transaction disconnected at the EV side although "
+                                   "StopTxOnEVSideDisconnect is true"),
+    ("invalid-id-ignored", "goes on charging when the CSMS answers a transaction's IdToken Invalid"),
+    ("transaction-status-queue-wrong", "answers GetTransactionStatus with messagesInQueue the wrong way round"),
+    ("offline-flag-missing", "sends the transaction events queued while offline without offline true"),
+    ("offline-queue-reordered", "delivers the last two transaction events queued while offline in reverse order"),
+    ("message-not-retried", "drops a TransactionEvent the CSMS failed to process instead of trying again"),
+    ("message-attempts-exceeded", "tries a TransactionEvent the CSMS fails to process once more than MessageAttempts"),
+    ("meter-begin-missing", "sends no Transaction.Begin meter value in the Started event"),
+    ("meter-end-missing", "sends no Transaction.End meter value in the Ended event"),
+    ("sampled-interval-long", "samples transaction meter values every twice SampledDataCtrlr.TxUpdatedInterval"),
+    ("aligned-interval-long", "sends clock-aligned meter values every twice AlignedDataCtrlr.Interval"),
+    ("clock-aligned-in-transaction-missing", "sends no clock-aligned meter values during a transaction"),
+    ("aligned-meter-values-in-transaction", "sends clock-aligned MeterValues for an EVSE with a transaction too"),
+    ("ended-readings-missing", "leaves the readings taken for the Ended event (TxEndedInterval) out of it"),
+    ("signed-readings-missing", "sends unsigned meter values although SignReadings is true"),
+    ("group-stop-ignored", "does not stop a transaction when an IdToken of the same group is presented"),
+    ("leave-bay-ignored", "does not notice a vehicle leaving the parking bay"),
+    ("ev-side-suspend-ignored", "ends a transaction disconnected at the EV side although StopTxOnEVSideDisconnect is "
+                                "false"),
+    ("remote-authorization-not-disabled", "sends AuthorizeRequest although DisableRemoteAuthorization is true"),
 ]
 
 _CSMS = [

@@ -50,7 +50,9 @@ def charging_station_handler(cs: ReferenceChargingStation) -> Handler:
         params = body or {}
         evse = pick(params, "evseId", "evse_id", "connectorId", "connector_id", "connector")
         try:
-            if action in ("plug_in", "unplug", "clear_fault", "raise_fault"):
+            if action == "unplug":
+                await cs.unplug(required(evse, "evseId"), str(params.get("side", "ev")))
+            elif action in ("plug_in", "clear_fault", "raise_fault", "suspend_ev", "resume_ev", "park", "leave_bay"):
                 await getattr(cs, action)(required(evse, "evseId"))
             elif action == "present_id_tag":
                 reply = await cs.present_id_tag(required(pick(params, "idTag", "id_tag", "idToken"), "idTag"), evse)

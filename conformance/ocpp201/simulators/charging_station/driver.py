@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from conformance.wire import Wire
 
 CHARGING_STATION_ACTIONS = ("plug_in", "unplug", "present_id_tag", "power_cycle", "reboot", "go_offline",
-                            "come_online", "raise_fault", "clear_fault", "set_security_profile")
+                            "come_online", "raise_fault", "clear_fault", "set_security_profile", "suspend_ev",
+                            "resume_ev", "park", "leave_bay")
 
 _STATION_OPTIONS = {"variables", "late_reply_delay", "boot_retry_interval", "reconnect_delay", "power_off_time",
                     "vendor", "model", "serial_number", "firmware_version", "response_timeout"}
@@ -42,6 +43,10 @@ class SimulatorChargingStationDriver(ChargePointDriver):
 
     def can(self, action: str) -> bool:
         return action in CHARGING_STATION_ACTIONS
+
+    async def unplug(self, connector: int, side: str = "ev") -> None:
+        """The cable comes out at the EV (`side` "ev") or at the station ("station")."""
+        await self.perform("unplug", connector=self._connector(connector), side=side)
 
     async def _perform(self, action: str, params: dict[str, Any]) -> dict[str, Any] | None:
         if action not in CHARGING_STATION_ACTIONS:

@@ -14,40 +14,95 @@ class PhysicalActions:
         return number
 
     async def plug_in(self, connector: int) -> None:
-        """The EV is connected to EVSE `connector` (2.0.1 drivers name the EVSE): Occupied; a driver authorized
-        before starts the transaction (the power path closes, E02)."""
+        """The EV is connected to EVSE `connector` (2.0.1 drivers name the EVSE): Occupied; the transaction starts or
+        goes on as TxStartPoint says (E01-E03)."""
         e = self.evses[self._evse(connector)]
         e.connector.plugged = True
+        e.ev_side_suspended = False
         await self._status_changed(e.id)
-        if e.authorized is not None and e.transaction is None:
-            remote_id = self.remote_start_ids.pop(e.id, None)
-            await self._start_transaction(e, e.authorized, "CablePluggedIn", remote_id)
+        await self._evaluate(e, "CablePluggedIn")
 
-    async def unplug(self, connector: int) -> None:
-        """The cable comes out: the transaction on the EVSE ends (EVDisconnected, E10) and the connector is free."""
+    async def unplug(self, connector: int, side: str = "ev") -> None:
+        """The cable comes out at the station (`side` "station") or at the EV ("ev"): the EV is no longer connected.
+        An EV-side disconnect withdraws the authorization when StopTxOnEVSideDisconnect is true (E10); the
+        transaction ends as TxStopPoint says (EVDisconnected, E06)."""
+        if side not in ("station", "ev"):
+            raise ValueError(f"side must be 'station' or 'ev', not {side!r}")
         e = self.evses[self._evse(connector)]
         e.connector.plugged = False
-        if e.transaction is not None:
-            await self._end_transaction(e, "EVDisconnected", "EVCommunicationLost")
+        e.ev_suspended = False
+        tx = e.transaction
+        if tx is not None and side == "ev" and tx.authorized and "ev-side-suspend-ignored" not in self.faults \
+                and not self.model.bool_value("TxCtrlr", "StopTxOnEVSideDisconnect", True):
+            e.ev_side_suspended = True  # the transaction waits for the EV to come back (E10)
+            await self._transaction_event(e, "Updated", "EVCommunicationLost")
+            await self._status_changed(e.id)
+            return
+        if tx is not None and (side == "station" or self.model.bool_value("TxCtrlr", "StopTxOnEVSideDisconnect", True)
+                               and "ev-side-disconnect-ignored" not in self.faults):
+            tx.authorized = False
+        if tx is not None:
+            reason = "Local" if "ev-disconnect-reason-local" in self.faults else "EVDisconnected"
+            await self._evaluate(e, "EVCommunicationLost", stopped_reason=reason)
         await self._status_changed(e.id)
 
     async def present_id_tag(self, id_tag: str, connector: int | None = None) -> dict:
-        """The driver presents an IdToken at an EVSE: the one that started its transaction stops it (StopAuthorized);
-        otherwise the station asks the CSMS (Authorize) and, accepted, starts the transaction once the cable is in."""
+        """The driver presents an IdToken at an EVSE. The one that authorized its transaction (or one of the same
+        group) withdraws the authorization (StopAuthorized, E07); another is authorized (Authorize, C01) and, accepted,
+        counts towards TxStartPoint (E01-E03)."""
         e = self.evses[self._evse(connector)]
         tx = e.transaction
-        if tx is not None and tx.id_token is not None and tx.id_token["idToken"] == id_tag:
-            await self._end_transaction(e, "Local", "StopAuthorized")
+        if tx is not None and tx.authorized and tx.id_token is not None and "local-stop-ignored" not in self.faults and (
+                tx.id_token["idToken"] == id_tag or self._same_group(tx.id_token["idToken"], id_tag)):
+            tx.authorized = False
+            await self._evaluate(e, "StopAuthorized", stopped_reason="Local")
             return {"status": "Accepted"}
         info = await self.authorize(id_tag)
-        if info.get("status") != "Accepted" or tx is not None:
+        if info.get("status") == "Accepted" and tx is not None and tx.authorized and tx.id_token is not None \
+                and self._same_group(tx.id_token["idToken"], id_tag):
+            tx.authorized = False
+            await self._evaluate(e, "StopAuthorized", stopped_reason="Local")
             return info
-        if e.connector.plugged:
-            await self._start_transaction(e, self.id_token(id_tag), "Authorized")
-        else:
-            e.authorized = self.id_token(id_tag)
+        if info.get("status") != "Accepted" or (tx is not None and tx.authorized):
+            return info
+        e.authorized = self.id_token(id_tag)
+        if tx is None and not e.connector.plugged:
             self._start_cable_timer(e)
+        await self._evaluate(e, "Authorized")
         return info
+
+    def _same_group(self, first: str, second: str) -> bool:
+        """Both IdTokens belong to one group (their groupIdToken as the CSMS last told, C09)."""
+        if "group-stop-ignored" in self.faults:
+            return False
+        one = (self.auth_cache.get(first) or {}).get("groupIdToken") or {}
+        two = (self.auth_cache.get(second) or {}).get("groupIdToken") or {}
+        return bool(one.get("idToken")) and one.get("idToken") == two.get("idToken")
+
+    async def suspend_ev(self, connector: int) -> None:
+        """The EV connected stops taking energy (not ready, or suspended by the EV)."""
+        e = self.evses[self._evse(connector)]
+        e.ev_suspended = True
+        await self._evaluate(e, "ChargingStateChanged", stopped_reason="StoppedByEV")
+
+    async def resume_ev(self, connector: int) -> None:
+        """The EV takes energy again."""
+        e = self.evses[self._evse(connector)]
+        e.ev_suspended = False
+        await self._evaluate(e, "ChargingStateChanged")
+
+    async def park(self, connector: int) -> None:
+        """A vehicle enters the parking bay of EVSE `connector` (the bay detector sees it)."""
+        e = self.evses[self._evse(connector)]
+        e.bay_occupied = True
+        await self._evaluate(e, "EVDetected")
+
+    async def leave_bay(self, connector: int) -> None:
+        """The vehicle leaves the parking bay."""
+        e = self.evses[self._evse(connector)]
+        e.bay_occupied = False
+        if "leave-bay-ignored" not in self.faults:
+            await self._evaluate(e, "EVDeparted", stopped_reason="EVDisconnected")
 
     async def raise_fault(self, connector: int, error_code: str = "OtherError") -> None:
         e = self.evses[self._evse(connector)]

@@ -17,6 +17,10 @@ class Transaction:
     seq_no: int = 0  # the next TransactionEvent's seqNo
     remote_start_id: int | None = None
     ended: bool = False
+    authorized: bool = False  # an IdToken accepted for it and not withdrawn (stop token, invalid, remote stop)
+    charging_state: str = ""  # the chargingState last reported
+    meters: asyncio.Task | None = None  # its sampled and clock-aligned meter values
+    ended_readings: list[dict] = field(default_factory=list)  # MeterValues kept for the Ended event (J02, J10)
 
 
 @dataclass
@@ -38,6 +42,9 @@ class Evse:
     cable_timer: asyncio.Task | None = None
     energy_wh: float = 0.0
     resetting: bool = False  # an EVSE reset under way: Unavailable until it is done
+    bay_occupied: bool = False  # the parking bay detector sees a vehicle
+    ev_suspended: bool = False  # the EV connected takes no energy (not ready, or suspended)
+    ev_side_suspended: bool = False  # unplugged at the EV side with StopTxOnEVSideDisconnect false (E10)
 
     @property
     def connector(self) -> Connector:

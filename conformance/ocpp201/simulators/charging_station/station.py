@@ -23,6 +23,7 @@ from conformance.ocpp201.simulators.charging_station.availability import (
 )
 from conformance.ocpp201.simulators.charging_station.boot import Boot
 from conformance.ocpp201.simulators.charging_station.certificates import CertificateHandlers, Certificates
+from conformance.ocpp201.simulators.charging_station.meter_values import MeterValues
 from conformance.ocpp201.simulators.charging_station.network import NetworkHandlers
 from conformance.ocpp201.simulators.charging_station.physical import PhysicalActions
 from conformance.ocpp201.simulators.charging_station.provisioning import ProvisioningHandlers, Reporting
@@ -74,7 +75,7 @@ class ChargingStationRpc(ProvisioningHandlers, ResetHandlers, AvailabilityHandle
 
 
 class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, RemoteStart, Reporting, Resetting,
-                               PhysicalActions, Certificates, Observable):
+                               PhysicalActions, Certificates, MeterValues, Observable):
     """A correct OCPP 2.0.1 Core charging station (unless told to misbehave through `faults`)."""
 
     def __init__(
@@ -144,6 +145,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
                                                       "ocppInterface": "Wired0"}}
         self._outbox: collections.deque[Outgoing] = collections.deque()
         self.security_events: list[dict] = []  # waiting for a connection (SecurityEventNotification payloads)
+        self.auth_cache: dict[str, dict] = {}  # IdToken -> the IdTokenInfo the CSMS last accepted it with (C10)
 
         # volatile
         self.registration: str | None = None  # None until a BootNotification got an answer
@@ -157,6 +159,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
         self.remote_start_ids: dict[int, int | None] = {}
         self.offline_since: float | None = None
         self._outbox_event = asyncio.Event()
+        self._meter_wakeup = asyncio.Event()
         self._boot_wakeup = asyncio.Event()
         self._network_up = asyncio.Event()
         self._network_up.set()
@@ -210,6 +213,8 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
             return None
         if variable.component == "OCPPCommCtrlr" and variable.name == "HeartbeatInterval":
             self._restart_heartbeat()
+        if variable.component in ("SampledDataCtrlr", "AlignedDataCtrlr"):
+            self.meters_changed()
         if variable.component == "SecurityCtrlr" and variable.name == "BasicAuthPassword" \
                 and "password-change-ignored" not in self.faults:
             self.password = value
@@ -243,6 +248,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
         self.registration = None
         self._network_up.set()
         self._spawn(self._connection_loop(), name=f"cs201-{self.identity}")
+        self._spawn(self._aligned_idle_loop(), name=f"cs201-{self.identity}-aligned")
 
     async def _power_off(self) -> None:
         """Everything running stops (the connection drops without a closing handshake); volatile state goes."""
@@ -269,6 +275,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
                     c.operative = True
         for e in self.evses.values():
             e.authorized = None
+            e.bay_occupied = e.ev_suspended = e.ev_side_suspended = False
             e.resetting = False
             e.cable_timer = None
             e.connector.reported = None

@@ -1,72 +1,118 @@
-"""Transactions (Part 2 E): a transaction runs from power path closed (cable in and driver authorized, C01/E01/E02)
-to its end (driver, cable, CSMS or reset), reported with TransactionEvent Started / Updated / Ended in order, queued
-while offline (E04); remote start and stop (F01/F02); Authorize of the driver's IdToken (C01)."""
+"""Transactions (Part 2 E): when a transaction starts and ends is decided by TxCtrlr.TxStartPoint and TxStopPoint
+(E01-E03: the parking bay, the EV connected, the driver authorized, signed data, the power path closed, energy
+flowing); it is reported with TransactionEvent Started / Updated / Ended, seqNo counting from 0, queued while offline
+(E04, flagged `offline`) and delivered in order, a failed message tried MessageAttempts times (E13); the driver's
+IdToken is authorized (C01) and withdrawn by the CSMS's answer (StopTxOnInvalidId, E05); EV-side disconnects
+(E10); remote start and stop (F01/F02); GetTransactionStatus (E14)."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from conformance.ocpp201.simulators.charging_station.state import Evse, Outgoing, Transaction
 from conformance.ocpp201.simulators.rpc import CallError, CallTimeout
+from conformance.timestamps import iso
 
-ENERGY = "Energy.Active.Import.Register"
-WH_PER_READING = 125.0  # energy the simulated EV draws between two readings
+ACCEPTED = "Accepted"
 
 
 class Transactions:
     """The station's transactions and the queue that carries their events."""
 
-    def meter_value(self, e: Evse, context: str) -> dict:
-        return {"timestamp": self.timestamp(), "sampledValue": [
-            {"value": round(e.energy_wh, 1), "context": context, "measurand": ENERGY, "unitOfMeasure": {"unit": "Wh"}}]}
-
     def id_token(self, token: str) -> dict:
         return {"idToken": token, "type": self.token_types.get(token, "ISO14443")}
 
+    def tx_points(self, name: str) -> set[str]:
+        return {p.strip() for p in self.model.value("TxCtrlr", name).split(",") if p.strip()}
+
+    def _conditions(self, e: Evse) -> dict[str, bool]:
+        """Which TxStartPoint / TxStopPoint conditions hold on EVSE `e` now (E01-E03, E06)."""
+        tx = e.transaction
+        authorized = e.authorized is not None or (tx is not None and tx.authorized)
+        plugged = e.connector.plugged
+        return {"ParkingBayOccupancy": e.bay_occupied, "EVConnected": plugged, "Authorized": authorized,
+                "DataSigned": plugged and authorized, "PowerPathClosed": plugged and authorized,
+                "EnergyTransfer": plugged and authorized and not e.ev_suspended}
+
+    def charging_state(self, e: Evse) -> str:
+        conditions = self._conditions(e)
+        if conditions["PowerPathClosed"]:
+            return "SuspendedEV" if e.ev_suspended and "charging-state-wrong" not in self.faults else "Charging"
+        return "EVConnected" if e.connector.plugged else "Idle"
+
     # -- events -----------------------------------------------------------------------------------------------------
     async def _transaction_event(self, e: Evse, event_type: str, trigger: str, *, tx: Transaction | None = None,
-                                 stopped_reason: str | None = None, wait: bool = True) -> dict | None:
+                                 stopped_reason: str | None = None, id_token: dict | None = None,
+                                 meter_values: list[dict] | None = None, wait: bool = False) -> dict | None:
         """Send (or queue) a TransactionEvent of the transaction on `e`; returns the CSMS's answer when sent now."""
         tx = tx or e.transaction
         if tx is None:
             return None
-        e.energy_wh += WH_PER_READING
-        info: dict[str, Any] = {"transactionId": tx.transaction_id,
-                                "chargingState": "Charging" if event_type != "Ended" else "EVConnected"}
-        payload: dict[str, Any] = {"eventType": event_type, "timestamp": self.timestamp(), "triggerReason": trigger,
-                                   "seqNo": tx.seq_no, "transactionInfo": info,
-                                   "evse": {"id": e.id, "connectorId": tx.connector}}
+        if event_type == "Updated" and "transaction-started-twice" in self.faults and tx.seq_no == 1:
+            event_type = "Started"
+        state = self.charging_state(e)
+        info: dict[str, Any] = {"transactionId": tx.transaction_id}
+        if state != tx.charging_state or event_type == "Started":
+            info["chargingState"] = state
+            tx.charging_state = state
+        moment = self.now()
+        if "transaction-timestamp-backwards" in self.faults and event_type == "Ended":
+            moment -= timedelta(seconds=60)
+        payload: dict[str, Any] = {"eventType": event_type, "timestamp": iso(moment), "triggerReason": trigger,
+                                   "seqNo": tx.seq_no, "transactionInfo": info}
+        if event_type == "Started" or "transaction-evse-changes" in self.faults:
+            evse = e.id
+            if "transaction-evse-changes" in self.faults and event_type == "Ended":
+                evse = e.id % len(self.evses) + 1
+            payload["evse"] = {"id": evse, "connectorId": tx.connector}
         if "transaction-seqno-repeated" in self.faults and event_type == "Ended":
             payload["seqNo"] = max(0, tx.seq_no - 1)
+        if "transaction-seqno-skips" in self.faults and event_type == "Ended":
+            payload["seqNo"] = tx.seq_no + 1
         tx.seq_no += 1
+        if id_token is not None:
+            payload["idToken"] = id_token
         if event_type == "Started":
-            if tx.id_token is not None:
+            if tx.id_token is not None and tx.authorized and "started-idtoken-missing" not in self.faults:
                 payload["idToken"] = tx.id_token
             if tx.remote_start_id is not None:
                 info["remoteStartId"] = tx.remote_start_id
-            payload["meterValue"] = [self.meter_value(e, "Transaction.Begin")]
+            if "meter-begin-missing" not in self.faults:
+                meter_values = [self.reading(e, "Transaction.Begin", self.measurands(
+                    "SampledDataCtrlr", "TxStartedMeasurands"), signed=self.signs("SampledDataCtrlr")
+                    or "DataSigned" in self.tx_points("TxStartPoint"))]
         elif event_type == "Ended":
             info["stoppedReason"] = stopped_reason or "Local"
-            if not self.evses[e.id].connector.plugged:
-                info["chargingState"] = "Idle"
-            payload["meterValue"] = [self.meter_value(e, "Transaction.End")]
-        if self._rpc is None or self.registration != "Accepted":
+            readings = list(tx.ended_readings) if "ended-readings-missing" not in self.faults else []
+            if "meter-end-missing" not in self.faults:
+                readings.append(self.reading(e, "Transaction.End", self.measurands(
+                    "SampledDataCtrlr", "TxEndedMeasurands"), signed=self.signs("SampledDataCtrlr")))
+            meter_values = readings or None
+        if meter_values:
+            payload["meterValue"] = meter_values
+        if (self._rpc is None or self.registration != ACCEPTED) and "offline-flag-missing" not in self.faults:
             payload["offline"] = True
         item = Outgoing("TransactionEvent", payload, asyncio.get_running_loop().create_future())
-        self._outbox.append(item)
+        if "offline-queue-reordered" in self.faults and self._rpc is None and self._outbox:
+            self._outbox.insert(len(self._outbox) - 1, item)
+        else:
+            self._outbox.append(item)
         self._outbox_event.set()
+        self._wake()
         if not wait or self._rpc is None:
             return None
         try:
             return await asyncio.wait_for(asyncio.shield(item.future), self.response_timeout * 2)
-        except (asyncio.TimeoutError, ConnectionError, CallError):
+        except (asyncio.TimeoutError, ConnectionError, CallError, CallTimeout):
             return None
 
     async def _outbox_worker(self, rpc: Any) -> None:
-        """Deliver the queued transaction events in order; a failed delivery is tried again after
-        MessageAttemptInterval, at most MessageAttempts times (E13)."""
+        """Deliver the queued transaction events in order; one the CSMS fails to process (CALLERROR, or no answer
+        in time) is tried again after MessageAttemptInterval times the attempts so far, MessageAttempts times in
+        all, then dropped (E13)."""
         while True:
             while not self._outbox:
                 self._outbox_event.clear()
@@ -74,21 +120,26 @@ class Transactions:
             item = self._outbox[0]
             try:
                 reply = await rpc.call(item.action, item.payload)
-            except CallError as exc:
+            except (CallError, CallTimeout) as exc:
+                if isinstance(exc, CallTimeout) and self._rpc is not rpc:
+                    return  # the connection went: the item stays queued for the next one
                 item.attempts += 1
-                if item.attempts >= max(1, self.model.int_value("OCPPCommCtrlr", "MessageAttempts", 3,
-                                                                instance="TransactionEvent")):
+                attempts = self.model.int_value("OCPPCommCtrlr", "MessageAttempts", 3, instance="TransactionEvent")
+                if "message-attempts-exceeded" in self.faults:
+                    attempts += 1
+                if "message-not-retried" in self.faults or item.attempts >= max(1, attempts):
                     self._outbox.popleft()
                     self._wake()
                     if item.future and not item.future.done():
                         item.future.set_exception(exc)
                         item.future.exception()
                     continue
-                await asyncio.sleep(self.model.int_value("OCPPCommCtrlr", "MessageAttemptInterval", 10,
-                                                         instance="TransactionEvent") * item.attempts)
+                interval = self.model.int_value("OCPPCommCtrlr", "MessageAttemptInterval", 10,
+                                                instance="TransactionEvent")
+                await asyncio.sleep(interval * item.attempts)
                 continue
-            except (CallTimeout, ConnectionError):
-                return  # the connection went: the item stays queued for the next one
+            except ConnectionError:
+                return
             self._outbox.popleft()
             self._wake()
             if item.future and not item.future.done():
@@ -96,35 +147,83 @@ class Transactions:
             await self._answered(item, reply)
 
     async def _answered(self, item: Outgoing, reply: dict) -> None:
-        """A TransactionEvent's answer: an IdToken the CSMS does not accept ends the transaction (StopTxOnInvalidId,
-        E05)."""
+        """A TransactionEvent's answer: an IdToken the CSMS does not accept withdraws the authorization, which ends
+        the transaction when StopTxOnInvalidId is true (E05)."""
         info = reply.get("idTokenInfo")
         tx_id = item.payload["transactionInfo"]["transactionId"]
-        if not isinstance(info, dict) or info.get("status") == "Accepted":
+        if not isinstance(info, dict) or info.get("status") == ACCEPTED:
             return
+        if item.payload.get("idToken") is not None and "idToken" in item.payload:
+            self.auth_cache.pop(item.payload["idToken"].get("idToken"), None)
         for e in self.evses.values():
-            if e.transaction is not None and e.transaction.transaction_id == tx_id:
-                if self.model.bool_value("TxCtrlr", "StopTxOnInvalidId", True):
-                    self._spawn(self._end_transaction(e, "DeAuthorized", "Deauthorized"))
+            tx = e.transaction
+            if tx is None or tx.transaction_id != tx_id or not tx.authorized:
+                continue
+            if "invalid-id-ignored" in self.faults:
+                return
+            tx.authorized = False
+            if self.model.bool_value("TxCtrlr", "StopTxOnInvalidId", True):
+                self._spawn(self._end_transaction(e, "DeAuthorized", "Deauthorized"))
+            else:
+                self._spawn(self._transaction_event(e, "Updated", "Deauthorized"))
 
-    # -- starting and ending ----------------------------------------------------------------------------------------
-    async def _start_transaction(self, e: Evse, id_token: dict, trigger: str, remote_start_id: int | None = None
-                                 ) -> Transaction:
-        self._stop_cable_timer(e)
+    # -- the start and stop points ----------------------------------------------------------------------------------
+    async def _evaluate(self, e: Evse, trigger: str, *, stopped_reason: str = "Local") -> None:
+        """Something changed on EVSE `e` (`trigger`): start the transaction when a TxStartPoint condition holds, end it
+        when a TxStopPoint condition no longer holds (E01-E03, E06), else report what changed."""
+        conditions = self._conditions(e)
+        tx = e.transaction
+        if tx is None:
+            points = self.tx_points("TxStartPoint")
+            if "start-point-ignored" in self.faults:
+                points = {"PowerPathClosed"}
+            if any(conditions.get(p, False) for p in points):
+                await self._start_transaction(e, trigger)
+            return
+        if tx.id_token is None and e.authorized is not None:
+            tx.id_token, tx.authorized, e.authorized = e.authorized, True, None
+            self._stop_cable_timer(e)
+            if tx.remote_start_id is None:
+                tx.remote_start_id = self.remote_start_ids.pop(e.id, None)
+            await self._transaction_event(e, "Updated", trigger, id_token=tx.id_token)
+            return
+        if e.ev_side_suspended and tx.authorized:
+            return  # suspended until the EV is plugged in again (E10)
+        stop = self.tx_points("TxStopPoint")
+        if "stop-point-ignored" in self.faults:
+            stop = {"EVConnected"}
+        if any(not conditions.get(p, True) for p in stop):
+            await self._end_transaction(e, stopped_reason, trigger)
+        elif self.charging_state(e) != tx.charging_state:
+            await self._transaction_event(e, "Updated", trigger)
+
+    async def _start_transaction(self, e: Evse, trigger: str) -> Transaction:
+        authorized = e.authorized
+        tx = Transaction(transaction_id=str(uuid.uuid4()), evse=e.id, connector=1, id_token=authorized,
+                         started_at=self.timestamp(), meter_start=e.energy_wh,
+                         remote_start_id=self.remote_start_ids.pop(e.id, None) if authorized else None,
+                         authorized=authorized is not None)
+        if authorized is not None:
+            self._stop_cable_timer(e)
         e.authorized = None
-        tx = Transaction(transaction_id=str(uuid.uuid4()), evse=e.id, connector=1, id_token=id_token,
-                         started_at=self.timestamp(), meter_start=e.energy_wh, remote_start_id=remote_start_id)
         e.transaction = tx
+        if not e.connector.plugged and authorized is not None:
+            self._start_cable_timer(e)  # started on authorization: the driver has EVConnectionTimeOut to plug in
         await self._status_changed(e.id)
+        tx.meters = self._spawn(self._transaction_meters(e, tx))
         await self._transaction_event(e, "Started", trigger)
         return tx
 
-    async def _end_transaction(self, e: Evse, reason: str, trigger: str, *, wait: bool = True) -> None:
+    async def _end_transaction(self, e: Evse, reason: str, trigger: str, *, wait: bool = False) -> None:
         tx = e.transaction
         if tx is None:
             return
         e.transaction = None
+        e.ev_side_suspended = False
         tx.ended = True
+        if tx.meters is not None and tx.meters is not asyncio.current_task():
+            tx.meters.cancel()
+        self._stop_cable_timer(e)
         if "ended-event-missing" not in self.faults or reason != "ImmediateReset":
             await self._transaction_event(e, "Ended", trigger, tx=tx, stopped_reason=reason, wait=wait)
         await self._status_changed(e.id)
@@ -147,19 +246,37 @@ class Transactions:
                 await self.change_availability(operative, *key)
 
     async def authorize(self, token: str) -> dict:
-        """The IdTokenInfo of `token` from the CSMS (Authorize), or Invalid when that fails."""
+        """The IdTokenInfo of `token`: from the CSMS (Authorize) when online; offline, from the authorization cache
+        when LocalAuthorizeOffline is true, or Accepted when OfflineTxForUnknownIdEnabled is true (C15); Invalid
+        otherwise."""
         rpc = self._rpc
-        if rpc is None or self.registration != "Accepted":
+        if "authorize-skipped" in self.faults:
+            return {"status": ACCEPTED}
+        if self.model.bool_value("AuthCtrlr", "DisableRemoteAuthorization", False) \
+                and "remote-authorization-not-disabled" not in self.faults:
+            return self.auth_cache.get(token) or {"status": "Unknown"}  # the cache (and local list) only (C01)
+        if rpc is None or self.registration != ACCEPTED:
+            if self.model.bool_value("AuthCtrlr", "LocalAuthorizeOffline", True) and token in self.auth_cache:
+                return self.auth_cache[token]
+            if self.model.bool_value("AuthCtrlr", "OfflineTxForUnknownIdEnabled", False):
+                return {"status": ACCEPTED}
             return {"status": "Invalid"}
         try:
             reply = await rpc.call("Authorize", {"idToken": self.id_token(token)})
         except (CallError, CallTimeout, ConnectionError):
             return {"status": "Invalid"}
-        return reply.get("idTokenInfo") or {"status": "Invalid"}
+        info = reply.get("idTokenInfo") or {"status": "Invalid"}
+        if info.get("status") == ACCEPTED:
+            self.auth_cache[token] = info
+        else:
+            self.auth_cache.pop(token, None)
+        return info
 
     def _start_cable_timer(self, e: Evse) -> None:
         self._stop_cable_timer(e)
         timeout = self.model.int_value("TxCtrlr", "EVConnectionTimeOut", 60)
+        if "ev-connection-timeout-ignored" in self.faults:
+            return
         e.cable_timer = self._spawn(self._cable_timeout(e, timeout))
 
     def _stop_cable_timer(self, e: Evse) -> None:
@@ -168,22 +285,34 @@ class Transactions:
         e.cable_timer = None
 
     async def _cable_timeout(self, e: Evse, timeout: float) -> None:
+        """No cable within EVConnectionTimeOut of the authorization: it lapses; a transaction it started ends
+        (stoppedReason Timeout, triggerReason EVConnectTimeout, E03)."""
         await asyncio.sleep(timeout)
+        e.cable_timer = None
         e.authorized = None
+        tx = e.transaction
+        if tx is not None and not e.connector.plugged:
+            tx.authorized = False
+            await self._end_transaction(e, "Timeout", "EVConnectTimeout")
 
 
 class TransactionHandlers:
-    """RequestStartTransaction and RequestStopTransaction on the station's side of a connection."""
+    """RequestStartTransaction, RequestStopTransaction and GetTransactionStatus on the station's side of a
+    connection."""
 
     def on_RequestStartTransaction(self, payload: dict, unique_id: str) -> dict:
         cs = self.cs
         evse = payload.get("evseId")
-        free = [e for e in cs.evses.values() if e.transaction is None and cs.connector_state(e.id) != "Unavailable"]
+        free = [e for e in cs.evses.values() if (e.transaction is None or e.transaction.id_token is None)
+                and cs.connector_state(e.id) != "Unavailable"]
         target = cs.evses.get(evse) if evse is not None else (free[0] if free else None)
         if target is None or target not in free:
             return {"status": "Rejected"}
         self._plan(unique_id, lambda: cs.remote_start(target, payload["idToken"], payload.get("remoteStartId")))
-        return {"status": "Accepted"}
+        reply: dict[str, Any] = {"status": "Accepted"}
+        if target.transaction is not None:
+            reply["transactionId"] = target.transaction.transaction_id
+        return reply
 
     def after_RequestStartTransaction(self, payload: dict, unique_id: str) -> Any:
         return self._run_plan(unique_id)
@@ -192,25 +321,49 @@ class TransactionHandlers:
         cs = self.cs
         for e in cs.evses.values():
             if e.transaction is not None and e.transaction.transaction_id == payload.get("transactionId"):
-                self._plan(unique_id, lambda e=e: cs._end_transaction(e, "Remote", "RemoteStop"))
+                self._plan(unique_id, lambda e=e: cs.remote_stop(e))
                 return {"status": "Accepted"}
         return {"status": "Rejected"}
 
     def after_RequestStopTransaction(self, payload: dict, unique_id: str) -> Any:
         return self._run_plan(unique_id)
 
+    async def on_GetTransactionStatus(self, payload: dict, unique_id: str) -> dict:
+        """Whether transaction messages wait in the queue (of the transaction asked about, or any), and whether that
+        transaction still runs (E14)."""
+        cs = self.cs
+        for _ in range(10):  # an answer to a queued message that arrived just before this request is taken first
+            await asyncio.sleep(0)
+        tx_id = payload.get("transactionId")
+        queued = [item for item in cs._outbox
+                  if tx_id is None or item.payload.get("transactionInfo", {}).get("transactionId") == tx_id]
+        reply: dict[str, Any] = {"messagesInQueue": bool(queued)}
+        if "transaction-status-queue-wrong" in cs.faults:
+            reply["messagesInQueue"] = not reply["messagesInQueue"]
+        if tx_id is not None:
+            reply["ongoingIndicator"] = any(e.transaction is not None and e.transaction.transaction_id == tx_id
+                                            for e in cs.evses.values())
+        return reply
+
 
 class RemoteStart:
     async def remote_start(self, e: Evse, id_token: dict, remote_start_id: int | None) -> None:
-        """After an accepted RequestStartTransaction: Authorize when AuthorizeRemoteStart is true, then start once the
-        cable is in (F01)."""
+        """After an accepted RequestStartTransaction: Authorize when AuthorizeRemoteStart is true, then the IdToken
+        counts as presented (F01)."""
         if self.model.bool_value("AuthCtrlr", "AuthorizeRemoteStart", True):
             info = await self.authorize(id_token["idToken"])
-            if info.get("status") != "Accepted":
+            if info.get("status") != ACCEPTED:
                 return
-        if e.connector.plugged:
-            await self._start_transaction(e, id_token, "RemoteStart", remote_start_id)
-        else:
-            e.authorized = id_token
-            self.remote_start_ids[e.id] = remote_start_id
+        self.remote_start_ids[e.id] = remote_start_id
+        e.authorized = id_token
+        if e.transaction is None and not e.connector.plugged:
             self._start_cable_timer(e)
+        await self._evaluate(e, "RemoteStart")
+
+    async def remote_stop(self, e: Evse) -> None:
+        """RequestStopTransaction accepted: the authorization is withdrawn (F03)."""
+        tx = e.transaction
+        if tx is None:
+            return
+        tx.authorized = False
+        await self._evaluate(e, "RemoteStop", stopped_reason="Remote")
