@@ -126,6 +126,9 @@ _CHARGING_STATION = [
     ("ev-side-suspend-ignored", "ends a transaction disconnected at the EV side although StopTxOnEVSideDisconnect is "
                                 "false"),
     ("remote-authorization-not-disabled", "sends AuthorizeRequest although DisableRemoteAuthorization is true"),
+    ("heartbeat-interval-short", "sends Heartbeat at 0.7 of its HeartbeatInterval"),
+    ("heartbeat-interval-long", "sends Heartbeat at 1.3 of its HeartbeatInterval"),
+    ("scheduled-reset-forgotten", "never carries out an OnIdle reset it scheduled while a transaction ran"),
 ]
 
 _CSMS = [

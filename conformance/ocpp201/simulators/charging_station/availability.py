@@ -51,8 +51,6 @@ class Availability:
         state = self.connector_state(evse, connector)
         if not force and c.reported == state:
             return
-        if "skip-status-notification" in self.faults and state == "Available" and c.reported is not None:
-            return
         rpc = self._rpc
         if rpc is None or self.registration != "Accepted":
             return
