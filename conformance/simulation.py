@@ -181,6 +181,43 @@ def tcp_port(text: str) -> int:
     return port
 
 
+def failure_reply(exc: BaseException, station_id: str | None = None, *, call_error: type, call_timeout: type,
+                  unknown_station: type | None = None, unknown_action: type | None = None) -> tuple[int, Any]:
+    """How the control API answers a simulator action that failed, given the version's exception classes: the
+    peer's CALLERROR is passed on (502); a request the simulator cannot carry out is an HttpError (unknown station
+    404, unknown action 501, bad request 400, no answer in time 504, not connected 503)."""
+    if isinstance(exc, call_error):
+        return 502, {"errorCode": exc.code, "errorDescription": exc.description, "errorDetails": exc.details}
+    if unknown_station is not None and isinstance(exc, unknown_station):
+        raise HttpError(404, str(exc)) from None
+    if unknown_action is not None and isinstance(exc, unknown_action):
+        raise HttpError(501, str(exc)) from None
+    if isinstance(exc, ValueError):
+        raise HttpError(400, str(exc)) from None
+    if isinstance(exc, (call_timeout, asyncio.TimeoutError)):
+        raise HttpError(504, str(exc)) from None
+    raise HttpError(503, f"connection to {station_id} lost: {exc}" if station_id else str(exc)) from None
+
+
+async def station_command(csms: Any, station_id: str, action: str, body: dict | None,
+                          query: dict[str, str]) -> tuple[int, Any]:
+    """A reference CSMS sends `action` to a connected station: 200 with the station's reply, or with `?wait=0` 202
+    once the CALL is on the wire (the reply is then only in GET /status and the logs). What fails is raised."""
+    if query.get("wait", "1").lower() not in ("0", "false", "no"):
+        return 200, await csms.send_command(station_id, action, body or {})
+    sent = asyncio.Event()
+    future = csms.start_command(station_id, action, body or {}, on_sent=sent)
+    future.add_done_callback(lambda f: f.cancelled() or f.exception())
+    waiter = asyncio.ensure_future(sent.wait())
+    try:
+        await asyncio.wait({waiter, future}, timeout=csms.response_timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+    if future.done() and not future.cancelled() and future.exception() is not None:
+        raise future.exception()
+    return 202, {"sent": sent.is_set()}
+
+
 def simulate_command(commands: Any, *, help: str, description: str) -> tuple[Any, Any]:
     """The CLI's `simulate` command and its subparsers of simulator roles, made on first use: each OCPP version adds
     its reference simulators as roles of the one command (`simulate charge-point`, `simulate charging-station`)."""

@@ -37,10 +37,12 @@ from conformance.simulation import (
     ControlServer,
     Handler,
     HttpError,
+    failure_reply,
     pick,
     required,
     simulate_command,
     snake,
+    station_command,
     tcp_port,
 )
 
@@ -55,21 +57,8 @@ CHARGE_POINT_ACTIONS = (
 
 
 def _failure(exc: Exception, station_id: str | None = None) -> tuple[int, Any]:
-    """How a simulator action that failed is answered: the charge point's CALLERROR is passed on (502); a request
-    the simulator cannot carry out is an HttpError (unknown station 404, unknown action 501, bad request 400,
-    not connected 503, no answer in time 504)."""
-    if isinstance(exc, CallError):
-        return 502, {"errorCode": exc.code, "errorDescription": exc.description, "errorDetails": exc.details}
-    if isinstance(exc, UnknownStation):
-        raise HttpError(404, str(exc)) from None
-    if isinstance(exc, UnknownAction):
-        raise HttpError(501, str(exc)) from None
-    if isinstance(exc, ValueError):
-        raise HttpError(400, str(exc)) from None
-    if isinstance(exc, CallTimeout):
-        raise HttpError(504, str(exc)) from None
-    lost = f"connection to {station_id} lost: {exc}" if station_id else str(exc)
-    raise HttpError(503, lost) from None
+    return failure_reply(exc, station_id, call_error=CallError, call_timeout=CallTimeout,
+                         unknown_station=UnknownStation, unknown_action=UnknownAction)
 
 
 def charge_point_handler(cp: ReferenceChargePoint) -> Handler:
@@ -187,25 +176,10 @@ def csms_handler(csms: ReferenceCsms) -> Handler:
                 raise HttpError(400, "give the security profile as {\"profile\": 0..3}")
             await csms.set_security_profile(station_id, profile)
             return 200, {"ok": True, "action": action}
-        wait = query.get("wait", "1").lower() not in ("0", "false", "no")
         try:
-            if not wait:
-                # answer once the CALL is on the wire; the reply is then only in GET /status and the logs
-                sent = asyncio.Event()
-                future = csms.start_command(station_id, action, body or {}, on_sent=sent)
-                future.add_done_callback(lambda f: f.cancelled() or f.exception())
-                waiter = asyncio.ensure_future(sent.wait())
-                try:
-                    await asyncio.wait({waiter, future}, timeout=csms.response_timeout, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    waiter.cancel()
-                if future.done() and not future.cancelled() and future.exception() is not None:
-                    raise future.exception()
-                return 202, {"sent": sent.is_set()}
-            reply = await csms.send_command(station_id, action, body or {})
+            return await station_command(csms, station_id, action, body, query)
         except (UnknownStation, ValueError, ConnectionError, ConnectionClosed, CallError, CallTimeout) as exc:
             return _failure(exc, station_id)
-        return 200, reply
 
     return handle
 

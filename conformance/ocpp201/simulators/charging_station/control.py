@@ -19,17 +19,21 @@ from conformance.ocpp201.simulators import faults as fault_registry
 from conformance.ocpp201.simulators.charging_station.driver import CHARGING_STATION_ACTIONS
 from conformance.ocpp201.simulators.charging_station.station import ReferenceChargingStation
 from conformance.ocpp201.simulators.rpc import CallError, CallTimeout
-from conformance.simulation import ControlServer, Handler, HttpError, pick, required, simulate_command, snake, tcp_port
+from conformance.simulation import (
+    ControlServer,
+    Handler,
+    HttpError,
+    failure_reply,
+    pick,
+    required,
+    simulate_command,
+    snake,
+    tcp_port,
+)
 
 
 def _failure(exc: Exception) -> tuple[int, Any]:
-    if isinstance(exc, CallError):
-        return 502, {"errorCode": exc.code, "errorDescription": exc.description, "errorDetails": exc.details}
-    if isinstance(exc, ValueError):
-        raise HttpError(400, str(exc)) from None
-    if isinstance(exc, (CallTimeout, asyncio.TimeoutError)):
-        raise HttpError(504, str(exc)) from None
-    raise HttpError(503, str(exc)) from None
+    return failure_reply(exc, call_error=CallError, call_timeout=CallTimeout)
 
 
 def charging_station_handler(cs: ReferenceChargingStation) -> Handler:

@@ -24,7 +24,16 @@ from conformance.ocpp201.simulators import faults as fault_registry
 from conformance.ocpp201.simulators.csms.records import UnknownAction, UnknownStation
 from conformance.ocpp201.simulators.csms.server import ReferenceCsms201
 from conformance.ocpp201.simulators.rpc import CallError, CallTimeout
-from conformance.simulation import ControlServer, Handler, HttpError, pick, required, tcp_port
+from conformance.simulation import (
+    ControlServer,
+    Handler,
+    HttpError,
+    failure_reply,
+    pick,
+    required,
+    station_command,
+    tcp_port,
+)
 
 CSMS_OPERATOR_ACTIONS = ("add-id-tag", "remove-id-tag", "set-boot-status", "set-security-profile")
 _OCTT_PREFIX = ["api", "octt", "2.0.1"]
@@ -33,18 +42,8 @@ ROLE = "csms-2.0.1"
 
 def http_failure(exc: Exception, station_id: str | None = None) -> tuple[int, Any]:
     """The control API's answer to what a simulator raised."""
-    if isinstance(exc, CallError):
-        return 502, {"errorCode": exc.code, "errorDescription": exc.description, "errorDetails": exc.details}
-    if isinstance(exc, UnknownStation):
-        raise HttpError(404, str(exc)) from None
-    if isinstance(exc, UnknownAction):
-        raise HttpError(501, str(exc)) from None
-    if isinstance(exc, ValueError):
-        raise HttpError(400, str(exc)) from None
-    if isinstance(exc, (CallTimeout, asyncio.TimeoutError)):
-        raise HttpError(504, str(exc)) from None
-    raise HttpError(503, f"connection to {station_id} lost: {exc}" if station_id else str(exc)) from None
-
+    return failure_reply(exc, station_id, call_error=CallError, call_timeout=CallTimeout,
+                         unknown_station=UnknownStation, unknown_action=UnknownAction)
 
 
 def csms_handler(csms: ReferenceCsms201) -> Handler:
@@ -99,20 +98,7 @@ def csms_handler(csms: ReferenceCsms201) -> Handler:
             raise HttpError(400, "the body must be the OCPP payload as a JSON object")
         station_id, action = segments
         try:
-            if query.get("wait", "1").lower() in ("0", "false", "no"):
-                sent = asyncio.Event()
-                future = csms.start_command(station_id, action, body or {}, on_sent=sent)
-                future.add_done_callback(lambda f: f.cancelled() or f.exception())
-                waiter = asyncio.ensure_future(sent.wait())
-                try:
-                    await asyncio.wait({waiter, future}, timeout=csms.response_timeout,
-                                       return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    waiter.cancel()
-                if future.done() and not future.cancelled() and future.exception() is not None:
-                    raise future.exception()
-                return 202, {"sent": sent.is_set()}
-            return 200, await csms.send_command(station_id, action, body or {})
+            return await station_command(csms, station_id, action, body, query)
         except (UnknownStation, ValueError, ConnectionError, ConnectionClosed, CallError, CallTimeout) as exc:
             return http_failure(exc, station_id)
 
