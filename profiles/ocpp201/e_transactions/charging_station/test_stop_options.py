@@ -48,11 +48,7 @@ async def test_local_stop(charging_station, available_evse, iut, id_tags):
 async def test_stop_power_path_local(charging_station, available_evse, set_variables, iut, id_tags):
     transaction = await running(charging_station, set_variables, iut, available_evse, id_tags.valid,
                                 stop="PowerPathClosed")
-    since = charging_station.mark_now()
-    await iut.present_id_tag(id_tags.valid, available_evse)
-    end = await ended(charging_station, since, transaction)
-    tx.trigger(end, "StopAuthorized", "the driver presented the IdToken again")
-    tx.stopped_reason(end, "Local", "the driver stopped it at the station")
+    await stop_by_token(charging_station, iut, available_evse, id_tags.valid, transaction)
 
 
 @case("TC_E_08_CS", "Stop transaction options - EnergyTransfer stopped - StopAuthorized",
@@ -62,11 +58,7 @@ async def test_stop_power_path_local(charging_station, available_evse, set_varia
 async def test_stop_energy_transfer_authorized(charging_station, available_evse, set_variables, iut, id_tags):
     transaction = await running(charging_station, set_variables, iut, available_evse, id_tags.valid,
                                 stop="EnergyTransfer")
-    since = charging_station.mark_now()
-    await iut.present_id_tag(id_tags.valid, available_evse)
-    end = await ended(charging_station, since, transaction)
-    tx.trigger(end, "StopAuthorized", "the driver presented the IdToken again")
-    tx.stopped_reason(end, "Local", "the driver stopped it at the station")
+    await stop_by_token(charging_station, iut, available_evse, id_tags.valid, transaction)
 
 
 @case("TC_E_15_CS", "Stop transaction options - StopAuthorized - Local",
@@ -76,11 +68,7 @@ async def test_stop_energy_transfer_authorized(charging_station, available_evse,
 async def test_stop_authorized_local(charging_station, available_evse, set_variables, iut, id_tags):
     transaction = await running(charging_station, set_variables, iut, available_evse, id_tags.valid,
                                 stop="Authorized")
-    since = charging_station.mark_now()
-    await iut.present_id_tag(id_tags.valid, available_evse)
-    end = await ended(charging_station, since, transaction)
-    tx.trigger(end, "StopAuthorized", "the driver presented the IdToken again")
-    tx.stopped_reason(end, "Local", "the driver stopped it at the station")
+    await stop_by_token(charging_station, iut, available_evse, id_tags.valid, transaction)
 
 
 @case("TC_E_21_CS", "Stop transaction options - StopAuthorized - Remote",
@@ -101,6 +89,15 @@ async def test_stop_power_path_remote(charging_station, available_evse, set_vari
     transaction = await running(charging_station, set_variables, iut, available_evse, id_tags.valid,
                                 stop="PowerPathClosed")
     await remote_stop(charging_station, transaction)
+
+
+async def stop_by_token(charging_station, iut, evse, token, transaction) -> None:
+    """The driver presents the IdToken that started the transaction again: Ended, StopAuthorized, Local."""
+    since = charging_station.mark_now()
+    await iut.present_id_tag(token, evse)
+    end = await ended(charging_station, since, transaction)
+    tx.trigger(end, "StopAuthorized", "the driver presented the IdToken again")
+    tx.stopped_reason(end, "Local", "the driver stopped it at the station")
 
 
 async def remote_stop(charging_station, transaction) -> None:
