@@ -47,7 +47,7 @@ class Driver:
     def identity(self) -> str:
         return self.descriptor.identity
 
-    async def perform(self, action: str, **params: Any) -> None:
+    async def perform(self, action: str, **params: Any) -> dict[str, Any] | None:
         """Perform `action` with `params` (None values are dropped), recording it on the wire."""
         params = {k: v for k, v in params.items() if v is not None}
         self._record(action, params, "started")
@@ -67,6 +67,7 @@ class Driver:
             self._record(action, params, "failed", error=f"{type(exc).__name__}: {exc}")
             raise
         self._record(action, params, "done", seconds=round(time.monotonic() - started, 3), **(extra or {}))
+        return extra
 
     async def _perform(self, action: str, params: dict[str, Any]) -> dict[str, Any] | None:
         """Do the action; may return extra facts for the wire event (exit code, HTTP status)."""
@@ -129,6 +130,17 @@ class ChargePointDriver(Driver):
 
     async def clear_fault(self, connector: int) -> None:
         await self.perform("clear_fault", connector=self._connector(connector))
+
+    async def cable_locked(self, connector: int) -> bool:
+        """An observation, not an action: whether the connector lock holds the cable at the station side (the
+        driver's reply `{"locked": true|false}`). A driver that cannot observe it makes the case not applicable."""
+        if not self.can("cable_locked"):
+            raise NeedsManualAction("the driver cannot observe the connector lock (action cable_locked)")
+        extra = await self.perform("cable_locked", connector=self._connector(connector)) or {}
+        reply = extra.get("reply")
+        if not isinstance(reply, dict) or not isinstance(reply.get("locked"), bool):
+            raise DriverError(f"cable_locked: the driver replied {reply!r}, expected {{'locked': true|false}}")
+        return reply["locked"]
 
     async def make_lock_fail(self, connector: int, fail: bool = True) -> None:
         """Make the next connector lock fail (or, with fail=False, work again)."""

@@ -126,6 +126,14 @@ _CHARGING_STATION = [
     ("ev-side-suspend-ignored", "ends a transaction disconnected at the EV side although StopTxOnEVSideDisconnect is "
                                 "false"),
     ("remote-authorization-not-disabled", "sends AuthorizeRequest although DisableRemoteAuthorization is true"),
+    ("ev-side-disconnect-cable-kept-locked", "keeps the cable locked after an EV-side disconnect although "
+                                             "UnlockOnEVSideDisconnect is true"),
+    ("ev-side-disconnect-cable-unlocked", "unlocks the cable after an EV-side disconnect although "
+                                          "UnlockOnEVSideDisconnect is false"),
+    ("fixed-cable-timeout-ignored", "with a fixed cable, waits for ever for an EV disconnected at the EV side "
+                                    "(EVConnectionTimeOut ignored)"),
+    ("begin-readings-lost-late-evse", "leaves the Transaction.Begin values out when the EVSE of a transaction "
+                                      "becomes known after its Started event"),
 ]
 
 _CSMS = [
