@@ -349,6 +349,8 @@ class _Api:
                     status, text = 404, b"no such route"
                 elif "reset" in self.path:
                     status, text = 500, b"trace...\ndatabase down\n"
+                elif "cable-locked" in self.path:
+                    text = b'{"locked": false}'
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", str(len(text)))
@@ -488,3 +490,20 @@ def test_names() -> None:
     assert camel("connector") == "connectorId" and camel("id_tag") == "idTag" and camel("fail") == "fail"
     assert describe_action("make_lock_fail", {"connector": 1, "fail": True}, "CP9") == "make the next connector lock of connector 1 of CP9 fail"
     assert describe_action("custom_thing", {"x": 1}, "CP9") == "perform 'custom_thing' (x=1) for CP9"
+
+
+async def test_cable_locked_is_an_observation_the_exec_driver_reads_from_its_output(tmp_path: Path) -> None:
+    commands = {"cable_locked": f"{shlex.quote(sys.executable)} -c \"print('starting'); print('Locked')\""}
+    driver = drivers.create(descriptor(tmp_path, CHARGE_POINT, driver={"type": "exec", "commands": commands}))
+    assert await driver.cable_locked(1) is True
+    odd = {"cable_locked": f"{shlex.quote(sys.executable)} -c \"print('maybe')\""}
+    with pytest.raises(DriverError, match="locked / unlocked"):
+        await drivers.create(descriptor(tmp_path, CHARGE_POINT, driver={"type": "exec", "commands": odd})).cable_locked(1)
+    with pytest.raises(NeedsManualAction, match="cannot observe the connector lock"):
+        await drivers.create(descriptor(tmp_path, CHARGE_POINT, driver={"type": "exec", "commands": {}})).cable_locked(1)
+
+
+async def test_cable_locked_is_an_observation_the_http_driver_reads_from_the_answer(tmp_path: Path, api: _Api) -> None:
+    driver = drivers.create(descriptor(tmp_path, CHARGE_POINT, driver={"type": "http", "base_url": api.url}))
+    assert await driver.cable_locked(2) is False
+    assert api.requests[-1][:2] == ("/cable-locked", {"connectorId": 2})

@@ -47,7 +47,7 @@ class Driver:
     def identity(self) -> str:
         return self.descriptor.identity
 
-    async def perform(self, action: str, **params: Any) -> None:
+    async def perform(self, action: str, **params: Any) -> dict[str, Any] | None:
         """Perform `action` with `params` (None values are dropped), recording it on the wire."""
         params = {k: v for k, v in params.items() if v is not None}
         self._record(action, params, "started")
@@ -67,6 +67,7 @@ class Driver:
             self._record(action, params, "failed", error=f"{type(exc).__name__}: {exc}")
             raise
         self._record(action, params, "done", seconds=round(time.monotonic() - started, 3), **(extra or {}))
+        return extra
 
     async def _perform(self, action: str, params: dict[str, Any]) -> dict[str, Any] | None:
         """Do the action; may return extra facts for the wire event (exit code, HTTP status)."""
@@ -129,6 +130,23 @@ class ChargePointDriver(Driver):
 
     async def clear_fault(self, connector: int) -> None:
         await self.perform("clear_fault", connector=self._connector(connector))
+
+    async def cable_locked(self, connector: int) -> bool:
+        """An observation, not an action: whether the connector lock holds the cable at the station side. The driver
+        answers with a JSON object `{"locked": true|false}` (simulator, http) or the word locked / unlocked (the last
+        line of an exec command's output, the operator's answer). A driver that cannot observe it makes the case not
+        applicable."""
+        if not self.can("cable_locked"):
+            raise NeedsManualAction("the driver cannot observe the connector lock (action cable_locked)")
+        extra = await self.perform("cable_locked", connector=self._connector(connector)) or {}
+        reply = extra.get("reply")
+        if isinstance(reply, dict) and isinstance(reply.get("locked"), bool):
+            return reply["locked"]
+        word = str(extra.get("stdout") or extra.get("answer") or "").strip().lower()
+        if word in ("locked", "unlocked"):
+            return word == "locked"
+        raise DriverError(f"cable_locked: the driver answered {reply or word or 'nothing'!r}, expected "
+                          '{"locked": true|false} or the word locked / unlocked')
 
     async def make_lock_fail(self, connector: int, fail: bool = True) -> None:
         """Make the next connector lock fail (or, with fail=False, work again)."""
@@ -197,6 +215,8 @@ _PHRASES: dict[str, str] = {
     "resume_ev": "make the EV on connector {connector} of {identity} resume charging",
     "park": "drive a vehicle into the parking bay of connector {connector} of {identity}",
     "leave_bay": "drive the vehicle out of the parking bay of connector {connector} of {identity}",
+    "cable_locked": "look whether the cable is locked at connector {connector} of {identity} (answer locked or "
+                    "unlocked)",
     "set_security_profile": "set the security profile of {identity} to {profile}",
     "set_boot_status": "configure the CSMS to answer the next BootNotification of {station_id} with {status}",
 }

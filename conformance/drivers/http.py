@@ -36,6 +36,7 @@ from conformance.drivers.base import (
 from conformance.iut import identity_segment
 from conformance.wire import Role
 
+OBSERVATIONS = frozenset({"cable_locked"})  # actions whose answer the case reads
 NOT_OFFERED = (404, 501)
 
 
@@ -81,6 +82,12 @@ class HttpDriver(Driver):
         except TimeoutError:
             raise DriverError(f"driver 'http': POST {url} did not answer within {self.timeout:g} s") from None
         if 200 <= status < 300:
+            if action in OBSERVATIONS:  # the answer is the observation
+                try:
+                    return {"status": status, "reply": json.loads(answer)}
+                except ValueError:
+                    raise DriverError(f"driver 'http': POST {url} answered {last_line(answer) or 'no body'!r}, "
+                                      "expected a JSON object") from None
             return {"status": status}
         if status in NOT_OFFERED:
             raise NeedsManualAction(f"the test API at {url} does not support {slug} (HTTP {status})")

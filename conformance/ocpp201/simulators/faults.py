@@ -129,6 +129,14 @@ _CHARGING_STATION = [
     ("heartbeat-interval-short", "sends Heartbeat at 0.7 of its HeartbeatInterval"),
     ("heartbeat-interval-long", "sends Heartbeat at 1.3 of its HeartbeatInterval"),
     ("scheduled-reset-forgotten", "never carries out an OnIdle reset it scheduled while a transaction ran"),
+    ("ev-side-disconnect-cable-kept-locked", "keeps the cable locked after an EV-side disconnect although "
+                                             "UnlockOnEVSideDisconnect is true"),
+    ("ev-side-disconnect-cable-unlocked", "unlocks the cable after an EV-side disconnect although "
+                                          "UnlockOnEVSideDisconnect is false"),
+    ("fixed-cable-timeout-ignored", "with a fixed cable, waits for ever for an EV disconnected at the EV side "
+                                    "(EVConnectionTimeOut ignored)"),
+    ("begin-readings-lost-late-evse", "leaves the Transaction.Begin values out when the EVSE of a transaction "
+                                      "becomes known after its Started event"),
 ]
 
 _CSMS = [

@@ -58,6 +58,8 @@ def charging_station_handler(cs: ReferenceChargingStation) -> Handler:
                 await cs.unplug(required(evse, "evseId"), str(params.get("side", "ev")))
             elif action in ("plug_in", "clear_fault", "raise_fault", "suspend_ev", "resume_ev", "park", "leave_bay"):
                 await getattr(cs, action)(required(evse, "evseId"))
+            elif action == "cable_locked":
+                return 200, await cs.cable_locked(required(evse, "evseId"))
             elif action == "present_id_tag":
                 reply = await cs.present_id_tag(required(pick(params, "idTag", "id_tag", "idToken"), "idTag"), evse)
                 return 200, reply

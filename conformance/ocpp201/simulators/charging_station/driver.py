@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 CHARGING_STATION_ACTIONS = ("plug_in", "unplug", "present_id_tag", "power_cycle", "reboot", "go_offline",
                             "come_online", "raise_fault", "clear_fault", "set_security_profile", "suspend_ev",
-                            "resume_ev", "park", "leave_bay")
+                            "resume_ev", "park", "leave_bay", "cable_locked")
 
 _STATION_OPTIONS = {"variables", "late_reply_delay", "boot_retry_interval", "reconnect_delay", "power_off_time",
                     "vendor", "model", "serial_number", "firmware_version", "response_timeout"}
@@ -114,6 +114,7 @@ def build_charging_station(descriptor: "Descriptor") -> ReferenceChargingStation
         report_bases=(facts.report_bases if facts and facts.report_bases else
                       ("ConfigurationInventory", "FullInventory")),  # the descriptor's default: the required ones
         reset_evse="reset_evse" in descriptor.optional_features,
+        fixed_cable=descriptor.fixed_cable,
         rejected_keeps_connection="rejected_keeps_connection" in descriptor.optional_features,
         response_timeout=float(options.pop("response_timeout", descriptor.timeouts.response)),
         late_reply_delay=late_reply_delay(descriptor, options),

@@ -21,6 +21,8 @@ class Transaction:
     charging_state: str = ""  # the chargingState last reported
     meters: asyncio.Task | None = None  # its sampled and clock-aligned meter values
     ended_readings: list[dict] = field(default_factory=list)  # MeterValues kept for the Ended event (J02, J10)
+    evse_known: bool = True  # False while a transaction started at a station-wide reader waits for its EVSE (E03)
+    evse_sent: bool = False  # its EVSE (and the Transaction.Begin readings) reported
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Evse:
     bay_occupied: bool = False  # the parking bay detector sees a vehicle
     ev_suspended: bool = False  # the EV connected takes no energy (not ready, or suspended)
     ev_side_suspended: bool = False  # unplugged at the EV side with StopTxOnEVSideDisconnect false (E10)
+    locked_for: dict | None = None  # the IdToken whose cable the connector lock holds at the station side (E10)
 
     @property
     def connector(self) -> Connector:

@@ -94,6 +94,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
         token_types: Mapping[str, str] | None = None,
         report_bases: Iterable[str] = ("ConfigurationInventory", "FullInventory", "SummaryInventory"),
         reset_evse: bool = True,
+        fixed_cable: bool = False,
         rejected_keeps_connection: bool = True,
         response_timeout: float = 30.0,
         late_reply_delay: float | None = None,
@@ -127,6 +128,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
         self.token_types = dict(token_types or {})
         self.report_bases = tuple(report_bases)
         self.supports_evse_reset = reset_evse
+        self.fixed_cable = fixed_cable  # the cable stays attached to the station: an EV-side disconnect times out
         self.keeps_connection_when_rejected = rejected_keeps_connection
         self.logger = logger
 
@@ -276,6 +278,7 @@ class ReferenceChargingStation(Boot, Availability, Triggered, Transactions, Remo
         for e in self.evses.values():
             e.authorized = None
             e.bay_occupied = e.ev_suspended = e.ev_side_suspended = False
+            e.locked_for = None
             e.resetting = False
             e.cable_timer = None
             e.connector.reported = None

@@ -63,7 +63,8 @@ class Transactions:
             moment -= timedelta(seconds=60)
         payload: dict[str, Any] = {"eventType": event_type, "timestamp": iso(moment), "triggerReason": trigger,
                                    "seqNo": tx.seq_no, "transactionInfo": info}
-        if event_type == "Started" or "transaction-evse-changes" in self.faults:
+        first_with_evse = tx.evse_known and not tx.evse_sent
+        if first_with_evse or "transaction-evse-changes" in self.faults:
             evse = e.id
             if "transaction-evse-changes" in self.faults and event_type == "Ended":
                 evse = e.id % len(self.evses) + 1
@@ -80,11 +81,14 @@ class Transactions:
                 payload["idToken"] = tx.id_token
             if tx.remote_start_id is not None:
                 info["remoteStartId"] = tx.remote_start_id
-            if "meter-begin-missing" not in self.faults:
+        if first_with_evse:
+            tx.evse_sent = True  # the Transaction.Begin readings go with the EVSE they were taken at (J02, E03)
+            late = event_type != "Started" and "begin-readings-lost-late-evse" in self.faults
+            if "meter-begin-missing" not in self.faults and not late:
                 meter_values = [self.reading(e, "Transaction.Begin", self.measurands(
                     "SampledDataCtrlr", "TxStartedMeasurands"), signed=self.signs("SampledDataCtrlr")
-                    or "DataSigned" in self.tx_points("TxStartPoint"))]
-        elif event_type == "Ended":
+                    or "DataSigned" in self.tx_points("TxStartPoint")), *(meter_values or [])]
+        if event_type == "Ended":
             info["stoppedReason"] = stopped_reason or "Local"
             readings = list(tx.ended_readings) if "ended-readings-missing" not in self.faults else []
             if "meter-end-missing" not in self.faults:
@@ -168,7 +172,7 @@ class Transactions:
                 self._spawn(self._transaction_event(e, "Updated", "Deauthorized"))
 
     # -- the start and stop points ----------------------------------------------------------------------------------
-    async def _evaluate(self, e: Evse, trigger: str, *, stopped_reason: str = "Local") -> None:
+    async def _evaluate(self, e: Evse, trigger: str, *, stopped_reason: str = "Local", evse_known: bool = True) -> None:
         """Something changed on EVSE `e` (`trigger`): start the transaction when a TxStartPoint condition holds, end it
         when a TxStopPoint condition no longer holds (E01-E03, E06), else report what changed."""
         conditions = self._conditions(e)
@@ -178,7 +182,7 @@ class Transactions:
             if "start-point-ignored" in self.faults:
                 points = {"PowerPathClosed"}
             if any(conditions.get(p, False) for p in points):
-                await self._start_transaction(e, trigger)
+                await self._start_transaction(e, trigger, evse_known=evse_known)
             return
         if tx.id_token is None and e.authorized is not None:
             tx.id_token, tx.authorized, e.authorized = e.authorized, True, None
@@ -194,15 +198,15 @@ class Transactions:
             stop = {"EVConnected"}
         if any(not conditions.get(p, True) for p in stop):
             await self._end_transaction(e, stopped_reason, trigger)
-        elif self.charging_state(e) != tx.charging_state:
+        elif self.charging_state(e) != tx.charging_state or (tx.evse_known and not tx.evse_sent):
             await self._transaction_event(e, "Updated", trigger)
 
-    async def _start_transaction(self, e: Evse, trigger: str) -> Transaction:
+    async def _start_transaction(self, e: Evse, trigger: str, *, evse_known: bool = True) -> Transaction:
         authorized = e.authorized
         tx = Transaction(transaction_id=str(uuid.uuid4()), evse=e.id, connector=1, id_token=authorized,
                          started_at=self.timestamp(), meter_start=e.energy_wh,
                          remote_start_id=self.remote_start_ids.pop(e.id, None) if authorized else None,
-                         authorized=authorized is not None)
+                         authorized=authorized is not None, evse_known=evse_known)
         if authorized is not None:
             self._stop_cable_timer(e)
         e.authorized = None

@@ -272,3 +272,76 @@ async def test_ev_side_suspend(charging_station, available_evse, set_variables, 
                              triggerReason="CablePluggedIn",
                              requirement="The EV plugged in again: the transaction goes on (E10).")
     tx.charging_state(resumed, "Charging", "the EV is back and takes energy")
+
+
+@case("TC_E_27_CS", "Disconnect cable on EV-side - Suspend transaction - Fixed cable connection timeout",
+      spec="OCPP 2.0.1 Part 2 E10 (TxCtrlr.StopTxOnEVSideDisconnect false, a fixed cable), E03 (EVConnectionTimeOut)",
+      requirement="With StopTxOnEVSideDisconnect false a station with a fixed cable suspends the transaction when the "
+                  "EV is disconnected (Updated, triggerReason EVCommunicationLost) and SHALL end it when the EV is "
+                  "not connected again within EVConnectionTimeOut: Ended with triggerReason EVConnectTimeout (E10).",
+      needs=("fixed_cable",))
+async def test_ev_side_suspend_fixed_cable(charging_station, available_evse, set_variables, iut, id_tags, timeouts):
+    await set_variables(("TxCtrlr", "StopTxOnEVSideDisconnect", False), ("TxCtrlr", "EVConnectionTimeOut", 1))
+    transaction = await start_transaction(charging_station, iut, available_evse, id_tags.valid)
+    since = charging_station.mark_now()
+    await iut.unplug(available_evse)
+    await tx.event(charging_station, since, "Updated", tx_id=transaction.transaction_id,
+                   triggerReason="EVCommunicationLost",
+                   requirement="The EV-side disconnect is reported; the transaction goes on, suspended (E10).")
+    end = await tx.event(charging_station, since, "Ended", tx_id=transaction.transaction_id,
+                         within=1 + timeouts.expect,
+                         requirement="The EV not connected again within EVConnectionTimeOut (1 s): the transaction "
+                                     "ends (E10).")
+    tx.trigger(end, "EVConnectTimeout", "the EV was not connected again within EVConnectionTimeOut")
+    tx.expect_field(end, "transactionInfo.stoppedReason (omitted = Local)",
+                    tx.info(end).get("stoppedReason", "Local"), ("Timeout", "EVDisconnected"),
+                    "the EV did not come back within EVConnectionTimeOut")
+
+
+REQ_UNLOCK = ("With StopTxOnEVSideDisconnect true a disconnect at the EV side ends the transaction (stoppedReason "
+              "EVDisconnected); OCPPCommCtrlr.UnlockOnEVSideDisconnect then decides the connector lock at the station "
+              "side: true, the Charging Station SHALL unlock the cable; false, it SHALL keep it locked until the "
+              "IdToken that started the transaction is presented again (E10).")
+
+
+async def ev_side_deauthorized(charging_station, available_evse, set_variables, iut, id_tags, *, unlock: bool):
+    """A transaction ended by an EV-side disconnect with StopTxOnEVSideDisconnect true and UnlockOnEVSideDisconnect
+    `unlock`; returns whether the connector lock still holds the cable after the Ended event. The lock is observed
+    through the driver (`cable_locked`): a driver that cannot observe it makes the case not applicable."""
+    await set_variables(("TxCtrlr", "StopTxOnEVSideDisconnect", True),
+                        ("OCPPCommCtrlr", "UnlockOnEVSideDisconnect", unlock))
+    transaction = await running(charging_station, set_variables, iut, available_evse, id_tags.valid,
+                                stop="Authorized")
+    if not await iut.cable_locked(available_evse):
+        raise Inconclusive("the cable is locked at the station during the transaction",
+                           f"the driver reports the connector lock of EVSE {available_evse} open while charging")
+    since = charging_station.mark_now()
+    await iut.unplug(available_evse)
+    end = await ended(charging_station, since, transaction)
+    tx.trigger(end, "EVCommunicationLost", "the cable was taken out at the EV")
+    tx.stopped_reason(end, "EVDisconnected", "the EV is no longer connected")
+    return await iut.cable_locked(available_evse)
+
+
+@case("TC_E_24_CS", "Disconnect cable on EV-side - Deauthorize transaction - UnlockOnEVSideDisconnect is true",
+      spec="OCPP 2.0.1 Part 2 E10 (TxCtrlr.StopTxOnEVSideDisconnect, OCPPCommCtrlr.UnlockOnEVSideDisconnect true)",
+      requirement=REQ_UNLOCK)
+async def test_ev_side_deauthorize_unlock(charging_station, available_evse, set_variables, iut, id_tags):
+    locked = await ev_side_deauthorized(charging_station, available_evse, set_variables, iut, id_tags, unlock=True)
+    assert not locked, (f"after the EV-side disconnect ended the transaction, the connector lock of EVSE "
+                        f"{available_evse} still holds the cable (driver: cable_locked true), expected it unlocked: "
+                        "UnlockOnEVSideDisconnect is true (E10)")
+
+
+@case("TC_E_25_CS", "Disconnect cable on EV-side - Deauthorize transaction - UnlockOnEVSideDisconnect is false",
+      spec="OCPP 2.0.1 Part 2 E10 (TxCtrlr.StopTxOnEVSideDisconnect, OCPPCommCtrlr.UnlockOnEVSideDisconnect false)",
+      requirement=REQ_UNLOCK)
+async def test_ev_side_deauthorize_keep_locked(charging_station, available_evse, set_variables, iut, id_tags):
+    locked = await ev_side_deauthorized(charging_station, available_evse, set_variables, iut, id_tags, unlock=False)
+    assert locked, (f"after the EV-side disconnect ended the transaction, the connector lock of EVSE "
+                    f"{available_evse} let the cable go (driver: cable_locked false), expected it locked until the "
+                    "driver's IdToken: UnlockOnEVSideDisconnect is false (E10)")
+    await iut.present_id_tag(id_tags.valid, available_evse)
+    assert not await iut.cable_locked(available_evse), (
+        f"the driver presented the IdToken that started the transaction, and the connector lock of EVSE "
+        f"{available_evse} still holds the cable (driver: cable_locked true), expected it unlocked (E10)")

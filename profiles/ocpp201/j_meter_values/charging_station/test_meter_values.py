@@ -172,3 +172,31 @@ async def test_sampled_signed(charging_station, available_evse, set_variables, i
                          requirement=REQ_SAMPLED)
     tx.signed(tx.has_sampled(rec, "Sample.Periodic", "the TxUpdatedMeasurands", ENERGY), rec,
               "SampledDataCtrlr.SignReadings is true")
+
+
+def names_evse(value) -> bool:
+    return isinstance(value, dict) and value.get("id") is not None
+
+
+names_evse.__doc__ = "<an EVSE>"
+
+
+@case("TC_J_08_CS", "Sampled Meter Values - Context Transaction.Begin - EVSE not known",
+      spec="OCPP 2.0.1 Part 2 J02 (SampledDataCtrlr.TxStartedMeasurands), E03 (TxStartPoint Authorized)",
+      requirement=REQ_SAMPLED + " A transaction started before its EVSE is known (an IdToken at a reader of the whole "
+                                "station) SHALL report the EVSE and the Transaction.Begin values in the first "
+                                "TransactionEvent that names the EVSE, once the cable is plugged in (J02, E03).")
+async def test_sampled_started_evse_unknown(charging_station, available_evse, set_variables, iut, id_tags):
+    await set_variables(("SampledDataCtrlr", "TxStartedMeasurands", ENERGY), ("TxCtrlr", "TxStartPoint", "Authorized"))
+    since = charging_station.mark_now()
+    await iut.present_id_tag(id_tags.valid)
+    started = await tx.event(charging_station, since, "Started",
+                             requirement="With TxStartPoint Authorized the authorization starts the transaction (E03).")
+    await iut.plug_in(available_evse)
+    with_evse = started if names_evse(started.payload.get("evse")) else await tx.event(
+        charging_station, since, "Updated", tx_id=tx.tx_id_of(started), evse=names_evse,
+        requirement="Once the cable is plugged in the transaction names its EVSE (E03, J02).")
+    tx.expect_field(with_evse, "evse.id", with_evse.payload["evse"].get("id"), available_evse,
+                    "the cable was plugged in at that EVSE")
+    tx.has_sampled(with_evse, "Transaction.Begin", "the TxStartedMeasurands go with the EVSE they were taken at",
+                   ENERGY)
