@@ -9,6 +9,8 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
+import sys
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -216,6 +218,41 @@ async def station_command(csms: Any, station_id: str, action: str, body: dict | 
     if future.done() and not future.cancelled() and future.exception() is not None:
         raise future.exception()
     return 202, {"sent": sent.is_set()}
+
+
+def run_simulator(main: Callable[[], Awaitable[None]], *, verbose: bool, errors: tuple[type, ...] = (ValueError,),
+                  ports: str = "--port / --control-port") -> int:
+    """Entry point of an `ocpp-conformance simulate ...` role: run `main` until it ends or is interrupted; returns the
+    exit code. A mistake of the user's (`errors`, a socket that cannot be opened) is one line naming the fix."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        return 0
+    except errors as exc:
+        print(f"ocpp-conformance simulate: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"ocpp-conformance simulate: cannot open a socket: {exc} — choose another {ports}, or stop what is "
+              "using it", file=sys.stderr)
+        return 2
+    return 0
+
+
+async def wait_for_end(duration: float | None) -> None:
+    """Until SIGINT or SIGTERM, or `duration` seconds (None: no limit), whichever comes first."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    try:
+        await asyncio.wait_for(stop.wait(), duration)
+    except asyncio.TimeoutError:
+        pass
 
 
 def simulate_command(commands: Any, *, help: str, description: str) -> tuple[Any, Any]:

@@ -19,12 +19,9 @@ The server itself is `conformance.simulation.ControlServer`.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import re
-import signal
 import ssl
-import sys
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed
@@ -40,10 +37,12 @@ from conformance.simulation import (
     failure_reply,
     pick,
     required,
+    run_simulator,
     simulate_command,
     snake,
     station_command,
     tcp_port,
+    wait_for_end,
 )
 
 LOGGER = logging.getLogger("conformance.ocpp16.simulators.control")
@@ -264,35 +263,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Entry point of `ocpp-conformance simulate ...`; returns the process exit code."""
-    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     runner = run_charge_point if args.simulate_role == "charge-point" else run_csms
-    try:
-        asyncio.run(runner(args))
-    except KeyboardInterrupt:
-        return 0
-    except (ValueError, ssl.SSLError) as exc:
-        print(f"ocpp-conformance simulate: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"ocpp-conformance simulate: cannot open a socket: {exc} — choose another --port / --control-port, "
-              "or stop what is using it", file=sys.stderr)
-        return 2
-    return 0
-
-
-async def _wait_for_end(duration: float | None) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
-    try:
-        await asyncio.wait_for(stop.wait(), duration)
-    except asyncio.TimeoutError:
-        pass
+    return run_simulator(lambda: runner(args), verbose=getattr(args, "verbose", False),
+                         errors=(ValueError, ssl.SSLError))
 
 
 async def run_charge_point(args: argparse.Namespace) -> None:
@@ -357,7 +330,7 @@ async def _serve(simulator: Any, control: ControlServer, args: argparse.Namespac
     """Run a started simulator and its control API until interrupted (or --duration), then stop both."""
     print(f"{banner}; control API {control.url}", flush=True)
     try:
-        await _wait_for_end(args.duration)
+        await wait_for_end(args.duration)
     finally:
         await control.stop()
         await simulator.stop()

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import re
-import signal
-import sys
 from typing import Any
 
 from conformance.ocpp201.simulators import faults as fault_registry
@@ -26,9 +23,11 @@ from conformance.simulation import (
     failure_reply,
     pick,
     required,
+    run_simulator,
     simulate_command,
     snake,
     tcp_port,
+    wait_for_end,
 )
 
 
@@ -108,20 +107,8 @@ def add_simulate_arguments(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        asyncio.run(run_charging_station(args))
-    except KeyboardInterrupt:
-        return 0
-    except ValueError as exc:
-        print(f"ocpp-conformance simulate: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"ocpp-conformance simulate: cannot open a socket: {exc} — choose another --control-port, or stop what "
-              "is using it", file=sys.stderr)
-        return 2
-    return 0
+    """Entry point of `ocpp-conformance simulate charging-station ...`; returns the process exit code."""
+    return run_simulator(lambda: run_charging_station(args), verbose=args.verbose, ports="--control-port")
 
 
 async def run_charging_station(args: argparse.Namespace) -> None:
@@ -138,17 +125,8 @@ async def run_charging_station(args: argparse.Namespace) -> None:
     await control.start()
     await cs.start()
     print(f"OCPP 2.0.1 charging station {args.identity} -> {cs.url}; control API {control.url}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
     try:
-        await asyncio.wait_for(stop.wait(), args.duration)
-    except asyncio.TimeoutError:
-        pass
+        await wait_for_end(args.duration)
     finally:
         await control.stop()
         await cs.stop()

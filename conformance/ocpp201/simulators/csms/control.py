@@ -12,10 +12,6 @@ CALL is on the wire). Operator actions: `POST /add-id-tag`, `/remove-id-tag` (`{
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
-import signal
-import sys
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed
@@ -31,8 +27,11 @@ from conformance.simulation import (
     failure_reply,
     pick,
     required,
+    run_simulator,
+    simulate_command,
     station_command,
     tcp_port,
+    wait_for_end,
 )
 
 CSMS_OPERATOR_ACTIONS = ("add-id-tag", "remove-id-tag", "set-boot-status", "set-security-profile")
@@ -114,11 +113,10 @@ def _token(text: str) -> tuple[str, str]:
 
 
 def add_simulate_arguments(commands: Any) -> argparse.ArgumentParser:
-    """Add the role `csms-2.0.1` to the CLI's `simulate` command (made first by the 1.6 simulators, whose roles are
-    `charge-point` and `csms`); returns its parser."""
-    simulate = commands.choices.get("simulate") or commands.add_parser(
-        "simulate", help="run a reference simulator, optionally with faults")
-    roles = next(a for a in simulate._actions if isinstance(a, argparse._SubParsersAction))
+    """Add `simulate csms-2.0.1` to the CLI's `simulate` command; returns its parser."""
+    _, roles = simulate_command(
+        commands, help="run a reference simulator (an OCPP charge point, charging station or CSMS)",
+        description="Run a reference OCPP simulator with an HTTP control API.")
     csms = roles.add_parser(ROLE, help="an OCPP 2.0.1 CSMS charging stations connect to",
                             description="Run the reference OCPP 2.0.1 CSMS with an HTTP control API. Faults:\n"
                                         + fault_registry.describe("csms"),
@@ -142,20 +140,7 @@ def add_simulate_arguments(commands: Any) -> argparse.ArgumentParser:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Entry point of `ocpp-conformance simulate csms-2.0.1 ...`; returns the process exit code."""
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        asyncio.run(run_csms(args))
-    except KeyboardInterrupt:
-        return 0
-    except ValueError as exc:
-        print(f"ocpp-conformance simulate: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"ocpp-conformance simulate: cannot open a socket: {exc} — choose another --port / --control-port, "
-              "or stop what is using it", file=sys.stderr)
-        return 2
-    return 0
+    return run_simulator(lambda: run_csms(args), verbose=args.verbose)
 
 
 async def run_csms(args: argparse.Namespace) -> None:
@@ -170,17 +155,8 @@ async def run_csms(args: argparse.Namespace) -> None:
         await csms.stop()
         raise
     print(f"OCPP 2.0.1 CSMS listening on {csms.url}/<identity> (port {port}); control API {control.url}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
     try:
-        await asyncio.wait_for(stop.wait(), args.duration)
-    except asyncio.TimeoutError:
-        pass
+        await wait_for_end(args.duration)
     finally:
         await control.stop()
         await csms.stop()
