@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 import os
@@ -155,6 +156,7 @@ REFERENCE_DURATIONS = Path(__file__).resolve().parent / "catalogue" / "reference
 UNKNOWN_CASE_S = 1.0  # a case the file does not know yet
 
 
+@functools.lru_cache(maxsize=1)
 def _reference_durations() -> dict[str, dict[str, float]]:
     try:
         return json.loads(REFERENCE_DURATIONS.read_text(encoding="utf-8"))
