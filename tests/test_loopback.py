@@ -114,7 +114,7 @@ def test_every_applicable_case_ran_against_a_reference_simulator(clean_run: dict
 def test_every_security_profile_case_runs_against_a_supplement(clean_run: dict) -> None:
     """The built-in run hands every case that needs security profile 1, 2 or 3 to a reference simulator of that
     profile, and no other case but those for a setting the main simulator lacks (a 2.0.1 station without EVSE
-    reset)."""
+    reset, or with a fixed cable)."""
     from conformance.suite_files import REFERENCE_SUPPLEMENTS as BUILTIN_SUPPLEMENTS
 
     supplements = {Path(p).stem for p in BUILTIN_SUPPLEMENTS}
@@ -125,7 +125,7 @@ def test_every_security_profile_case_runs_against_a_supplement(clean_run: dict) 
         return case["profile"] == "security" or any(n.startswith(("security_profile", "tls_material"))
                                                     for n in needs.get(case["id"], []))
 
-    def for_a_setting(case: dict) -> bool:  # a case for a setting of the main simulator's it lacks (no EVSE reset)
+    def for_a_setting(case: dict) -> bool:  # a setting the main simulator lacks (no EVSE reset, a fixed cable)
         return any(n.startswith("no_optional_feature:") or n == "fixed_cable" for n in needs.get(case["id"], []))
 
     assert ran and all(about_security(c) or for_a_setting(c) for c in ran), [(c["iut"], c["id"]) for c in ran
