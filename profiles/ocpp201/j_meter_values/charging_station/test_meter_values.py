@@ -8,6 +8,9 @@ from conformance.ocpp201.preconditions import start_transaction
 
 SECTION = "Meter Values"
 INTERVAL_S = 1
+# The cases that time an interval use a longer one, so that a quarter of it (the most a timing check allows) stays
+# above the jitter of a busy machine.
+TIMED_INTERVAL_S = 2
 ENERGY = "Energy.Active.Import.Register"
 REQ_ALIGNED = ("Every AlignedDataCtrlr.Interval seconds, aligned to the clock, the Charging Station SHALL send the "
                "AlignedDataCtrlr.Measurands with context Sample.Clock: in a MeterValuesRequest for an EVSE without a "
@@ -20,16 +23,17 @@ REQ_SAMPLED = ("During a transaction the Charging Station SHALL send the Sampled
                "TxEndedInterval) (J02).")
 
 
-def spacing(first, second, interval: float, tolerance: float, what: str) -> None:
+def spacing(first, second, interval: float, timeouts, what: str) -> None:
+    tolerance = min(timeouts.tolerance, interval / 4)
     gap = second.t_mono - first.t_mono
     assert abs(gap - interval) <= tolerance, (
         f"{what} #{first.seq} and #{second.seq} came {gap:.2f} s apart, expected {interval:g} s "
         f"(± {tolerance:g} s): the station keeps another interval (J01, J02)")
 
 
-async def aligned_meter_values(charging_station, evse: int, since, timeouts):
+async def aligned_meter_values(charging_station, evse: int, since, timeouts, interval: float = INTERVAL_S):
     return await charging_station.expect(
-        "MeterValues", within=INTERVAL_S + timeouts.expect, after=since, evseId=evse,
+        "MeterValues", within=interval + timeouts.expect, after=since, evseId=evse,
         meterValue=lambda values: any(v.get("context") == "Sample.Clock" for m in values or []
                                       for v in m.get("sampledValue") or []),
         requirement=REQ_ALIGNED)
@@ -38,12 +42,13 @@ async def aligned_meter_values(charging_station, evse: int, since, timeouts):
 @case("TC_J_01_CS", "Clock-aligned Meter Values - No transaction ongoing",
       spec="OCPP 2.0.1 Part 2 J01", requirement=REQ_ALIGNED)
 async def test_aligned_idle(charging_station, available_evse, set_variables, timeouts):
-    await set_variables(("AlignedDataCtrlr", "Measurands", ENERGY), ("AlignedDataCtrlr", "Interval", INTERVAL_S))
+    await set_variables(("AlignedDataCtrlr", "Measurands", ENERGY),
+                        ("AlignedDataCtrlr", "Interval", TIMED_INTERVAL_S))
     since = charging_station.mark_now()
-    first = await aligned_meter_values(charging_station, available_evse, since, timeouts)
+    first = await aligned_meter_values(charging_station, available_evse, since, timeouts, TIMED_INTERVAL_S)
     tx.has_sampled(first, "Sample.Clock", "the configured AlignedDataCtrlr.Measurands", ENERGY)
-    second = await aligned_meter_values(charging_station, available_evse, first, timeouts)
-    spacing(first, second, INTERVAL_S, 0.5, "the clock-aligned MeterValues")
+    second = await aligned_meter_values(charging_station, available_evse, first, timeouts, TIMED_INTERVAL_S)
+    spacing(first, second, TIMED_INTERVAL_S, timeouts, "the clock-aligned MeterValues")
 
 
 @case("TC_J_02_CS", "Clock-aligned Meter Values - Transaction ongoing",
@@ -106,19 +111,19 @@ async def test_sampled_started(charging_station, available_evse, set_variables, 
       spec="OCPP 2.0.1 Part 2 J02 (SampledDataCtrlr.TxUpdatedInterval)", requirement=REQ_SAMPLED)
 async def test_sampled_updated(charging_station, available_evse, set_variables, iut, id_tags, timeouts):
     await set_variables(("SampledDataCtrlr", "TxUpdatedMeasurands", ENERGY),
-                        ("SampledDataCtrlr", "TxUpdatedInterval", INTERVAL_S))
+                        ("SampledDataCtrlr", "TxUpdatedInterval", TIMED_INTERVAL_S))
     transaction = await start_transaction(charging_station, iut, available_evse, id_tags.valid)
     since = transaction.started
 
     async def periodic(after):
         return await tx.event(charging_station, after, "Updated", tx_id=transaction.transaction_id,
-                              triggerReason="MeterValuePeriodic", within=INTERVAL_S + timeouts.expect,
+                              triggerReason="MeterValuePeriodic", within=TIMED_INTERVAL_S + timeouts.expect,
                               requirement=REQ_SAMPLED)
 
     first = await periodic(since)
     tx.has_sampled(first, "Sample.Periodic", "the TxUpdatedMeasurands every TxUpdatedInterval", ENERGY)
     second = await periodic(first)
-    spacing(first, second, INTERVAL_S, 0.5, "the periodic TransactionEvent Updated messages")
+    spacing(first, second, TIMED_INTERVAL_S, timeouts, "the periodic TransactionEvent Updated messages")
 
 
 @case("TC_J_10_CS", "Sampled Meter Values - EventType Ended",
